@@ -1,0 +1,5 @@
+"""The store: SQLite by default, PostgreSQL by URL (see docs/architecture.md)."""
+
+from otkaz.store.database import AddResult, Database, DocumentState, StoreError
+
+__all__ = ["AddResult", "Database", "DocumentState", "StoreError"]

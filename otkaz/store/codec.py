@@ -1,0 +1,192 @@
+"""Rows <-> the model's dataclasses, losslessly (a Place keeps its key, a range both ends)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row
+
+from otkaz.model import (
+    Aggregate,
+    AuditEntry,
+    Count,
+    DateRange,
+    Decision,
+    Document,
+    Evidence,
+    Incident,
+    IncidentMention,
+    Place,
+)
+
+
+def _place(place: Place | None) -> dict[str, Any] | None:
+    # asdict, not Place.to_dict: the export form leaves out the key that merging needs.
+    return asdict(place) if place else None
+
+
+def _date_columns(value: DateRange | None) -> dict[str, str | None]:
+    if value is None:
+        return {"date_start": None, "date_end": None}
+    return {"date_start": value.start.isoformat(), "date_end": value.end.isoformat()}
+
+
+def _date_range(row: Row) -> DateRange | None:
+    if row.date_start is None:
+        return None
+    return DateRange(date.fromisoformat(row.date_start), date.fromisoformat(row.date_end))
+
+
+def _evidence(row_evidence: list[dict]) -> list[Evidence]:
+    return [Evidence.from_dict(e) for e in row_evidence]
+
+
+def document_columns(doc: Document) -> dict[str, Any]:
+    """The columns a Document sets (not its hash, timestamps or extraction state)."""
+    return {
+        "id": doc.id,
+        "text": doc.text,
+        "title": doc.title,
+        "url": doc.url,
+        "path": doc.path,
+        "outlet": doc.outlet,
+        "published": doc.published,
+        "lang": doc.lang,
+        "source_format": doc.source_format,
+    }
+
+
+def document_from_row(row: Row) -> Document:
+    return Document(
+        id=row.id,
+        text=row.text,
+        title=row.title,
+        url=row.url,
+        path=row.path,
+        outlet=row.outlet,
+        published=row.published,
+        lang=row.lang,
+        source_format=row.source_format,
+    )
+
+
+def _shared_fields(item: IncidentMention | Incident) -> dict[str, Any]:
+    return {
+        "type": item.type,
+        "actors": list(item.actors),
+        "count_min": item.count.min,
+        "count_max": item.count.max,
+        "location": _place(item.location),
+        "origin": _place(item.origin),
+        **_date_columns(item.date),
+        "consequences": list(item.consequences),
+        "cited": list(item.cited),
+        "people": list(item.people),
+        "confidence": item.confidence,
+    }
+
+
+def mention_row(document_id: str, position: int, mention: IncidentMention) -> dict[str, Any]:
+    return {
+        "document_id": document_id,
+        "position": position,
+        "key": mention.key,
+        **_shared_fields(mention),
+        "date_inferred": mention.date_inferred,
+        "units": list(mention.units),
+        "evidence": [e.to_dict() for e in mention.evidence],
+    }
+
+
+def mention_from_row(row: Row) -> IncidentMention:
+    return IncidentMention(
+        document_id=row.document_id,
+        type=row.type,
+        actors=list(row.actors),
+        count=Count(row.count_min, row.count_max),
+        location=Place.from_dict(row.location),
+        origin=Place.from_dict(row.origin),
+        date=_date_range(row),
+        date_inferred=row.date_inferred,
+        consequences=list(row.consequences),
+        cited=list(row.cited),
+        people=list(row.people),
+        units=list(row.units),
+        confidence=row.confidence,
+        evidence=_evidence(row.evidence),
+    )
+
+
+def aggregate_row(document_id: str, position: int, aggregate: Aggregate) -> dict[str, Any]:
+    return {
+        "document_id": document_id,
+        "position": position,
+        "type": aggregate.type,
+        "count_min": aggregate.count.min,
+        "count_max": aggregate.count.max,
+        "evidence": [e.to_dict() for e in aggregate.evidence],
+    }
+
+
+def aggregate_from_row(row: Row) -> Aggregate:
+    return Aggregate(
+        document_id=row.document_id,
+        type=row.type,
+        count=Count(row.count_min, row.count_max),
+        evidence=_evidence(row.evidence),
+    )
+
+
+def incident_row(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        **_shared_fields(incident),
+        "status": incident.status,
+        "merge_reasons": list(incident.merge_reasons),
+    }
+
+
+def incident_from_row(row: Row) -> Incident:
+    """The incident without its reports (they are read separately)."""
+    return Incident(
+        id=row.id,
+        type=row.type,
+        actors=list(row.actors),
+        count=Count(row.count_min, row.count_max),
+        location=Place.from_dict(row.location),
+        origin=Place.from_dict(row.origin),
+        date=_date_range(row),
+        consequences=list(row.consequences),
+        cited=list(row.cited),
+        people=list(row.people),
+        confidence=row.confidence,
+        status=row.status,
+        merge_reasons=list(row.merge_reasons),
+    )
+
+
+def decision_from_row(row: Row) -> Decision:
+    return Decision(
+        kind=row.kind,
+        incident_id=row.incident_id,
+        user=row.user,
+        other_ids=list(row.other_ids),
+        payload=dict(row.payload),
+        id=row.id,
+        created_at=row.created_at,
+    )
+
+
+def audit_entry_from_row(row: Row) -> AuditEntry:
+    return AuditEntry(
+        user=row.user,
+        action=row.action,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        before=row.before,
+        after=row.after,
+        id=row.id,
+        at=row.at,
+    )

@@ -1,0 +1,180 @@
+"""The tables. Alembic migrations (``migrations/versions``) must build exactly this.
+
+Portable across SQLite and PostgreSQL: JSON columns use SQLAlchemy's JSON type,
+dates and timestamps are ISO text (a date range keeps both ends).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+EXTRACTION_STATUSES = ("pending", "processed", "not_processed")
+
+# Named constraints, so later migrations (SQLite batch mode included) can address them.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Python None is stored as SQL NULL, not as the JSON literal null.
+Json = JSON(none_as_null=True)
+
+
+def _incident_fields() -> list[Column]:
+    """The coded fields that a mention and an incident share (see CODEBOOK.md)."""
+    return [
+        Column("type", String, nullable=False),
+        Column("actors", Json, nullable=False),
+        Column("count_min", Integer),
+        Column("count_max", Integer),
+        Column("location", Json),  # Place as a dict, its key included
+        Column("origin", Json),
+        Column("date_start", String(10)),
+        Column("date_end", String(10)),
+        Column("consequences", Json, nullable=False),
+        Column("cited", Json, nullable=False),
+        Column("people", Json, nullable=False),
+        Column("confidence", Double, nullable=False),
+    ]
+
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("text", Text, nullable=False),
+    Column("title", Text),
+    Column("url", Text),
+    Column("path", Text),
+    Column("outlet", String),
+    Column("published", String),
+    Column("lang", String),
+    Column("source_format", String, nullable=False),
+    Column("ingested_at", String, nullable=False),
+    Column("extraction_status", String, nullable=False),
+    Column("extractor_version", String),
+    Column("extraction_note", Text),
+    CheckConstraint(
+        "extraction_status IN (" + ", ".join(f"'{s}'" for s in EXTRACTION_STATUSES) + ")",
+        name="extraction_status",
+    ),
+)
+
+mentions = Table(
+    "mentions",
+    metadata,
+    Column(
+        "document_id",
+        String,
+        ForeignKey("documents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),  # order within the document
+    Column("key", String, nullable=False),
+    *_incident_fields(),
+    Column("date_inferred", Boolean, nullable=False),
+    Column("units", Json, nullable=False),
+    Column("evidence", Json, nullable=False),
+    UniqueConstraint("document_id", "key"),
+)
+
+aggregates = Table(
+    "aggregates",
+    metadata,
+    Column(
+        "document_id",
+        String,
+        ForeignKey("documents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),
+    Column("type", String, nullable=False),
+    Column("count_min", Integer),
+    Column("count_max", Integer),
+    Column("evidence", Json, nullable=False),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String, primary_key=True),
+    *_incident_fields(),
+    Column("status", String, nullable=False),
+    Column("merge_reasons", Json, nullable=False),
+    Index(None, "date_start"),
+)
+
+# An incident's reports name mentions by key, without a foreign key: a re-extraction
+# that yields the same keys keeps the incident's reports until the next merge.
+incident_reports = Table(
+    "incident_reports",
+    metadata,
+    Column(
+        "incident_id",
+        String,
+        ForeignKey("incidents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),
+    Column("document_id", String, nullable=False),
+    Column("mention_key", String, nullable=False),
+    Index(None, "document_id", "mention_key"),
+)
+
+# Analyst decisions refer to incident ids without a foreign key: they outlive
+# every replacement of the machine's incidents.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String, nullable=False),
+    Column("incident_id", String, nullable=False, index=True),
+    Column("other_ids", Json, nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("user", String, nullable=False),
+    Column("created_at", String, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String, nullable=False),
+    Column("user", String, nullable=False),
+    Column("action", String, nullable=False),
+    Column("object_type", String, nullable=False),
+    Column("object_id", String, nullable=False, index=True),
+    Column("before", Json),
+    Column("after", Json),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String, nullable=False, unique=True),
+    Column("role", String, nullable=False),
+    Column("password_hash", String),
+    Column("api_token_hash", String, unique=True),
+    Column("created_at", String, nullable=False),
+)

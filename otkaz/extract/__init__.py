@@ -1,0 +1,116 @@
+"""Extraction: Document -> ExtractionResult (incident mentions with evidence, aggregates).
+
+One pipeline of named components for every language; the language module (``en``,
+``ru``) parses and finds triggers, the rest is shared:
+
+    parse -> triggers -> group (assemble) -> fields -> mentions / aggregates
+"""
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+from ..model import Aggregate, Count, Document, ExtractionResult
+from .assemble import group_triggers, merge_retellings, split_individuals
+from .counts import find_counts
+from .dates import find_dates
+from .fields import DocumentContext, build_mention, group_places, participant_names, subject_count
+from .gazetteer import get_gazetteer
+from .parsing import ParsedDoc
+from .sources import find_sources
+
+# Bump when extraction changes, so that stored documents are extracted again.
+EXTRACTOR_VERSION = "0.1.0"
+
+LANGUAGES = {"en": "otkaz.extract.en:English", "ru": "otkaz.extract.ru:Russian"}
+BATCH = 32
+
+
+@lru_cache(maxsize=None)
+def get_language(lang: str | None):
+    """The language module for a language code, loaded once; None when none reads it."""
+    spec = LANGUAGES.get((lang or "").lower())
+    if spec is None:
+        return None
+    module_name, class_name = spec.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError:
+        return None
+    return getattr(module, class_name)()
+
+
+def extract(document: Document) -> ExtractionResult:
+    return next(extract_many([document]))
+
+
+def extract_many(documents: Iterable[Document]) -> Iterator[ExtractionResult]:
+    """Results in input order; documents are parsed in batches per language."""
+    batch: list[Document] = []
+    for document in documents:
+        batch.append(document)
+        if len(batch) >= BATCH:
+            yield from _extract_batch(batch)
+            batch = []
+    if batch:
+        yield from _extract_batch(batch)
+
+
+def _extract_batch(documents: list[Document]) -> Iterator[ExtractionResult]:
+    by_lang: dict[str, list[int]] = {}
+    results: dict[int, ExtractionResult] = {}
+    for i, document in enumerate(documents):
+        language = get_language(document.lang)
+        if language is None:
+            results[i] = ExtractionResult(
+                document.id, document.lang, processed=False,
+                note=f"language {document.lang or 'unknown'!r} is not processed",
+            )
+        else:
+            by_lang.setdefault(language.lang, []).append(i)
+    for lang, indices in by_lang.items():
+        language = get_language(lang)
+        parsed = language.parse_many(documents[i].text for i in indices)
+        for i, doc in zip(indices, parsed):
+            results[i] = analyze(language, documents[i], doc)
+    for i in range(len(documents)):
+        yield results[i]
+
+
+def analyze(language, document: Document, doc: ParsedDoc) -> ExtractionResult:
+    """The shared part of the pipeline, after parsing."""
+    lexicon = language.lexicon
+    triggers = language.triggers(doc)
+    groups, generic = group_triggers(
+        doc, triggers, lexicon.people_nouns, lambda s: participant_names(doc, s, lexicon)
+    )
+    published = document.published_range
+    ctx = DocumentContext(
+        doc=doc,
+        lexicon=lexicon,
+        published=published,
+        counts=find_counts(doc.text, language.lang),
+        dates=find_dates(doc.text, language.lang, published),
+        places=get_gazetteer().find(doc.text, language.lang),
+        sources=find_sources(doc, lexicon, language.source_patterns),
+        groups=groups,
+        aggregates=generic,
+    )
+    groups = merge_retellings(groups, lambda g: subject_count(ctx, g), lambda g, own: group_places(ctx, g, own))
+    ctx.groups = split_individuals(groups, lexicon.distributive_words)
+    mentions = [build_mention(ctx, group, document.id) for group in ctx.groups]
+    aggregates = [_aggregate(ctx, trig, document.id) for trig in generic]
+    note = None
+    if published is None and mentions:
+        note = "publication date unknown: dates inferred from the text alone"
+    return ExtractionResult(document.id, language.lang, True, mentions, aggregates, note)
+
+
+def _aggregate(ctx: DocumentContext, trig, document_id: str) -> Aggregate:
+    from .fields import _quote
+
+    s = trig.sentence
+    counts = [c for c in ctx.in_span(ctx.counts, s.start, s.end) if c.people]
+    count = counts[0].count if counts else Count()
+    return Aggregate(document_id, trig.type, count, [_quote(ctx.doc.text, "incident", s.start, s.end)])

@@ -1,0 +1,842 @@
+"""English: spaCy parsing, the English words for the codebook, and English triggers.
+
+Triggers are found by who did what, not by keywords alone: a predicate ("refuse",
+"desert", "flee", "terminate", "hide", "protest", "set fire") counts only with the right
+complement (refuse *to fight*, not *to comment*), a subject that can be a participant (not
+an official or a state), and in a clause that states a fact (no "would", "if", "want to",
+no negation); generic and aggregate subjects ("many Russians", "tens of thousands") make
+an aggregate, not an incident.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from .lexicon import Lexicon
+from .parsing import Entity, ParsedDoc, Sentence, Token, load_english, paragraph_numbers
+from .triggers import Trigger, phrase_of, subject_of
+
+SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj", "csubjpass"}
+# A verb reached through these shares its governor's subject.
+CLIMB_DEPS = {"xcomp", "conj", "advcl", "dep", "pcomp", "prep", "pobj", "acl", "ccomp", "oprd"}
+PHRASE_STOP_DEPS = {"relcl", "acl", "punct", "cc", "conj", "prep", "advcl"}
+PRONOUNS = {"he", "she", "they", "we", "i", "him", "her", "them", "us", "who", "that", "which", "you"}
+
+UNIT_WORDS = {
+    "unit", "army", "front", "frontline", "battlefield", "position", "positions", "base",
+    "barracks", "ground", "camp", "trench", "regiment", "brigade", "battalion", "post",
+    "military", "ranks", "war", "fighting", "combat", "service", "duty", "division",
+    "company", "hospital", "garrison", "zone", "line", "lines", "forces",
+}
+DRAFT_WORDS = {
+    "draft", "conscription", "mobilization", "mobilisation", "call", "summons", "notice",
+    "subpoena", "registration", "enlistment", "commissariat", "office", "papers", "paper",
+    "recruitment", "address", "call-up", "callup", "military",
+}
+DRAFT_PAPERS = {"paper", "papers", "notice", "summons", "subpoena", "draft", "call", "call-up", "mobilization", "conscription"}
+ORDER_WORDS = {"order", "orders", "command", "deployment", "mission", "task", "combat", "assault", "attack"}
+FIGHT_VERBS = {
+    "fight", "go", "deploy", "serve", "participate", "return", "continue", "leave", "kill",
+    "shoot", "storm", "attack", "advance", "enter", "cross", "obey", "comply", "follow",
+    "carry", "execute", "fulfil", "fulfill", "join", "be", "travel", "board", "move",
+}
+NOT_AN_INCIDENT_COMPLEMENTS = {
+    "comment", "answer", "say", "confirm", "disclose", "name", "respond", "publish", "reveal",
+    "give", "provide", "specify", "discuss", "explain", "accept", "recognize", "recognise",
+    "allow", "let", "register", "release", "pay", "hand", "identify", "grant", "share", "meet",
+}
+DRAFT_OFFICE_WORDS = {"office", "commissariat", "commissar", "enlistment", "recruitment", "registration", "draft", "recruiter", "recruiting"}
+ATTACK_VERBS = {"attack", "shoot", "shot", "stab", "ram", "firebomb", "torch", "burn", "bomb", "throw", "hurl", "storm", "set"}
+PROTEST_VERBS = {"protest", "rally", "demonstrate", "picket", "chant", "march"}
+PROTEST_NOUNS = {"protest", "rally", "demonstration", "picket", "riot"}
+BLOCK_OBJECTS = {"highway", "road", "street", "traffic", "route", "bridge"}
+# Governing verbs that make what follows them not (yet) a fact.
+NON_FACTUAL_GOVERNORS = {
+    "want", "wish", "plan", "intend", "threaten", "urge", "encourage", "call", "allow", "let",
+    "force", "order", "persuade", "promise", "hope", "expect", "fear", "consider", "advise",
+    "invite", "demand", "tell", "convince", "refuse", "prepare", "agree", "offer", "prompt",
+    "help", "need", "have",
+}
+ASK_VERBS = {"ask", "request", "seek", "apply", "beg", "try", "attempt", "decide", "choose", "manage"}
+HYPOTHETICAL_AUX = {"would", "might", "may", "should", "will", "shall", "must", "could", "can", "'d", "'ll"}
+AGGREGATE_WORDS = {"thousand", "thousands", "million", "millions"}
+VAGUE_PLURALS = {"dozens", "hundreds", "scores", "tens", "dozen", "hundred", "score", "ten"}
+MONTHS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan.", "feb.", "mar.", "apr.", "aug.", "sept.", "sep.",
+    "oct.", "nov.", "dec.", "week", "day", "month", "year", "night", "morning", "evening",
+}
+
+LEXICON = Lexicon(
+    lang="en",
+    actor_nouns={
+        "contract_soldiers": {"contract soldier", "contractor", "kontraktnik", "volunteer", "professional soldier"},
+        "conscripts": {"conscript", "conscript soldier", "recruit", "draftee soldier"},
+        "mobilized": {"mobilized", "mobilised", "mobilize", "mobilise", "mobilized man", "reservist", "mobilized soldier", "mobik"},
+        "rosgvardia": {"omon", "sobr", "rosgvardia", "guardsman", "riot police", "national guard", "russian guard"},
+        "allied_forces": {"wagner", "mercenary", "militia", "militiaman", "separatist", "kadyrovite"},
+        "servicemen_unspecified": {
+            "soldier", "serviceman", "servicemen", "troop", "troops", "officer", "marine",
+            "paratrooper", "fighter", "military", "personnel", "military personnel", "crew",
+            "sailor", "sergeant", "lieutenant", "captain", "major", "deserter", "refusenik",
+            "tankman", "pilot", "guard", "private", "commander", "colonel", "sniper", "gunner",
+            "cadet", "military man", "servicewoman", "army", "man in uniform",
+        },
+        "draftees": {
+            "draftee", "draft dodger", "dodger", "citizen", "student", "mechanic",
+            "worker", "teacher", "programmer", "doctor", "driver", "father", "husband", "son",
+            "muscovite", "resident", "reservist called", "conscientious objector", "objector",
+            "employee", "engineer", "farmer", "musician", "journalist", "activist", "guy",
+        },
+        "civilians": {
+            "people", "person", "protester", "protestor", "woman", "mother", "wife", "relative",
+            "demonstrator", "villager", "local", "crowd", "resident", "civilian", "family",
+            "pensioner", "girl", "youth", "teenager",
+        },
+    },
+    people_nouns={
+        "soldier", "serviceman", "servicemen", "troop", "officer", "marine", "paratrooper",
+        "fighter", "personnel", "man", "men", "people", "person", "conscript", "reservist",
+        "recruit", "draftee", "employee", "deserter", "refusenik", "mobilized", "mobilised",
+        "contractor", "guardsman", "protester", "woman", "resident", "citizen", "student",
+        "worker", "member", "sailor", "crew", "guy", "boy", "son", "husband", "volunteer",
+        "mercenary", "dodger", "objector", "civilian", "youth", "relative", "mother", "wife",
+        "cadet", "military", "tankman", "pilot", "sergeant", "lieutenant", "captain",
+    },
+    authority_nouns={
+        "official", "ministry", "kremlin", "government", "authority", "authorities", "court",
+        "tribunal", "prosecutor", "spokesman", "spokeswoman", "spokesperson", "police",
+        "policeman", "judge", "mayor", "governor", "president", "company", "office",
+        "commissariat", "commissar", "committee", "agency", "service", "administration",
+        "department", "state", "country", "regime", "fsb", "investigator", "command",
+        "headquarters", "border", "guard", "guards", "migration", "embassy", "lawyer", "editor",
+        "outlet", "newspaper", "channel", "publication", "source", "he said",
+    },
+    generic_quantifiers={"many", "most", "some", "others", "other", "few", "those", "anyone", "everyone", "all", "nobody", "none", "more"},
+    consequence_cues={
+        "criminal_threat": [
+            (frozenset({"threaten", "threat", "warn", "face", "risk"}), frozenset({"criminal", "prosecution", "prison", "jail", "charge", "case", "court", "tribunal", "police", "investigate", "liability", "imprisonment", "sentence"})),
+            (frozenset({"under threat"}), frozenset()),
+        ],
+        "criminal_case": [
+            (frozenset({"criminal case", "criminal proceedings", "charge", "charged", "prosecute", "prosecution", "convict", "guilty", "sentence", "trial", "indict", "case against", "verdict", "investigation"}), frozenset()),
+        ],
+        "imprisonment": [
+            (frozenset({"prison", "jail", "colony", "imprison", "penal", "behind bars", "incarcerate", "custody sentence"}), frozenset({"sentence", "send", "serve", "year", "month", "hand", "put", "give"})),
+            (frozenset({"sentence"}), frozenset({"year", "month"})),
+        ],
+        "detention": [
+            (frozenset({"detain", "arrest", "custody", "detention", "hold", "lock", "jail", "apprehend", "capture", "basement", "pit", "cell"}), frozenset()),
+        ],
+        "dismissal": [(frozenset({"dismiss", "fire", "sack", "expel"}), frozenset({"from", "job", "service", "army", "ranks", "post", "unit", "police", "omon", "dismiss", "fire"}))],
+        "forced_return": [
+            (frozenset({"back to the front", "back to war", "sent back", "send back", "return to the front", "forced to fight", "forced to return", "thrust into combat", "involved in the war", "went back to war", "go back to war", "forcibly", "back to ukraine", "load him into", "forced them to fight", "returned to the front"}), frozenset()),
+        ],
+        "pressure": [
+            (frozenset({"pressure", "intimidate", "intimidation", "humiliate", "humiliation", "coerce", "persecute", "defamatory", "threaten", "threat", "coward", "harass", "blackmail", "scare", "frighten"}), frozenset()),
+        ],
+        "violence": [
+            (frozenset({"beat", "torture", "violent", "violence", "assault", "hit", "break his arm", "attack", "kick", "shoot", "wound", "tussle"}), frozenset()),
+        ],
+        "fine": [(frozenset({"fine", "fined"}), frozenset())],
+        "exit_ban": [
+            (frozenset({"deny boarding", "denied boarding", "ban from leave", "forbid", "not permit to leave", "barred from leave", "turn back", "exit ban", "banned from leave", "prevent from leave"}), frozenset()),
+        ],
+        "reprisal_draft": [(frozenset({"draft notice", "summons", "notice"}), frozenset({"arrest", "detain", "police", "station", "reprisal", "protest"}))],
+    },
+    reporting_verbs={"report", "say", "write", "tell", "claim", "note", "cite", "confirm", "learn", "publish", "reveal", "state", "announce", "find", "quote", "add", "explain", "recall", "describe", "according"},
+    source_nouns={
+        "publication", "newspaper", "outlet", "channel", "edition", "organization", "organisation",
+        "group", "agency", "website", "site", "portal", "media", "project", "service", "magazine",
+        "broadcaster", "daily", "news", "paper", "initiative", "movement", "ngo", "telegram",
+    },
+    known_sources=(
+        "Mediazona", "Meduza", "OVD-Info", "Agora", "Verstka", "ASTRA", "Novaya Gazeta Europe",
+        "Novaya Gazeta", "The Insider", "BBC Russian", "BBC", "Radio Liberty", "Radio Free Europe",
+        "RFE/RL", "Sibir.Realii", "Idel.Realii", "Kavkaz.Realii", "Sever.Realii", "iStories",
+        "Important Stories", "Vot Tak", "TV Rain", "Dozhd", "Current Time", "Baza", "Mash",
+        "SOTA", "7x7", "Fontanka", "Ura.ru", "Kommersant", "Vedomosti", "RBC", "Interfax", "TASS",
+        "RIA Novosti", "Reuters", "AFP", "Associated Press", "AP", "The Moscow Times",
+        "Financial Times", "The Guardian", "The New York Times", "Washington Post", "CNN",
+        "Memorial", "Soldiers' Mothers", "Idite Lesom", "Get Lost", "Movement of Conscientious Objectors",
+        "Conscientious Objectors", "Zona Solidarnosti", "Perviy Otdel", "First Department",
+        "Horizontal Russia", "Novaya Vkladka", "Ne Moryak", "Rus Sidyashchaya", "Russia Behind Bars",
+        "Kavkaz Uzel", "Caucasian Knot", "Pskovskaya Guberniya", "NGS", "E1", "74.ru", "59.ru",
+        "Fortanga", "Lyudi Baikala", "Grati", "Ukrainska Pravda", "Kyiv Independent",
+        "General Staff", "Insider", "Doxa", "Ekho", "Echo", "Dozhd TV",
+    ),
+    after_the_fact_verbs={
+        "sentence", "convict", "charge", "arrest", "detain", "find", "hand", "jail", "try",
+        "prosecute", "fine", "punish", "report", "say", "tell", "write", "announce", "learn",
+        "confirm", "publish", "deport", "extradite", "uphold", "rule", "reject", "refuse",
+        "open", "file", "catch", "identify", "discover", "claim",
+    },
+    official_titles={
+        "president", "minister", "spokesman", "spokeswoman", "governor", "mayor", "commander",
+        "general", "judge", "prosecutor", "lawyer", "attorney", "reporter", "correspondent",
+        "journalist", "editor", "activist", "head", "chairman", "director", "deputy", "fellow",
+        "analyst", "expert", "commissioner", "official", "senator", "announcer", "host", "officer",
+        "warrant", "adviser", "advisor", "founder", "leader", "coordinator", "researcher",
+    },
+    contract_words={"contract", "contracts"},
+    distributive_words={"separate", "separately", "respectively", "each", "individually"},
+    threat_governors={"face", "risk", "threaten", "warn", "could", "would", "may", "might", "carry", "maximum", "up"},
+)
+
+
+class English:
+    """The English language module: spaCy in, ParsedDoc and Triggers out."""
+
+    lang = "en"
+    lexicon = LEXICON
+
+    @property
+    def source_patterns(self) -> list[re.Pattern]:
+        return SOURCE_PATTERNS
+
+    def __init__(self) -> None:
+        self.nlp = load_english()
+
+    def parse_many(self, texts: Iterable[str], batch_size: int = 16) -> Iterator[ParsedDoc]:
+        for doc in self.nlp.pipe(texts, batch_size=batch_size):
+            yield to_parsed(doc)
+
+    def triggers(self, doc: ParsedDoc) -> list[Trigger]:
+        found: list[Trigger] = []
+        for sent in doc.sentences:
+            if is_headline(doc, sent):
+                continue
+            covered: set[int] = set()
+            for tok in sent.tokens:
+                if tok.i in covered:
+                    continue
+                trig = self._trigger_at(doc, sent, tok)
+                if trig is None:
+                    continue
+                # "refused to take part": the complement is part of this trigger
+                covered.update(t.i for t in doc.subtree(tok) if t.dep in {"xcomp", "dobj", "pobj"})
+                found.append(trig)
+        return found
+
+    # -- one token ------------------------------------------------------------------------
+
+    def _trigger_at(self, doc: ParsedDoc, sent: Sentence, tok: Token) -> Trigger | None:
+        is_noun = False
+        if tok.pos in {"VERB", "AUX"}:
+            kind, strength = _verb_type(doc, tok)
+        elif tok.pos in {"NOUN", "PROPN"}:
+            kind, strength = _noun_type(doc, tok)
+            is_noun = True
+        else:
+            return None
+        if kind is None or tok.dep in {"csubj", "amod"}:
+            return None
+        if _negated(doc, tok) and not _negation_is_the_act(doc, tok, kind):
+            return None
+        if _hypothetical(doc, tok, kind):
+            return None
+        subject = _noun_participant(doc, tok) if is_noun else _participant(doc, tok)
+        if subject is not None and subject.lemma == "you":
+            return None
+        if subject is not None and not _can_take_part(doc, subject):
+            subject = None
+        if subject is not None and _is_authority(doc, subject):
+            return None
+        trig = Trigger(type=kind, sentence=sent, token=tok, strength=strength)
+        including = _including_person(doc, sent)
+        if subject is not None and subject.lemma in PRONOUNS:
+            subject = _main_clause_subject(doc, tok, subject)
+        if subject is not None:
+            trig.subject_head = subject
+            trig.subject = phrase_of(doc, subject, PHRASE_STOP_DEPS)
+            trig.names = _names(doc, subject, sent)
+            trig.anaphoric = _anaphoric(doc, subject, trig.names)
+            trig.introduces = _introduces(doc, subject, trig.names)
+            trig.generic = _generic(doc, subject, tok)
+        else:
+            trig.anaphoric = not is_noun
+            trig.generic = is_noun and _present_clause(doc, tok)
+            if not is_noun and not _finite(tok) and not any(c.dep in {"aux", "auxpass"} and c.lemma not in {"to"} for c in doc.children(tok)):
+                trig.strength = min(trig.strength, 0.5)
+        if trig.generic and including is not None:
+            person = doc.tokens[including.tokens[-1]]
+            trig.generic, trig.subject_head, trig.subject = False, person, [doc.tokens[i] for i in including.tokens]
+            trig.names, trig.anaphoric, trig.introduces = [including.text], False, True
+        return trig
+
+
+def is_headline(doc: ParsedDoc, sent: Sentence) -> bool:
+    """A line of its own with no sentence-final punctuation: a headline, caption or teaser."""
+    text = sent.text.rstrip()
+    if not text or text[-1] in ".!?\"”»’'…:;)":
+        return False
+    line_start = doc.text.rfind("\n", 0, sent.start) + 1
+    line_end = doc.text.find("\n", sent.end)
+    line = doc.text[line_start : line_end if line_end >= 0 else len(doc.text)].strip()
+    return line == text.strip() or not line.endswith((".", "!", "?", "\"", "”", "»"))
+
+
+# -- parsing -----------------------------------------------------------------------------
+
+_ENT_LABELS = {"PERSON": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG", "NORP": "NORP", "DATE": "DATE"}
+
+
+def to_parsed(doc) -> ParsedDoc:
+    """spaCy Doc -> ParsedDoc; a line break always ends a sentence."""
+    text = doc.text
+    tokens: list[Token] = []
+    for t in doc:
+        tokens.append(
+            Token(
+                i=t.i, text=t.text, lemma=t.lemma_.lower(), pos=t.pos_, dep=t.dep_, head=t.head.i,
+                start=t.idx, end=t.idx + len(t.text), morph=str(t.morph),
+                ent=_ENT_LABELS.get(t.ent_type_, t.ent_type_),
+            )
+        )
+    entities = [
+        Entity(_ENT_LABELS.get(e.label_, e.label_), e.start_char, e.end_char, e.text, range(e.start, e.end))
+        for e in doc.ents
+    ]
+    paragraphs = paragraph_numbers(text)
+    sentences: list[Sentence] = []
+    current: list[Token] = []
+
+    def close() -> None:
+        if not current:
+            return
+        start, end = current[0].start, current[-1].end
+        para = _paragraph_at(paragraphs, start)
+        sentences.append(Sentence(len(sentences), start, end, text[start:end], list(current), para))
+        current.clear()
+
+    for t, tok in zip(doc, tokens):
+        if t.is_space:
+            if "\n" in t.text:
+                close()
+            continue
+        if t.is_sent_start and current:
+            close()
+        if current and "\n" in text[current[-1].end:tok.start]:
+            close()
+        current.append(tok)
+    close()
+    return ParsedDoc(text=text, tokens=tokens, sentences=sentences, entities=entities)
+
+
+def _paragraph_at(paragraphs: list[tuple[int, int]], offset: int) -> int:
+    number = 0
+    for start, n in paragraphs:
+        if start > offset:
+            break
+        number = n
+    return number
+
+
+# -- what type a predicate states ---------------------------------------------------------
+
+
+def _lemmas(tokens: Iterable[Token]) -> set[str]:
+    return {t.lemma for t in tokens}
+
+
+def _targets(doc: ParsedDoc, tok: Token) -> list[tuple[str, Token]]:
+    """(preposition or dep, object token) pairs of a verb: its direct objects, prepositional
+    objects, particles and adverbs ("run away", "go home"); times are not targets; for
+    'Kazakhstan, where he fled' the place is one."""
+    out: list[tuple[str, Token]] = []
+    if tok.dep == "relcl" and any(c.lemma == "where" for c in doc.children(tok)):
+        out.append(("to", doc.head(tok)))
+    for c in doc.children(tok):
+        if c.dep in {"dobj", "obj", "attr", "oprd", "nsubjpass"}:
+            out.append(("obj", c))
+            out.extend(("obj", g) for g in doc.children(c) if g.dep in {"compound", "amod"})
+        elif c.dep == "prep":
+            for g in doc.children(c):
+                if g.ent == "DATE" or g.lemma in MONTHS:
+                    continue
+                if g.dep in {"pobj", "pcomp"}:
+                    out.append((c.lemma, g))
+                    out.extend((c.lemma, h) for h in doc.children(g) if h.dep in {"compound", "amod", "conj"})
+        elif c.dep in {"prt", "advmod", "npadvmod"}:
+            out.append((c.dep, c))
+    return out
+
+
+def _xcomp(doc: ParsedDoc, tok: Token) -> Token | None:
+    for c in doc.children(tok):
+        if c.dep in {"xcomp", "ccomp"} and c.pos in {"VERB", "AUX"}:
+            return c
+    return None
+
+
+def _verb_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
+    lemma = tok.lemma
+    targets = _targets(doc, tok)
+    words = {t.lemma for _, t in targets}
+    if lemma in {"refuse", "decline", "reject"} and not any(c.lemma == "board" for c in doc.children(tok)):
+        return _refusal_type(doc, tok, targets)
+    if lemma == "desert" and tok.pos == "VERB":
+        return "desertion", 0.9
+    if lemma in {"go", "report", "appear", "show", "come"} and words & DRAFT_WORDS and _negated(doc, tok):
+        return "draft_evasion", 0.75
+    if lemma in {"flee", "escape", "run", "leave", "abandon", "quit", "slip", "go", "hitchhike", "return", "walk"}:
+        return _leaving_type(doc, tok, targets)
+    if lemma in {"terminate", "cancel", "break", "end", "annul", "dissolve"} and "contract" in words:
+        return "discharge_attempt", 0.85
+    if lemma == "resign" and not (words & {"job", "post", "position"}):
+        return "discharge_attempt", 0.6
+    if lemma == "hide" and words & (DRAFT_WORDS | {"official", "officer", "police", "authority", "authorities", "mobilization", "summons"}):
+        return "draft_evasion", 0.85
+    if lemma in {"avoid", "evade", "dodge", "skip", "ignore", "escape"} and words & DRAFT_WORDS:
+        if tok.dep in {"advcl", "xcomp"} and doc.head(tok).lemma in {"flee", "leave", "desert", "quit", "hide"}:
+            return None, 0.0
+        return "draft_evasion", 0.8
+    if lemma in PROTEST_VERBS and tok.pos == "VERB":
+        return "protest", 0.75
+    if lemma in {"block", "close", "blockade"} and words & BLOCK_OBJECTS:
+        return "protest", 0.65
+    if lemma in ATTACK_VERBS and words & DRAFT_OFFICE_WORDS:
+        if lemma == "set" and "fire" not in words and "ablaze" not in words:
+            return None, 0.0
+        return "violent_resistance", 0.85
+    if lemma == "set" and "fire" in words and _sentence_mentions(doc, tok, DRAFT_OFFICE_WORDS):
+        return "violent_resistance", 0.8
+    if lemma == "cross" and "border" in words:
+        return "flight_abroad", 0.8
+    if lemma == "enter" and _has_modifier(doc, tok, {"illegally", "illegal"}):
+        return "flight_abroad", 0.75
+    if lemma in {"deny", "refuse"} and ("boarding" in words or any(c.lemma == "board" for c in doc.children(tok))):
+        return "flight_abroad", 0.8
+    if lemma in {"request", "seek", "apply", "ask", "claim", "receive", "get"} and "asylum" in words:
+        return "flight_abroad", 0.7
+    if lemma in {"emigrate"}:
+        return "flight_abroad", 0.6
+    if lemma in {"file", "write", "submit", "sign", "hand", "send", "lodge"}:
+        return _paperwork_type(doc, tok, targets)
+    return None, 0.0
+
+
+def _refusal_type(doc: ParsedDoc, tok: Token, targets) -> tuple[str | None, float]:
+    comp = _xcomp(doc, tok)
+    if comp is not None:
+        comp_targets = _targets(doc, comp)
+        comp_words = {t.lemma for _, t in comp_targets}
+        if comp.lemma in NOT_AN_INCIDENT_COMPLEMENTS:
+            return None, 0.0
+        if comp.lemma == "take":
+            if "part" in comp_words:
+                return "combat_refusal", 0.9
+            if comp_words & DRAFT_PAPERS:
+                return "draft_refusal", 0.85
+            return None, 0.0
+        if comp.lemma in {"sign", "accept", "receive", "collect", "open"}:
+            if comp_words & DRAFT_PAPERS or comp.lemma == "open":
+                return "draft_refusal", 0.85
+            if "contract" in comp_words:
+                return "discharge_attempt", 0.6
+            if comp.lemma == "sign" and not comp_words:
+                return "draft_refusal", 0.6
+            return None, 0.0
+        if comp.lemma in {"go", "be", "return", "travel", "move", "leave", "board"}:
+            if comp_words & ({"ukraine", "front", "frontline", "war", "zone", "combat", "battle", "assault", "line", "lines", "there", "back", "again"} | UNIT_WORDS):
+                return "combat_refusal", 0.9
+            if comp.lemma == "go" and not comp_words:
+                return "combat_refusal", 0.7
+            return None, 0.0
+        if comp.lemma in FIGHT_VERBS:
+            return "combat_refusal", 0.9
+        return None, 0.0
+    words = {t.lemma for dep, t in targets if dep == "obj"}
+    if words & ORDER_WORDS:
+        return "combat_refusal", 0.85
+    if words & DRAFT_PAPERS:
+        return "draft_refusal", 0.8
+    if words:
+        return None, 0.0
+    # "They refused and returned home": a refusal with no complement counts for soldiers only;
+    # the participant check below decides.
+    return "combat_refusal", 0.55
+
+
+def _leaving_type(doc: ParsedDoc, tok: Token, targets) -> tuple[str | None, float]:
+    lemma = tok.lemma
+    words = {t.lemma for _, t in targets}
+    preps = {dep for dep, _ in targets}
+    if lemma == "quit":
+        if words & {"military", "army", "service", "force", "forces", "contract"}:
+            return "discharge_attempt", 0.8
+        return None, 0.0
+    if lemma in {"leave", "abandon"} and words & {"unit", "post", "position", "positions", "service", "regiment", "battalion", "brigade", "ranks", "trench"}:
+        return "desertion", 0.85
+    if lemma in {"flee", "escape", "run", "slip", "walk"} and words & UNIT_WORDS - {"war", "service", "military"}:
+        return "desertion", 0.85
+    if lemma in {"flee", "escape", "run", "desert"} and words & {"war", "service", "military", "mobilization", "draft"}:
+        if words & {"mobilization", "draft", "conscription"}:
+            return "flight_abroad", 0.7
+        return "desertion", 0.7
+    if lemma == "go" and words & {"awol"}:
+        return "desertion", 0.9
+    left_from = {t.lemma for dep, t in targets if dep in {"obj", "from"}}
+    left_to = {t.lemma for dep, t in targets if dep in {"to", "into", "across", "for", "advmod", "over"}}
+    if lemma in {"flee", "escape", "leave", "run", "emigrate", "cross"} and (
+        left_from & {"country", "russia", "homeland", "border"} or left_to & {"abroad", "border", "country"} or _foreign_destination(targets)
+    ):
+        return "flight_abroad", 0.75
+    if lemma == "leave" and words & {"home", "house", "apartment", "city", "town"} and not words & {"unit"}:
+        return "draft_evasion", 0.6
+    if lemma == "return" and (words & {"home", "hometown"} or _sentence_mentions(doc, tok, {"hostility", "hostilities", "fighting"})):
+        return "desertion", 0.5
+    if lemma in {"run", "slip"} and words & {"away", "off"}:
+        return "desertion", 0.55
+    if lemma in {"flee", "escape", "hitchhike"} and not (words - {"where", "there", "then", "also"}):
+        return "desertion", 0.5
+    return None, 0.0
+
+
+def _foreign_destination(targets) -> bool:
+    """'fled to Kazakhstan': a named place after to/into/for that the NER calls a place."""
+    home = {"russia", "moscow", "ukraine", "donbas", "donbass", "crimea", "front", "kursk", "belgorod"}
+    return any(dep in {"to", "into", "for", "across"} and t.ent == "LOC" and t.lemma not in home for dep, t in targets)
+
+
+def _paperwork_type(doc: ParsedDoc, tok: Token, targets) -> tuple[str | None, float]:
+    papers = [t for dep, t in targets if dep == "obj" and t.lemma in {"report", "request", "statement", "letter", "paperwork", "application", "petition", "complaint", "document", "documents", "appeal"}]
+    if not papers:
+        return None, 0.0
+    below = {t.lemma for p in papers for t in doc.subtree(p)}
+    if below & {"terminate", "termination", "resign", "resignation", "discharge", "dismissal", "quit"}:
+        return "discharge_attempt", 0.8
+    if below & {"refuse", "refusal", "decline", "objection"} or (below & {"serve", "fight", "continue", "participate"} and below & {"not", "n't", "no", "never"}):
+        return "combat_refusal", 0.8
+    if any(p.lemma == "resignation" for p in doc.subtree(tok)):
+        return "discharge_attempt", 0.7
+    return None, 0.0
+
+
+def _noun_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
+    lemma = tok.lemma
+    kids = doc.children(tok)
+    kid_lemmas = {c.lemma for c in kids}
+    if lemma == "refusal":
+        below = {t.lemma for t in doc.subtree(tok)}
+        if below & (FIGHT_VERBS | {"order", "orders", "war", "front"}) or doc.head(tok).lemma in {"declare", "write", "file", "submit", "announce", "express", "state"}:
+            return "combat_refusal", 0.75
+        return None, 0.0
+    if tok.dep == "pobj" and doc.head(tok).lemma in {"during", "after", "before", "since", "following", "at", "for", "of", "about"}:
+        return None, 0.0  # a backdrop ("arrested during a demonstration"), not the incident told
+    if lemma in PROTEST_NOUNS and tok.dep in SUBJECT_DEPS | {"dobj", "pobj", "attr", "ROOT"}:
+        below = {t.lemma for t in doc.subtree(tok)}
+        if below & {"mobilization", "mobilisation", "war", "draft", "conscription", "decree"} or any(
+            c.dep == "prep" and c.lemma in {"in", "at", "outside"} for c in kids
+        ):
+            return "protest", 0.6
+        return None, 0.0
+    if lemma == "arson" and (kid_lemmas | {t.lemma for t in doc.subtree(tok)}) & DRAFT_OFFICE_WORDS:
+        return "violent_resistance", 0.8
+    return None, 0.0
+
+
+def _same_type_below(doc: ParsedDoc, tok: Token, kind: str) -> bool:
+    """A trigger inside the complement of another one ("refused to take part") is that one."""
+    return tok.lemma in FIGHT_VERBS | {"sign", "take", "part", "contract", "terminate", "quit"} and kind in {
+        "combat_refusal", "draft_refusal", "discharge_attempt",
+    }
+
+
+# -- who did it ----------------------------------------------------------------------------
+
+SENTENCING_VERBS = {"sentence", "convict", "charge", "arrest", "detain", "jail", "try", "prosecute", "punish", "fine", "fire", "dismiss", "find", "accuse", "hand", "deport", "extradite", "seek", "hunt", "want"}
+
+
+def _participant(doc: ParsedDoc, tok: Token) -> Token | None:
+    """Who performed the act. Climbs infinitives, conjuncts and prepositional clauses; for
+    'sentenced X for deserting' it is X, and for 'a case against X for deserting' X, not the
+    court or the investigators; for 'men leaving the country' the men."""
+    current = tok
+    for _ in range(8):
+        for child in doc.children(current):
+            if child.dep in SUBJECT_DEPS and child.lemma not in {"who", "that", "which"}:
+                return child
+        if current.dep in {"relcl", "acl"} and doc.head(current).pos in {"NOUN", "PROPN", "PRON", "NUM"}:
+            return doc.head(current)
+        if current.dep in {"prep", "pcomp", "pobj"} or (current.dep == "advcl" and "VerbForm=Ger" in current.morph):
+            gov = doc.head(current)
+            while gov.dep in {"prep", "pobj", "pcomp"} and gov.head != gov.i and gov.pos not in {"VERB", "AUX"}:
+                gov = doc.head(gov)
+            if gov.pos in {"VERB", "AUX"}:
+                against = _prep_object(doc, gov, "against")
+                if against is not None:
+                    return against
+                if gov.lemma in SENTENCING_VERBS:
+                    for child in doc.children(gov):
+                        if child.dep in {"dobj", "nsubjpass"}:
+                            return child
+        if current.head == current.i or current.dep not in CLIMB_DEPS:
+            return None
+        current = doc.head(current)
+    return None
+
+
+def _noun_participant(doc: ParsedDoc, tok: Token) -> Token | None:
+    """'their refusal' -> their; 'they declared their refusal' -> they."""
+    for child in doc.children(tok):
+        if child.dep == "poss":
+            return child
+    if tok.dep in {"dobj", "attr"}:
+        for child in doc.children(doc.head(tok)):
+            if child.dep in SUBJECT_DEPS:
+                return child
+    return None
+
+
+def _can_take_part(doc: ParsedDoc, subj: Token) -> bool:
+    """People, a pronoun, a name, or a number of them: not 'the efforts', 'lists', 'requests'."""
+    if subj.pos in {"PRON", "PROPN", "NUM"} or subj.ent in {"PER", "NORP"}:
+        return True
+    if subj.text[:1].isupper() and subj.lemma not in LEXICON.authority_nouns and "Number=Sing" in subj.morph:
+        return True  # a name the tagger took for a common noun ("Igor received a summons")
+    if subj.lemma in LEXICON.people_nouns or LEXICON.actor_of(subj.lemma) or subj.lemma in VAGUE_PLURALS | AGGREGATE_WORDS:
+        return True
+    if subj.lemma in LEXICON.generic_quantifiers or subj.lemma in {"crew", "group", "unit", "company", "battalion", "brigade", "regiment", "squad", "platoon", "team", "family"}:
+        return True
+    return any(c.dep == "compound" and (c.lemma in LEXICON.people_nouns or LEXICON.actor_of(c.lemma)) for c in doc.children(subj))
+
+
+def _prep_object(doc: ParsedDoc, verb: Token, prep: str) -> Token | None:
+    for c in doc.children(verb):
+        if c.dep == "prep" and c.lemma == prep:
+            return next((g for g in doc.children(c) if g.dep == "pobj"), None)
+        if c.dep == "dobj":
+            found = _prep_object(doc, c, prep)
+            if found is not None:
+                return found
+    return None
+
+
+def _main_clause_subject(doc: ParsedDoc, tok: Token, pronoun: Token) -> Token:
+    """'a conscript ... committed suicide after he refused': the pronoun of a subordinate
+    clause refers to the subject of the main clause when that names people."""
+    for anc in doc.ancestors(tok):
+        for child in doc.children(anc):
+            if child.dep in SUBJECT_DEPS and child.i != pronoun.i and child.pos in {"NOUN", "PROPN"}:
+                if child.lemma in LEXICON.people_nouns or child.ent == "PER":
+                    return child
+    return pronoun
+
+
+def _is_authority(doc: ParsedDoc, subj: Token) -> bool:
+    if subj.lemma in LEXICON.authority_nouns and subj.lemma not in {"guard", "guards"}:
+        # "police officers refused" are participants only if they are the ones refusing to deploy
+        return subj.lemma not in {"police", "policeman"} or True
+    if subj.ent == "LOC" and subj.pos == "PROPN":
+        return True  # a state: "Russia refused", "Kazakhstan refused"
+    if subj.ent == "ORG" and subj.lemma not in {"omon", "sobr", "rosgvardia"}:
+        return True
+    compounds = {c.lemma for c in doc.children(subj) if c.dep in {"compound", "amod"}}
+    if subj.lemma in {"officer", "officers"} and compounds & {"police", "border", "fsb", "migration", "enlistment", "draft"}:
+        return True
+    return False
+
+
+def _anaphoric(doc: ParsedDoc, subj: Token, names: list[str]) -> bool:
+    """Refers back to participants already introduced: a pronoun, 'the soldiers', 'the
+    soldier, Maxim K.', or a bare surname."""
+    if subj.lemma in PRONOUNS or subj.pos == "PRON":
+        return True
+    kids = doc.children(subj)
+    if _explicit_number(doc, subj) is not None:
+        return False
+    if any(c.dep == "det" and c.lemma in {"the", "these", "those", "this", "such"} for c in kids):
+        return not any(c.dep == "prep" and c.lemma == "from" for c in kids)
+    if subj.ent == "PER" and len(names) == 1 and " " not in names[0]:
+        return _named_earlier(doc, names[0], subj.start)
+    return False
+
+
+def _introduces(doc: ParsedDoc, subj: Token, names: list[str]) -> bool:
+    kids = doc.children(subj)
+    if _explicit_number(doc, subj) is not None:
+        return True
+    if any(c.lemma in {"a", "an", "another", "other", "one"} and c.dep in {"det", "amod", "nummod"} for c in kids):
+        return True
+    return bool(names) and not _anaphoric(doc, subj, names)
+
+
+def _named_earlier(doc: ParsedDoc, surname: str, before: int) -> bool:
+    return any(surname in e.text and e.text != surname for e in doc.entities if e.label == "PER" and e.start < before)
+
+
+def _explicit_number(doc: ParsedDoc, subj: Token) -> str | None:
+    for c in doc.subtree(subj):
+        if c.i >= subj.i and c.i != subj.i:
+            break
+        if c.pos == "NUM" or c.lemma in VAGUE_PLURALS | AGGREGATE_WORDS:
+            return c.lemma
+    return None
+
+
+def _generic(doc: ParsedDoc, subj: Token, trig: Token) -> bool:
+    """Aggregates and generic statements: 'tens of thousands fled', 'many are refusing',
+    'servicemen who refuse are threatened', 'the military still refuses'."""
+    phrase = doc.subtree(subj)
+    before_head = {t.lemma for t in phrase if t.i <= subj.i}
+    if before_head & AGGREGATE_WORDS or subj.lemma in AGGREGATE_WORDS:
+        return True
+    number = _explicit_number(doc, subj)
+    if subj.lemma in LEXICON.generic_quantifiers and number is None:
+        return True
+    if number is None and any(
+        c.lemma in LEXICON.generic_quantifiers and c.dep in {"amod", "det", "quantmod", "predet"} for c in doc.children(subj)
+    ):
+        return True
+    if _reports_of(doc, trig):
+        return True
+    if trig.dep == "relcl" and "Tense=Pres" in trig.morph and number is None and not any(
+        c.dep in {"det", "poss"} for c in doc.children(subj)
+    ):
+        return True  # "soldiers who refuse to fight face prison": a class of people
+    present = _present_clause(doc, trig)
+    if subj.pos == "PRON":
+        return False  # "he", "they": someone already introduced
+    vague = (number in VAGUE_PLURALS and not any(c.pos == "NUM" and c.lemma not in VAGUE_PLURALS for c in phrase)) or subj.lemma in VAGUE_PLURALS
+    if vague:
+        return present or _present_or_perfect(doc, _clause_verb(doc, trig))
+    if number is not None or subj.ent == "PER" or (subj.pos == "PROPN" and subj.lemma.lower() not in LEXICON.people_nouns):
+        return False
+    if present:
+        return True
+    bare_plural = (
+        subj.pos == "NOUN"
+        and "Number=Plur" in subj.morph
+        and not any(c.dep in {"det", "poss", "compound"} or c.pos in {"PROPN"} for c in doc.children(subj))
+    )
+    return bare_plural and _present_or_perfect(doc, _clause_verb(doc, trig))
+
+
+def _reports_of(doc: ParsedDoc, trig: Token) -> bool:
+    """'reports of soldiers refusing', 'cases of desertion': talk about many incidents."""
+    for anc in list(doc.ancestors(trig))[:4]:
+        if anc.lemma == "of":
+            noun = doc.head(anc)
+            return noun.lemma in {"report", "case", "instance", "story", "account", "wave"} and "Number=Plur" in noun.morph
+    return False
+
+
+def _clause_verb(doc: ParsedDoc, tok: Token) -> Token:
+    """The finite verb whose tense governs a trigger: its own, or for relative clauses,
+    infinitives and gerunds the verb they depend on."""
+    current = tok
+    for _ in range(6):
+        if current.pos in {"VERB", "AUX"} and _finite(current) and current.dep != "relcl":
+            return current
+        if current.head == current.i:
+            return current
+        current = doc.head(current)
+    return current
+
+
+def _finite(tok: Token) -> bool:
+    return "VerbForm=Fin" in tok.morph or "Tense=Past" in tok.morph and "VerbForm=Part" not in tok.morph
+
+
+def _present_clause(doc: ParsedDoc, trig: Token) -> bool:
+    """Present simple (habitual, generic) on the governing verb; progressive and perfect are
+    events and decide nothing here."""
+    verb = _clause_verb(doc, trig)
+    if "Tense=Pres" in verb.morph and "VerbForm=Fin" in verb.morph and verb.lemma not in {"be", "have"}:
+        return not any(c.dep in {"aux", "auxpass"} for c in doc.children(verb))
+    if verb.lemma == "be" and "Tense=Pres" in verb.morph and verb.dep == "ROOT":
+        return True
+    return False
+
+
+def _present_or_perfect(doc: ParsedDoc, verb: Token) -> bool:
+    if "Tense=Pres" in verb.morph and "VerbForm=Fin" in verb.morph:
+        return True
+    auxes = [c for c in doc.children(verb) if c.dep in {"aux", "auxpass"}]
+    if any(a.lemma in {"have"} and "Tense=Pres" in a.morph for a in auxes):
+        return True
+    if any(a.lemma == "be" and "Tense=Pres" in a.morph for a in auxes) and "VerbForm=Part" in verb.morph:
+        return True
+    return False
+
+
+def _names(doc: ParsedDoc, subj: Token, sent: Sentence) -> list[str]:
+    """Person names in the actor phrase: the subject itself, its appositions, 'named X'."""
+    phrase = {t.i for t in phrase_of(doc, subj, {"relcl", "punct", "cc", "conj", "prep", "advcl"})}
+    phrase |= {t.i for c in doc.children(subj) if c.dep in {"appos", "acl"} for t in doc.subtree(c)}
+    return [person_name(e.text) for e in doc.entities_in(sent.start, sent.end, "PER") if set(e.tokens) & phrase]
+
+
+def person_name(text: str) -> str:
+    """'Mikhail Zhilin’s' -> 'Mikhail Zhilin'."""
+    return re.sub(r"[’']s$", "", text.strip())
+
+
+def _including_person(doc: ParsedDoc, sent: Sentence) -> Entity | None:
+    """'many are refusing, including Mikhail A.': one named person out of a generic many."""
+    for tok in sent.tokens:
+        if tok.lemma in {"include", "including"}:
+            for ent in doc.entities_in(tok.end, sent.end, "PER"):
+                return ent
+    return None
+
+
+# -- modality -------------------------------------------------------------------------------
+
+
+def _negated(doc: ParsedDoc, tok: Token) -> bool:
+    """Negated itself, or a conjunct of a negated verb ('didn't run away or abandon')."""
+    if any(c.dep == "neg" for c in doc.children(tok)):
+        return True
+    return tok.dep == "conj" and any(c.dep == "neg" for c in doc.children(doc.head(tok)))
+
+
+def _negation_is_the_act(doc: ParsedDoc, tok: Token, kind: str) -> bool:
+    """'didn't go to the office' is itself the evasion; 'couldn't continue to serve' a refusal."""
+    return kind == "draft_evasion" and tok.lemma in {"go", "report", "appear", "show", "come"}
+
+
+def _hypothetical(doc: ParsedDoc, tok: Token, kind: str) -> bool:
+    chain = [tok, *doc.ancestors(tok)]
+    for depth, t in enumerate(chain[:4]):
+        for c in doc.children(t):
+            if c.dep == "aux" and c.lemma in HYPOTHETICAL_AUX:
+                return True
+            if c.dep == "mark" and c.lemma in {"if", "unless", "whether", "lest"}:
+                return True
+        if depth > 0 and t.lemma in NON_FACTUAL_GOVERNORS and chain[depth - 1].dep == "xcomp":
+            if t.lemma == "refuse" or (kind == "discharge_attempt" and t.lemma in {"want", "wish"} and "Tense=Past" in t.morph):
+                continue  # "wanted to terminate their contracts" is the attempt itself
+            return True
+        if depth > 0 and t.lemma in ASK_VERBS and kind != "discharge_attempt" and chain[depth - 1].dep == "xcomp" and t.lemma in {"ask", "request", "beg"}:
+            return True
+        if t.dep not in {"xcomp", "conj", "ccomp", "advcl", "aux"}:
+            break
+    return False
+
+
+def _has_modifier(doc: ParsedDoc, tok: Token, lemmas: set[str]) -> bool:
+    return any(c.lemma in lemmas for c in doc.subtree(tok) if c.head == tok.i or doc.head(c).head == tok.i)
+
+
+def _sentence_mentions(doc: ParsedDoc, tok: Token, lemmas: set[str]) -> bool:
+    sent = doc.sentence_of(tok)
+    return any(t.lemma in lemmas for t in sent.tokens)
+
+
+# -- sources ---------------------------------------------------------------------------------
+
+_SOURCE_NOUNS_RE = (
+    r"(?:publication|newspaper|outlet|channel|edition|organi[sz]ation|group|agency|website|portal|"
+    r"project|magazine|broadcaster|daily|initiative|movement|media|service|site)"
+)
+_WORD = r"[A-Z0-9](?:[\w\-’'&/]|\.(?=\w))*"  # a dot only inside a name: "Sibir.Realii", not "Meduza."
+_CAP_NAME = rf"(?:{_WORD}(?:[ \t]+(?:of[ \t]+)?{_WORD}){{0,4}})"
+SOURCE_PATTERNS = [
+    re.compile(rf"\b[Aa]ccording to (?:the |a )?(?:[a-z\- ]*?{_SOURCE_NOUNS_RE}\s+)?(?P<name>{_CAP_NAME})"),
+    re.compile(rf"\bciting (?:the |a )?(?:[a-z\- ]*?{_SOURCE_NOUNS_RE}\s+)?(?P<name>{_CAP_NAME})"),
+    re.compile(rf"\b(?:told|[Tt]alking to|[Ss]peaking to|interviews? with|in a statement to|reported by|published by|obtained by|seen by) (?:the )?(?:[a-z\- ]*?{_SOURCE_NOUNS_RE}\s+)?(?P<name>{_CAP_NAME})"),
+    re.compile(rf"\b{_SOURCE_NOUNS_RE}(?: of)? (?P<name>{_CAP_NAME})"),
+    re.compile(r"^Source: (?P<name>[^\n]{2,60})$", re.MULTILINE),
+]

@@ -1,0 +1,633 @@
+"""Fields of an incident mention, each with the quote it came from.
+
+Shared by every language: the language module supplies parsed text, triggers and its
+lexicon; counts, dates and places come from ``counts``, ``dates`` and ``gazetteer``.
+Where the article is silent the field stays empty, except two honest defaults: the date
+interval falls back to "some time between the start of the war (or of mobilization, for
+draft-related incidents) and publication", and for incidents at home (draft refusal,
+evasion, protest, arson) where it happened and where the people come from are one place.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from ..model import Count, DateRange, Evidence, IncidentMention, Place
+from .assemble import Group
+from .counts import CountMention
+from .dates import MOBILIZATION_START, WAR_START, DateMention
+from .gazetteer import PlaceMatch, get_gazetteer
+from .lexicon import Lexicon
+from .parsing import ParsedDoc, Sentence, Token
+
+# Forces of client territories are allied forces (codebook), whatever they are called.
+CLIENT_TERRITORIES = {"South Ossetia", "Abkhazia", "Transnistria"}
+HOME_TYPES = {"draft_refusal", "draft_evasion", "protest", "violent_resistance"}
+MOBILIZATION_TYPES = {"draft_refusal", "draft_evasion", "flight_abroad"}
+DEFAULT_ACTOR = {
+    "draft_refusal": "draftees",
+    "draft_evasion": "draftees",
+    "flight_abroad": "draftees",
+    "protest": "civilians",
+    "violent_resistance": "civilians",
+}
+UNIT_RE = re.compile(
+    r"\b(?:\d{1,4}(?:st|nd|rd|th)\s+(?:[A-Z][a-z]+\s+){0,3}(?:brigade|regiment|division|battalion|army|base|company|corps)"
+    r"|military unit\s+(?:No\.?\s*)?\d{3,6}"
+    r"|(?:в/ч|войсков\w+ част\w+)\s*(?:№\s*)?\d{3,6}"
+    r"|\d{1,4}-(?:я|й|го|ой|ю)\s+(?:\w+\s+){0,2}(?:бригад\w*|полк\w*|дивизи\w*|батальон\w*|арми\w*|баз\w*))",
+    re.IGNORECASE,
+)
+ORIGIN_PREPOSITIONS = {"from", "of", "из", "с"}
+LOCATION_PREPOSITIONS = {"in", "at", "near", "to", "into", "on", "outside", "inside", "across", "в", "на", "под", "у", "около", "возле"}
+ORIGIN_CUES = {"native", "resident", "residents", "hometown", "registered", "born", "уроженец", "житель", "жители", "местный"}
+
+
+@dataclass
+class DocumentContext:
+    """What is computed once per document and shared by all its mentions."""
+
+    doc: ParsedDoc
+    lexicon: Lexicon
+    published: DateRange | None
+    counts: list[CountMention]
+    dates: list[DateMention]
+    places: list[PlaceMatch]
+    sources: list[tuple[str, int, int]]  # (name, start, end) of cited outlets/organizations
+    groups: list[Group]
+    aggregates: list = field(default_factory=list)  # generic triggers (Trigger)
+
+    def in_span(self, items, start: int, end: int):
+        return [x for x in items if x.start >= start and x.end <= end]
+
+
+def build_mention(ctx: DocumentContext, group: Group, document_id: str) -> IncidentMention:
+    doc, lex = ctx.doc, ctx.lexicon
+    core = group.sentences
+    context = _context_sentences(ctx, group)
+    evidence: list[Evidence] = [_quote(doc.text, "incident", s.start, s.end) for s in core]
+    mention = IncidentMention(document_id=document_id, type=group.type)
+
+    mention.type, mention.actors = _type_and_actors(ctx, group, core)
+    group.final_type = mention.type
+    evidence += _field_quotes(doc, "type", [t.token for t in group.triggers])
+
+    count, count_ev = (Count(1, 1), []) if group.individual else _count(ctx, group, core, context)
+    mention.count = count
+    evidence += count_ev
+
+    origin, location, place_ev = _places(ctx, group, core, context)
+    mention.origin, mention.location = origin, location
+    if origin is not None and origin.admin1 in CLIENT_TERRITORIES and mention.type in MILITARY_TYPES:
+        mention.actors = ["allied_forces"] + [a for a in mention.actors if a not in {"servicemen_unspecified", "allied_forces"}]
+    evidence += place_ev
+
+    date_range, inferred, date_ev = _date(ctx, group, core, context)
+    mention.date, mention.date_inferred = date_range, inferred
+    evidence += date_ev
+
+    mention.consequences, cons_ev = _consequences(ctx, core + [s for s in context if _about_participants(s, group)])
+    evidence += cons_ev
+    mention.cited, cited_ev = _cited(ctx, core + context)
+    evidence += cited_ev
+    mention.people = [group.individual] if group.individual else _people(ctx, group, core + context)
+    mention.units = sorted({m.group(0) for s in core + context for m in UNIT_RE.finditer(s.text)})
+    mention.confidence = _confidence(group, mention)
+    mention.evidence = evidence
+    return mention
+
+
+# -- which sentences speak of this incident ----------------------------------------------
+
+
+def _context_sentences(ctx: DocumentContext, group: Group) -> list[Sentence]:
+    """Sentences after the incident's own (same or next paragraph, until another incident
+    starts), and sentences elsewhere naming the same person."""
+    doc = ctx.doc
+    others = {t.sentence.index for g in ctx.groups if g is not group for t in g.triggers}
+    own = {s.index for s in group.sentences}
+    out: list[Sentence] = []
+    for trig in group.triggers:
+        here = trig.sentence
+        for s in doc.sentences[here.index + 1 : here.index + 4]:
+            if s.index in others or s.paragraph - here.paragraph > 1:
+                break
+            if s.index not in own and s not in out:
+                out.append(s)
+    for trig in group.triggers:
+        # "He said that on February 25, 12 employees refused": who "he" is, and what he
+        # reported, is in the sentence before
+        if trig.sentence.index > 0 and _reported_by_pronoun(doc, trig, ctx.lexicon):
+            prev = doc.sentences[trig.sentence.index - 1]
+            if prev.index not in own and prev.index not in others and prev not in out:
+                out.append(prev)
+    surnames = {p for n in group.names for p in n.split() if len(p) > 2}
+    if surnames:
+        for s in doc.sentences:
+            if s.index in own or s.index in others or s in out:
+                continue
+            if any(re.search(rf"\b{re.escape(p)}", s.text) for p in surnames):
+                out.append(s)
+    return sorted(out, key=lambda s: s.index)
+
+
+PERSONAL_PRONOUNS = {"he", "she", "they", "him", "them", "his", "their", "он", "она", "они", "его", "их", "ему", "им"}
+
+
+def _about_participants(s: Sentence, group: Group) -> bool:
+    """A sentence near the incident speaks of its people when it names them or refers to
+    them by a pronoun."""
+    if any(t.lemma in PERSONAL_PRONOUNS for t in s.tokens):
+        return True
+    parts = {p for n in group.names for p in n.split() if len(p) > 2}
+    return any(p in s.text for p in parts)
+
+
+def _reported_by_pronoun(doc: ParsedDoc, trig, lexicon: Lexicon) -> bool:
+    for anc in doc.ancestors(trig.token):
+        if anc.lemma in lexicon.reporting_verbs:
+            return any(c.dep.startswith("nsubj") and c.pos == "PRON" for c in doc.children(anc))
+    return False
+
+
+def _quote(text: str, field: str, start: int, end: int) -> Evidence:
+    return Evidence(field, text[start:end], start, end)
+
+
+def _field_quotes(doc: ParsedDoc, field: str, tokens: list[Token]) -> list[Evidence]:
+    return [_quote(doc.text, field, t.start, t.end) for t in tokens]
+
+
+# -- actors -------------------------------------------------------------------------------
+
+
+MILITARY_TYPES = {"combat_refusal", "desertion", "discharge_attempt"}
+CIVILIAN_ACTORS = {"draftees", "civilians"}
+
+
+def _type_and_actors(ctx: DocumentContext, group: Group, core: list[Sentence]) -> tuple[str, list[str]]:
+    """Actors from the participants' own words ("contract soldier", "OMON", "student"), else
+    from the incident's sentences; a refusal by civilians is a draft refusal."""
+    lex = ctx.lexicon
+    kind = group.type
+    found: list[str] = []
+    for trig in group.triggers:
+        if trig.subject_head is not None:
+            found += _actors_in(lex, [t for t in ctx.doc.subtree(trig.subject_head) if t.dep not in {"relcl", "acl:relcl"}])
+    found += _actors_in(lex, _descriptors(ctx, group))
+    own_words = bool(found)
+    fallbacks = [core, _context_sentences(ctx, group), ctx.doc.sentences[:3]]
+    for sentences in fallbacks:
+        if found:
+            break
+        for s in sentences:
+            found += _actors_in(lex, s.tokens)
+    found = list(dict.fromkeys(found))
+    if not own_words:
+        # words around the incident describe its people less surely than its subject does:
+        # they may fill the actors, never change the type
+        if kind in MILITARY_TYPES:
+            found = [a for a in found if a not in CIVILIAN_ACTORS]
+        elif kind in {"draft_refusal", "draft_evasion", "flight_abroad"}:
+            found = [a for a in found if a in CIVILIAN_ACTORS] or []
+    if kind == "discharge_attempt" and any(
+        t.lemma in lex.contract_words for s in core for t in s.tokens
+    ) and "contract_soldiers" not in found:
+        found = ["contract_soldiers"] + [a for a in found if a != "servicemen_unspecified"]
+    if kind == "combat_refusal" and found and set(found) <= CIVILIAN_ACTORS:
+        kind = "draft_refusal"
+    if kind == "flight_abroad" and found and not set(found) & CIVILIAN_ACTORS:
+        kind = "desertion"  # a serviceman who flees abroad is a deserter
+    if "servicemen_unspecified" in found and len(found) > 1:
+        found.remove("servicemen_unspecified")
+    if kind in {"draft_refusal", "draft_evasion"} and not set(found) & CIVILIAN_ACTORS:
+        found = ["draftees"]
+    if kind in MILITARY_TYPES:
+        found = [a for a in found if a not in CIVILIAN_ACTORS]
+    if kind in {"protest"} and not set(found) & CIVILIAN_ACTORS:
+        found = ["civilians"]
+    return kind, found or [DEFAULT_ACTOR.get(kind, "servicemen_unspecified")]
+
+
+def _descriptors(ctx: DocumentContext, group: Group) -> list[Token]:
+    """What the article calls the named participants anywhere: 'officer Farkhad Z.',
+    'Mikhail A., a 34-year-old mechanic', 'a contract soldier named Albert S.' — but not
+    what they were ('former presidential guard')."""
+    doc = ctx.doc
+    parts = {p for n in group.names for p in n.split() if len(p) > 2}
+    out: list[Token] = []
+    if not parts:
+        return out
+    for ent in doc.entities:
+        if ent.label != "PER" or not any(p in ent.text for p in parts):
+            continue
+        root = doc.tokens[ent.tokens[-1]]
+        candidates = [c for c in doc.children(root) if c.dep in {"compound", "appos", "amod", "nmod"} and c.i not in ent.tokens]
+        head = doc.head(root)
+        if root.dep == "appos" or head.lemma in {"name", "call", "identify"}:
+            candidates.append(head if root.dep == "appos" else doc.head(head))
+        for c in candidates:
+            if any(g.lemma in {"former", "ex", "бывший"} for g in doc.children(c)):
+                continue
+            out += [t for t in doc.subtree(c) if t.dep not in {"relcl", "acl:relcl", "acl"}] if c.head == root.i else [c]
+    return out
+
+
+def _actors_in(lex: Lexicon, tokens: list[Token]) -> list[str]:
+    out = []
+    lemmas = [t.lemma for t in tokens]
+    for i, lemma in enumerate(lemmas):
+        bigram = f"{lemma} {lemmas[i + 1]}" if i + 1 < len(lemmas) else None
+        label = (bigram and lex.actor_of(bigram)) or lex.actor_of(lemma)
+        if label:
+            out.append(label)
+    return out
+
+
+def participant_names(doc: ParsedDoc, sentence: Sentence, lexicon: Lexicon) -> list[str]:
+    """Person names in a sentence that are not officials, lawyers or reporters."""
+    names = []
+    for ent in doc.entities_in(sentence.start, sentence.end, "PER"):
+        before = doc.text[max(0, ent.start - 30) : ent.start].lower()
+        if not any(re.search(rf"\b{t}\b", before) for t in lexicon.official_titles):
+            names.append(re.sub(r"[’']s$", "", ent.text))
+    return names
+
+
+def subject_count(ctx: DocumentContext, group: Group) -> Count | None:
+    for trig in group.triggers:
+        if trig.subject:
+            start, end = trig.subject[0].start, trig.subject[-1].end
+            for c in ctx.counts:
+                if c.start < end and c.end > start and c.people:
+                    return c.count
+    return None
+
+
+def group_places(ctx: DocumentContext, group: Group, own: bool) -> set[str]:
+    """Keys of the places in a group's subjects (own=True) or in all its sentences."""
+    if own:
+        spans = []
+        for t in group.triggers:
+            if t.subject_head is not None:
+                tree = [x for x in ctx.doc.subtree(t.subject_head) if x.dep not in {"relcl", "acl:relcl"}]
+                spans.append((tree[0].start, tree[-1].end))
+    else:
+        spans = [(s.start, s.end) for s in group.sentences]
+    return {m.place.key or m.place.name for a, b in spans for m in ctx.in_span(ctx.places, a, b)}
+
+
+# -- count --------------------------------------------------------------------------------
+
+
+def _count(ctx: DocumentContext, group: Group, core: list[Sentence], context: list[Sentence]) -> tuple[Count, list[Evidence]]:
+    """The participants' own number first ("60 Pskov soldiers"), then a number of people
+    in the incident's sentences, then what names and grammatical number say."""
+    doc = ctx.doc
+    own = [c for trig in group.triggers for c in _subject_counts(ctx, trig)]
+    if own:
+        best = max(own, key=lambda c: c.count.min or c.count.max or 0)
+        return best.count, [_quote(doc.text, "count", best.start, best.end)]
+    named = _distinct_people({n for t in group.triggers for n in t.names})
+    if named:
+        return Count(len(named), len(named)), []
+    aggregate_sentences = {t.sentence.index for t in ctx.aggregates}
+    for sentences in (core, context):
+        hits = [
+            c for s in sentences if s.index not in aggregate_sentences
+            for c in ctx.in_span(ctx.counts, s.start, s.end)
+            if c.people and not (sentences is context and (c.count.min or 0) >= 1000)
+            and c.head not in ctx.lexicon.official_titles
+        ]
+        if hits:
+            trig_at = group.triggers[0].offset
+            best = min(hits, key=lambda c: abs(c.start - trig_at))
+            return best.count, [_quote(doc.text, "count", best.start, best.end)]
+    heads = [t.subject_head for t in group.triggers if t.subject_head is not None]
+    if any("Number=Sing" in h.morph and h.lemma not in {"who", "that"} for h in heads):
+        head = next(h for h in heads if "Number=Sing" in h.morph)
+        return Count(1, 1), [_quote(doc.text, "count", head.start, head.end)]
+    if not heads and len(group.names) == 1:
+        return Count(1, 1), []
+    return Count(), []
+
+
+def _distinct_people(names: set[str]) -> set[str]:
+    """'Albert Sakhibgareyev' and 'Sakhibgareyev' are one person."""
+    out: set[str] = set()
+    for name in sorted(names, key=len, reverse=True):
+        parts = set(name.split())
+        if not any(parts & set(other.split()) for other in out):
+            out.add(name)
+    return out
+
+
+def _subject_counts(ctx: DocumentContext, trig) -> list[CountMention]:
+    if not trig.subject:
+        return []
+    start, end = trig.subject[0].start, trig.subject[-1].end
+    return [c for c in ctx.counts if c.start < end and c.end > start and c.people]
+
+
+# -- places -------------------------------------------------------------------------------
+
+
+PRECISION_RANK = {"city": 0, "admin1": 1, "country": 2}
+
+
+def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: list[Sentence]):
+    """Origin: where the people come from; location: where it happened. The most specific
+    candidate wins, the incident's own sentences before the ones around it."""
+    doc = ctx.doc
+    kind = group.final_type or group.type
+    subject_spans = [(t.subject[0].start, t.subject[-1].end) for t in group.triggers if t.subject]
+    source_spans = [(s, e) for _, s, e in ctx.sources]
+    events = {t.token.i for t in group.triggers}
+    origins: list[list[PlaceMatch]] = [[], []]
+    locations: list[list[PlaceMatch]] = [[], []]
+    departures: list[PlaceMatch] = []
+    for level, sentences in enumerate((core, context)):
+        for s in sentences:
+            for m in ctx.in_span(ctx.places, s.start, s.end):
+                if any(a <= m.start and m.end <= b for a, b in source_spans):
+                    continue
+                role = _place_role(doc, m, subject_spans, ctx.lexicon, events)
+                if role == "origin":
+                    origins[level].append(m)
+                elif role == "location":
+                    locations[level].append(m)
+                elif role == "departure" and level == 0:
+                    departures.append(m)
+    origin = _most_specific(origins[0]) or _most_specific(origins[1])
+    if kind == "flight_abroad":
+        foreign = [m for m in locations[0] + locations[1] if m.place.country not in {None, "RU"}]
+        location = foreign[0] if foreign else _most_specific(locations[0])
+    else:
+        location = _most_specific(locations[0]) or _most_specific(departures)
+    if location is None and kind in HOME_TYPES:
+        location = origin or _most_specific(locations[1])
+    evidence = []
+    if origin:
+        evidence.append(_quote(doc.text, "origin", origin.start, origin.end))
+    if location:
+        evidence.append(_quote(doc.text, "location", location.start, location.end))
+    origin_place = origin.place if origin else None
+    location_place = location.place if location else None
+    if kind in HOME_TYPES:
+        origin_place = origin_place or location_place
+        location_place = location_place or origin_place
+    return origin_place, location_place, evidence
+
+
+def _most_specific(matches: list[PlaceMatch]) -> PlaceMatch | None:
+    """The first of the most precise: a town says more than its region or country; "in
+    Russia" says nothing about where in Russia."""
+    matches = [m for m in matches if not (m.place.country == "RU" and m.place.precision == "country")] or matches
+    if not matches:
+        return None
+    return min(enumerate(matches), key=lambda im: (PRECISION_RANK.get(im[1].place.precision, 3), im[0]))[1]
+
+
+PLACE_NOUNS = {"town", "city", "village", "region", "district", "suburb", "settlement", "area", "oblast", "republic", "territory", "outskirts", "город", "село", "поселок", "посёлок", "деревня", "район", "область", "край", "республика"}
+EVENT_NOUNS = {"protest", "rally", "demonstration", "picket", "refusal", "desertion", "arson", "attack", "escape", "митинг", "акция", "протест", "пикет", "отказ", "поджог", "побег"}
+
+
+def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, events: set[int]) -> str | None:
+    """'origin' for where people come from, 'location' for where something happened,
+    None for places that are neither (a source's name, "the war in Ukraine")."""
+    tok = _span_root(doc, m.start, m.end)
+    if tok is None:
+        return None
+    if m.place.country == "RU" and m.place.precision == "country" and m.form != "name":
+        return None  # "Russian soldiers": every participant is Russian; it says nothing
+    head = doc.head(tok)
+    if m.form in {"demonym", "adjective"}:
+        if tok.pos in {"NOUN", "PROPN"} and tok.dep not in {"compound", "amod"}:
+            return "origin"  # "a Muscovite", "the Buryats": the word names people
+        if any(a <= m.start and m.end <= b for a, b in subject_spans) or head.lemma in PEOPLE_HEADS or lexicon.actor_of(head.lemma):
+            return "origin"
+        return None
+    # "the town of Podporozhye", "a Moscow suburb": the place noun stands for the place
+    while head.lemma in PLACE_NOUNS or (head.pos == "ADP" and head.lemma == "of" and doc.head(head).lemma in PLACE_NOUNS):
+        tok = head if head.lemma in PLACE_NOUNS else doc.head(head)
+        head = doc.head(tok)
+        if tok.head == tok.i:
+            break
+    if any(a <= m.start and m.end <= b for a, b in subject_spans):
+        return "origin"
+    before = doc.text[max(0, m.start - 40) : m.start].lower()
+    if any(re.search(rf"\b{cue}\b", before) for cue in ORIGIN_CUES):
+        return "origin"
+    if tok.dep in {"compound", "amod", "nmod"} and (head.lemma in PEOPLE_HEADS or lexicon.actor_of(head.lemma)):
+        return "origin"
+    # the place's preposition: "from Novosibirsk", "in Dagestan"
+    prep = head if head.pos == "ADP" else next((c for c in doc.children(tok) if c.dep == "case"), None)
+    if prep is None:
+        return None
+    governor = doc.head(prep) if prep is head else head
+    if prep.lemma in ORIGIN_PREPOSITIONS and governor.pos in {"NOUN", "PROPN", "PRON"}:
+        return "origin" if governor.lemma in PEOPLE_HEADS or lexicon.actor_of(governor.lemma) or governor.ent == "PER" else None
+    if prep.lemma in LOCATION_PREPOSITIONS:
+        if governor.dep == "xcomp" and doc.head(governor).i in events:
+            return None  # "refused to go to Ukraine": where they would not go
+        if governor.pos in {"VERB", "AUX"} or governor.i in events or governor.lemma in EVENT_NOUNS:
+            return "location"
+        # "protested against mobilization in Yakutsk": the phrase hangs on the object
+        up = governor
+        for _ in range(3):
+            if up.head == up.i:
+                break
+            up = doc.head(up)
+            if up.i in events:
+                return "location"
+    if prep.lemma in ORIGIN_PREPOSITIONS and governor.pos in {"VERB", "AUX"}:
+        return "departure"  # "moved from St. Petersburg": where they were before
+    return None
+
+
+def ctx_people_nouns(doc: ParsedDoc) -> set[str]:
+    return PEOPLE_HEADS
+
+
+PEOPLE_HEADS = {
+    "soldier", "serviceman", "servicemen", "troop", "man", "men", "conscript", "reservist",
+    "employee", "officer", "marine", "mobilized", "people", "resident", "omon", "fighter", "volunteer", "contractor", "deserter",
+    "refusenik", "military", "guardsman", "recruit", "draftee", "protester", "woman",
+    "военнослужащий", "мобилизованный", "солдат", "боец", "житель", "призывник", "контрактник",
+}
+
+
+def _span_root(doc: ParsedDoc, start: int, end: int) -> Token | None:
+    """The token of a span whose head lies outside it ("the Belgorod region" -> region)."""
+    first = _token_at(doc, start)
+    if first is None:
+        return None
+    sent = doc.sentence_of(first)
+    inside = [t for t in sent.tokens if t.start < end and t.end > start]
+    for t in inside:
+        if not (start <= doc.tokens[t.head].start < end) or t.head == t.i:
+            return t
+    return first
+
+
+def _token_at(doc: ParsedDoc, offset: int) -> Token | None:
+    for s in doc.sentences:
+        if s.start <= offset < s.end:
+            return s.token_at(offset)
+    return None
+
+
+# -- date ---------------------------------------------------------------------------------
+
+
+def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: list[Sentence]):
+    """The narrowest honest interval. A date on one of the incident's own predicates is its
+    date; a date on a report or a verdict only bounds it from above; every interval is cut
+    to [start of the war or of mobilization, publication]."""
+    doc = ctx.doc
+    upper: date | None = ctx.published.end if ctx.published else None
+    bound_evidence: list[Evidence] = []
+    trigger_tokens = {t.token.i for t in group.triggers}
+    trig_at = group.triggers[0].offset
+    floor = MOBILIZATION_START if _mobilization_related(group) else WAR_START
+    chosen: DateMention | None = None
+    for sentences in (core, context):
+        own, near = [], []
+        for s in sentences:
+            for d in ctx.in_span(ctx.dates, s.start, s.end):
+                verb = _date_verb(doc, d)
+                if verb is not None and verb.i in trigger_tokens:
+                    own.append(d)
+                elif verb is not None and verb.lemma in ctx.lexicon.after_the_fact_verbs:
+                    if upper is None or d.range.end < upper:
+                        upper = d.range.end
+                        bound_evidence = [_quote(doc.text, "date", d.start, d.end)]
+                else:
+                    near.append(d)
+        if chosen is None and own:
+            chosen = min(own, key=lambda d: d.range.days)
+        if chosen is None and near and sentences is core:
+            chosen = min(near, key=lambda d: (abs(d.start - trig_at), d.range.days))
+    if upper is None:
+        ends = [d.range.end for d in ctx.dates]
+        if not ends and chosen is None:
+            return None, True, []
+        upper = max(ends) if ends else chosen.range.end
+    window = DateRange(floor, upper) if floor <= upper else DateRange(upper - timedelta(days=365), upper)
+    if chosen is not None:
+        rng = chosen.range.intersect(window) or (chosen.range if chosen.range.end <= upper else None)
+        if rng is not None:
+            return rng, ctx.published is None, [_quote(doc.text, "date", chosen.start, chosen.end)]
+    return window, ctx.published is None, bound_evidence
+
+
+def _date_verb(doc: ParsedDoc, d: DateMention) -> Token | None:
+    tok = _token_at(doc, d.start)
+    if tok is None:
+        return None
+    for anc in [tok, *doc.ancestors(tok)][:5]:
+        if anc.pos in {"VERB", "AUX"} or (anc.pos == "NOUN" and anc.dep in {"ROOT"}):
+            return anc
+    return None
+
+
+def _mobilization_related(group: Group) -> bool:
+    if (group.final_type or group.type) in MOBILIZATION_TYPES:
+        return True
+    lemmas = {t.lemma for trig in group.triggers for t in trig.subject}
+    return bool(lemmas & {"mobilized", "mobilised", "reservist", "мобилизованный"})
+
+
+# -- consequences, sources, people ---------------------------------------------------------
+
+
+def _consequences(ctx: DocumentContext, sentences: list[Sentence]) -> tuple[list[str], list[Evidence]]:
+    found: list[str] = []
+    evidence: list[Evidence] = []
+    for s in sentences:
+        lemmas = [t.lemma for t in s.tokens]
+        lemma_set = set(lemmas)
+        lemma_text = " " + " ".join(lemmas) + " "
+        negated = {t.head for t in s.tokens if t.dep == "neg" or (t.lemma in {"не", "not"} and t.dep in {"advmod", "neg"})}
+        for label, cues in ctx.lexicon.consequence_cues.items():
+            if label in found:
+                continue
+            for words, required in cues:
+                hit = _cue_hit(s, words, lemma_set, lemma_text, negated)
+                if hit is None:
+                    continue
+                if required and not (required & lemma_set):
+                    continue
+                if _threatened(ctx, hit):
+                    if label in {"criminal_case", "imprisonment"} and "criminal_threat" not in found:
+                        found.append("criminal_threat")
+                        evidence.append(_quote(ctx.doc.text, "consequences", hit.start, hit.end))
+                    continue
+                found.append(label)
+                evidence.append(_quote(ctx.doc.text, "consequences", hit.start, hit.end))
+                break
+    return found, evidence
+
+
+def _threatened(ctx: DocumentContext, tok: Token) -> bool:
+    """'faces prison', 'could be jailed', 'carries up to 10 years': a threat, not a fact."""
+    for t in [tok, *list(ctx.doc.ancestors(tok))[:3]]:
+        if t.lemma in ctx.lexicon.threat_governors:
+            return True
+        if any(c.dep in {"aux", "advmod", "amod"} and c.lemma in ctx.lexicon.threat_governors for c in ctx.doc.children(t)):
+            return True
+    return False
+
+
+def _cue_hit(s: Sentence, words: frozenset[str], lemma_set: set[str], lemma_text: str, negated: set[int]) -> Token | None:
+    for w in words:
+        if " " in w:
+            if f" {w} " in lemma_text or w in s.text.lower():
+                first = w.split()[0]
+                return next((t for t in s.tokens if t.lemma == first or t.lower == first), s.tokens[0])
+        elif w in lemma_set:
+            tok = next(t for t in s.tokens if t.lemma == w)
+            if tok.i in negated or tok.head in negated:
+                continue
+            return tok
+    return None
+
+
+def _cited(ctx: DocumentContext, sentences: list[Sentence]) -> tuple[list[str], list[Evidence]]:
+    names: list[str] = []
+    evidence: list[Evidence] = []
+    for s in sentences:
+        for name, start, end in ctx.sources:
+            if s.start <= start < s.end and name not in names:
+                names.append(name)
+                evidence.append(_quote(ctx.doc.text, "cited", start, end))
+    if not names:
+        # an article's sources stand behind every incident it reports unless it says otherwise
+        for name, start, end in ctx.sources:
+            if name not in names:
+                names.append(name)
+                evidence.append(_quote(ctx.doc.text, "cited", start, end))
+    return names, evidence
+
+
+def _people(ctx: DocumentContext, group: Group, sentences: list[Sentence]) -> list[str]:
+    people = list(dict.fromkeys(group.names))
+    titles = ctx.lexicon.official_titles
+    source_names = {n.lower() for n, _, _ in ctx.sources}
+    for s in sentences:
+        for ent in ctx.doc.entities_in(s.start, s.end, "PER"):
+            before = ctx.doc.text[max(0, ent.start - 30) : ent.start].lower()
+            if any(re.search(rf"\b{t}\b", before) for t in titles) or ent.text.lower() in source_names:
+                continue
+            if ent.text not in people and not any(ent.text in p or p in ent.text for p in people):
+                people.append(ent.text)
+    return people
+
+
+def _confidence(group: Group, mention: IncidentMention) -> float:
+    score = max(t.strength for t in group.triggers)
+    specifics = sum(
+        bool(x) for x in (mention.count.min, mention.location or mention.origin, mention.people, mention.cited)
+    )
+    return round(min(0.95, score * 0.8 + 0.05 * specifics + 0.05 * (len(group.triggers) > 1)), 3)

@@ -1,0 +1,60 @@
+"""Cited sources: the outlets and organizations an article names as its source.
+
+Three mechanisms, the first two syntactic: the subject of a reporting verb when it is an
+organization or is introduced by a source noun ("the publication X reported"), the object
+of "according to", "citing", "told" (per the language's patterns), and a fallback list of
+well-known outlets of the field that the statistical NER often misses.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .lexicon import Lexicon
+from .parsing import ParsedDoc
+
+
+
+@lru_cache(maxsize=8)
+def _known_pattern(known: tuple[str, ...]) -> re.Pattern:
+    names = sorted(known, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
+
+
+def find_sources(doc: ParsedDoc, lexicon: Lexicon, patterns: list[re.Pattern]) -> list[tuple[str, int, int]]:
+    """(name, start, end) of every source the text cites, in text order, one per name."""
+    found: list[tuple[str, int, int]] = []
+    text = doc.text
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            start, end = m.span("name")
+            found.append((clean_name(m.group("name")), start, end))
+    for tok in doc.tokens:
+        if tok.lemma not in lexicon.reporting_verbs or tok.pos not in {"VERB", "AUX"}:
+            continue
+        for child in doc.children(tok):
+            if child.dep not in {"nsubj", "nsubj:pass"}:
+                continue
+            ent = next((e for e in doc.entities if child.i in e.tokens), None)
+            if ent is not None and ent.label == "ORG":
+                found.append((clean_name(ent.text), ent.start, ent.end))
+    for m in _known_pattern(lexicon.known_sources).finditer(text):
+        found.append((m.group(1), m.start(1), m.end(1)))
+    return _dedupe(found, lexicon)
+
+
+def clean_name(name: str) -> str:
+    name = name.strip().strip("«»\"“”'’.,:;")
+    name = re.sub(r"^(?:the|The)\s+", "", name)
+    return name
+
+
+def _dedupe(found: list[tuple[str, int, int]], lexicon: Lexicon) -> list[tuple[str, int, int]]:
+    out: list[tuple[str, int, int]] = []
+    for name, start, end in sorted(found, key=lambda x: (x[1], -(x[2] - x[1]))):
+        if not name or len(name) < 2 or name.lower() in lexicon.source_nouns:
+            continue
+        if any(name.lower() == n.lower() or (start >= s and end <= e) for n, s, e in out):
+            continue
+        out.append((name, start, end))
+    return out

@@ -1,0 +1,55 @@
+"""Triggers: the words that state an incident, with who did it.
+
+A language module finds them (its dependency labels and words differ); grouping and
+field attachment (``assemble``, ``fields``) work on this one type.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .parsing import ParsedDoc, Sentence, Token
+
+
+@dataclass
+class Trigger:
+    type: str  # codebook type
+    sentence: Sentence
+    token: Token  # the predicate (verb) or event noun
+    subject: list[Token] = field(default_factory=list)  # the actor phrase, may be empty
+    subject_head: Token | None = None
+    strength: float = 0.7  # how surely the words state an incident (0..1)
+    generic: bool = False  # an aggregate or generic statement, not one incident
+    # continues the previous incident's participants (pronoun, "the soldiers", no subject)
+    anaphoric: bool = False
+    # explicitly introduces participants ("another soldier", "12 employees", a new name)
+    introduces: bool = False
+    names: list[str] = field(default_factory=list)  # person names in the actor phrase
+    extra_sentences: list[Sentence] = field(default_factory=list)  # antecedent sentences
+
+    @property
+    def offset(self) -> int:
+        return self.token.start
+
+
+def subject_of(doc: ParsedDoc, tok: Token, subject_deps: set[str], climb_deps: set[str]) -> Token | None:
+    """The subject of a predicate: its own, or that of the verb it depends on (infinitives,
+    conjoined and subordinate verbs share their governor's subject)."""
+    current = tok
+    for _ in range(6):
+        for child in doc.children(current):
+            if child.dep in subject_deps:
+                return child
+        if current.head == current.i or current.dep not in climb_deps:
+            return None
+        current = doc.head(current)
+    return None
+
+
+def phrase_of(doc: ParsedDoc, head: Token, stop_deps: set[str]) -> list[Token]:
+    """The noun phrase of a head token without its relative clauses and the like."""
+    out, stack = [], [head]
+    while stack:
+        t = stack.pop()
+        out.append(t)
+        stack.extend(c for c in doc.children(t) if c.dep not in stop_deps)
+    return sorted(out, key=lambda t: t.i)

@@ -1,0 +1,204 @@
+"""English extraction on short reports written for these tests (not from any outlet).
+
+Each test states one behaviour the codebook asks for: a type, a count form, a date form,
+a place form, a source, or a case that must NOT become an incident.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from otkaz.extract import extract
+from otkaz.model import Document
+
+pytestmark = pytest.mark.slow
+
+
+def run(text: str, published: str | None = "2023-03-15", doc_id: str = "t.txt"):
+    return extract(Document(id=doc_id, text=text, published=published, lang="en"))
+
+
+def only(text: str, published: str | None = "2023-03-15"):
+    result = run(text, published)
+    assert len(result.mentions) == 1, [m.evidence[0].quote for m in result.mentions]
+    return result.mentions[0]
+
+
+def test_evidence_quotes_point_into_the_text():
+    text = "Intro line.\n\nOn Tuesday, 45 contract soldiers from Buryatia refused to return to the front, the outlet Lyudi Baikala reported.\n"
+    result = run(text)
+    assert result.mentions
+    for m in result.mentions:
+        assert any(e.field == "incident" for e in m.evidence)
+        for e in m.evidence:
+            assert text[e.start : e.end] == e.quote
+
+
+def test_combat_refusal_with_count_origin_date_and_source():
+    m = only("On Tuesday, 45 contract soldiers from Buryatia refused to return to the front line, the outlet Lyudi Baikala reported.")
+    assert m.type == "combat_refusal"
+    assert m.actors == ["contract_soldiers"]
+    assert (m.count.min, m.count.max) == (45, 45)
+    assert m.origin is not None and m.origin.admin1 == "Buryatia"
+    # published Wednesday 2023-03-15: "On Tuesday" is the day before
+    assert (m.date.start, m.date.end) == (date(2023, 3, 14), date(2023, 3, 14))
+    assert any("Lyudi Baikala" in c for c in m.cited)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Defense Ministry refused to comment on the report.",
+        "The regional governor declined to answer questions about the mobilization.",
+        "\u201cIf they send me a notice, I would refuse to go,\u201d said Oleg, a welder.",
+        "Tens of thousands of men fled to Georgia and Kazakhstan after the mobilization was announced.",
+        "Many Russians are refusing to fight in what they see as a pointless war.",
+        "Soldiers who refuse to fight face up to three years in prison under the amended law.",
+        "He did not refuse to go to the front, his lawyer said.",
+    ],
+)
+def test_not_an_incident(text):
+    assert run(text).mentions == []
+
+
+def test_aggregate_is_recorded_apart():
+    result = run("Hundreds of thousands of Russian men have fled the country to avoid being called up.")
+    assert result.mentions == []
+    assert result.aggregates and result.aggregates[0].type == "flight_abroad"
+
+
+def test_desertion_with_consequences_across_sentences():
+    text = (
+        "A 27-year-old private from Tver deserted his unit in the Belgorod region in early March, "
+        "according to Mediazona. He was detained two weeks later and charged with desertion."
+    )
+    m = only(text)
+    assert m.type == "desertion"
+    assert (m.count.min, m.count.max) == (1, 1)
+    assert {"detention", "criminal_case"} <= set(m.consequences)
+    assert m.date.start >= date(2023, 3, 1) and m.date.end <= date(2023, 3, 10)
+    assert m.location is not None and m.location.admin1 == "Belgorod Oblast"
+    assert m.origin is not None and m.origin.name == "Tver"
+    assert "Mediazona" in m.cited
+
+
+def test_discharge_attempt_by_contract_termination():
+    m = only("Last week, eleven soldiers of a tank regiment filed requests to terminate their contracts, their relatives told the newspaper Kommersant.")
+    assert m.type == "discharge_attempt"
+    assert (m.count.min, m.count.max) == (11, 11)
+    assert "contract_soldiers" in m.actors
+    assert (m.date.start, m.date.end) == (date(2023, 3, 6), date(2023, 3, 12))
+
+
+def test_draft_refusal_by_a_civilian_late_sunday_night():
+    text = "Late Sunday night, Pavel, a 29-year-old programmer from Kazan, refused to sign a draft notice handed to him by two officers."
+    m = only(text, published="2022-09-27")
+    assert m.type == "draft_refusal"
+    assert m.actors == ["draftees"]
+    assert (m.count.min, m.count.max) == (1, 1)
+    assert (m.date.start, m.date.end) == (date(2022, 9, 25), date(2022, 9, 25))
+    assert m.location is not None and m.location.name == "Kazan"
+
+
+def test_draft_evasion_by_not_reporting():
+    text = "Igor received a summons on October 3 but did not go to the enlistment office in Samara, his wife said."
+    m = only(text, published="2022-10-20")
+    assert m.type == "draft_evasion"
+    assert m.date.start >= date(2022, 10, 3)
+
+
+def test_flight_abroad_stopped_at_the_border():
+    text = "On Monday, a 35-year-old man from Omsk was denied boarding a flight to Yerevan and banned from leaving Russia."
+    m = only(text, published="2022-10-05")
+    assert m.type == "flight_abroad"
+    assert "exit_ban" in m.consequences
+    assert (m.date.start, m.date.end) == (date(2022, 10, 3), date(2022, 10, 3))
+
+
+def test_protest_with_approximate_count_and_detentions():
+    m = only("On Saturday, about 200 people protested against mobilization in Yakutsk. Police detained 30 of them.", published="2022-09-26")
+    assert m.type == "protest"
+    assert (m.count.min, m.count.max) == (200, 200)
+    assert "detention" in m.consequences
+    assert m.location is not None and m.location.name == "Yakutsk"
+    assert (m.date.start, m.date.end) == (date(2022, 9, 24), date(2022, 9, 24))
+
+
+def test_arson_of_a_draft_office():
+    m = only("Early on Friday, a man threw Molotov cocktails at the military enlistment office in Nizhny Novgorod.", published="2022-10-10")
+    assert m.type == "violent_resistance"
+    assert (m.date.start, m.date.end) == (date(2022, 10, 7), date(2022, 10, 7))
+
+
+def test_count_is_the_sum_of_two_groups():
+    text = "In April, soldiers of two battalions refused to go back to Ukraine: there were 40 soldiers in one battalion and about 60 in the other."
+    m = only(text)
+    assert m.type == "combat_refusal"
+    assert (m.count.min, m.count.max) == (100, 100)
+
+
+def test_more_than_is_a_lower_bound():
+    m = only("More than 60 mobilized men from Chuvashia refused to take part in an assault, Vot Tak reported on Monday.")
+    assert (m.count.min, m.count.max) == (60, None)
+    assert m.actors == ["mobilized"]
+
+
+def test_two_groups_in_one_paragraph_are_two_incidents():
+    text = (
+        "In March, 15 marines from Vladivostok refused to return to Ukraine. "
+        "In April, 20 paratroopers from Pskov refused to obey orders to advance."
+    )
+    mentions = run(text).mentions
+    assert len(mentions) == 2
+    assert sorted(m.count.min for m in mentions) == [15, 20]
+
+
+def test_one_incident_told_across_sentences_is_one_mention():
+    text = (
+        "Thirty soldiers from Kemerovo were sent to the Donetsk region in May. They refused to storm the enemy positions "
+        "and returned to their base. The commander threatened them with criminal cases."
+    )
+    m = only(text, published="2023-06-10")
+    assert (m.count.min, m.count.max) == (30, 30)
+    assert "criminal_threat" in m.consequences
+    assert any("Thirty soldiers" in e.quote for e in m.evidence if e.field == "incident")
+
+
+def test_age_year_and_unit_number_are_not_counts():
+    m = only("In 2023 a 24-year-old soldier of the 155th brigade was sentenced to five years for refusing to fight.", published="2023-12-01")
+    assert (m.count.min, m.count.max) == (1, 1)
+    assert {"criminal_case", "imprisonment"} <= set(m.consequences)
+
+
+def test_sentencing_date_bounds_the_incident_from_above():
+    m = only("A military court in Chita on May 4 sentenced a soldier to two years for refusing to fight.", published="2023-05-10")
+    assert m.date.end == date(2023, 5, 4)
+    assert m.date.start <= date(2022, 2, 24)
+
+
+def test_headline_and_caption_lines_are_not_incidents():
+    text = "Soldiers refuse to fight near Kursk\n\nPhoto of soldiers at a station in Kursk, August 2024\n\nThe weather was mild.\n"
+    assert run(text, published="2024-08-20").mentions == []
+
+
+def test_separate_rulings_give_one_incident_per_person():
+    text = (
+        "Two soldiers were sentenced to prison for refusing to fight. In separate rulings, the men, identified as "
+        "Pyotr Sidorov and Ilya Kuznetsov, were found guilty of refusing orders."
+    )
+    mentions = run(text).mentions
+    assert sorted(p for m in mentions for p in m.people) == ["Ilya Kuznetsov", "Pyotr Sidorov"]
+    assert all((m.count.min, m.count.max) == (1, 1) for m in mentions)
+
+
+def test_unknown_publication_date_is_inferred_from_the_text():
+    result = run("In March 2023, 12 mobilized men from Kursk deserted their unit.", published=None)
+    m = result.mentions[0]
+    assert (m.date.start, m.date.end) == (date(2023, 3, 1), date(2023, 3, 31))
+    assert m.date_inferred and result.note
+
+
+def test_document_in_another_language_is_not_processed():
+    result = extract(Document(id="de.txt", text="Soldaten verweigern den Dienst.", lang="de"))
+    assert result.processed is False and "de" in result.note

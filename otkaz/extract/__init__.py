@@ -15,7 +15,7 @@ from ..model import Aggregate, Count, Document, ExtractionResult
 from .assemble import group_triggers, merge_retellings, split_individuals
 from .counts import find_counts
 from .dates import find_dates
-from .fields import DocumentContext, build_mention, group_places, participant_names, subject_count
+from .fields import DocumentContext, build_mention, document_origin, group_places, participant_names, subject_count
 from .gazetteer import get_gazetteer
 from .parsing import ParsedDoc
 from .sources import find_sources
@@ -97,6 +97,7 @@ def analyze(language, document: Document, doc: ParsedDoc) -> ExtractionResult:
         groups=groups,
         aggregates=generic,
     )
+    ctx.sole_origin = document_origin(ctx)
     groups = merge_retellings(groups, lambda g: subject_count(ctx, g), lambda g, own: group_places(ctx, g, own))
     ctx.groups = split_individuals(groups, lexicon.distributive_words)
     mentions = [build_mention(ctx, group, document.id) for group in ctx.groups]

@@ -126,11 +126,12 @@ LEXICON = Lexicon(
             (frozenset({"sentence"}), frozenset({"year", "month"})),
         ],
         "detention": [
-            (frozenset({"detain", "arrest", "custody", "detention", "hold", "lock", "jail", "apprehend", "capture", "basement", "pit", "cell"}), frozenset()),
+            (frozenset({"detain", "arrest", "custody", "detention", "lock", "jail", "apprehend"}), frozenset()),
+            (frozenset({"hold", "keep"}), frozenset({"basement", "pit", "cell", "custody", "captive", "hostage", "camp"})),
         ],
         "dismissal": [(frozenset({"dismiss", "fire", "sack", "expel"}), frozenset({"from", "job", "service", "army", "ranks", "post", "unit", "police", "omon", "dismiss", "fire"}))],
         "forced_return": [
-            (frozenset({"back to the front", "back to war", "sent back", "send back", "return to the front", "forced to fight", "forced to return", "thrust into combat", "involved in the war", "went back to war", "go back to war", "forcibly", "back to ukraine", "load him into", "forced them to fight", "returned to the front"}), frozenset()),
+            (frozenset({"back to the front", "back to war", "sent back", "send back", "return to the front", "forced to fight", "forced to return", "thrust into combat", "involved in the war", "went back to war", "go back to war", "forcibly", "back to ukraine", "forced them to fight", "returned to the front"}), frozenset()),
         ],
         "pressure": [
             (frozenset({"pressure", "intimidate", "intimidation", "humiliate", "humiliation", "coerce", "persecute", "defamatory", "threaten", "threat", "coward", "harass", "blackmail", "scare", "frighten"}), frozenset()),

@@ -57,6 +57,7 @@ class DocumentContext:
     sources: list[tuple[str, int, int]]  # (name, start, end) of cited outlets/organizations
     groups: list[Group]
     aggregates: list = field(default_factory=list)  # generic triggers (Trigger)
+    sole_origin: PlaceMatch | None = None  # see document_origin
 
     def in_span(self, items, start: int, end: int):
         return [x for x in items if x.start >= start and x.end <= end]
@@ -87,7 +88,9 @@ def build_mention(ctx: DocumentContext, group: Group, document_id: str) -> Incid
     mention.date, mention.date_inferred = date_range, inferred
     evidence += date_ev
 
-    mention.consequences, cons_ev = _consequences(ctx, core + [s for s in context if _about_participants(s, group)])
+    adjacent = {t.sentence.index + 1 for t in group.triggers}
+    scope = core + [s for s in context if s.index in adjacent or _about_participants(s, group)]
+    mention.consequences, cons_ev = _consequences(ctx, scope)
     evidence += cons_ev
     mention.cited, cited_ev = _cited(ctx, core + context)
     evidence += cited_ev
@@ -110,9 +113,14 @@ def _context_sentences(ctx: DocumentContext, group: Group) -> list[Sentence]:
     out: list[Sentence] = []
     for trig in group.triggers:
         here = trig.sentence
-        for s in doc.sentences[here.index + 1 : here.index + 4]:
+        next_paragraph = 0
+        for s in doc.sentences[here.index + 1 : here.index + 12]:
             if s.index in others or s.paragraph - here.paragraph > 1:
                 break
+            if s.paragraph != here.paragraph:
+                next_paragraph += 1
+                if next_paragraph > 2:
+                    break
             if s.index not in own and s not in out:
                 out.append(s)
     for trig in group.triggers:
@@ -341,12 +349,17 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
     candidate wins, the incident's own sentences before the ones around it."""
     doc = ctx.doc
     kind = group.final_type or group.type
-    subject_spans = [(t.subject[0].start, t.subject[-1].end) for t in group.triggers if t.subject]
+    subject_spans = []
+    for t in group.triggers:
+        if t.subject_head is not None:
+            tree = [x for x in doc.subtree(t.subject_head) if x.dep not in {"relcl", "acl:relcl", "acl"}]
+            subject_spans.append((tree[0].start, tree[-1].end))
     source_spans = [(s, e) for _, s, e in ctx.sources]
     events = {t.token.i for t in group.triggers}
     origins: list[list[PlaceMatch]] = [[], []]
     locations: list[list[PlaceMatch]] = [[], []]
     departures: list[PlaceMatch] = []
+    courts: list[PlaceMatch] = []
     for level, sentences in enumerate((core, context)):
         for s in sentences:
             for m in ctx.in_span(ctx.places, s.start, s.end):
@@ -359,14 +372,22 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
                     locations[level].append(m)
                 elif role == "departure" and level == 0:
                     departures.append(m)
-    origin = _most_specific(origins[0]) or _most_specific(origins[1])
+                elif role == "court":
+                    courts.append(m)
+    origin = _most_specific(origins[0]) or _most_specific(origins[1]) or ctx.sole_origin
     if kind == "flight_abroad":
+        # where they were stopped or arrived; a destination ("a flight to Turkey") last
         foreign = [m for m in locations[0] + locations[1] if m.place.country not in {None, "RU"}]
-        location = foreign[0] if foreign else _most_specific(locations[0])
+        arrived = [m for m in foreign if _preposition(doc, m) != "to"]
+        destinations = [m for m in locations[0] if m.place.country not in {None, "RU"}]
+        location = (arrived or [None])[0] or _most_specific(locations[0]) or (destinations or [None])[0]
     else:
         location = _most_specific(locations[0]) or _most_specific(departures)
     if location is None and kind in HOME_TYPES:
-        location = origin or _most_specific(locations[1])
+        location = origin
+    if kind != "flight_abroad":
+        location = location or _most_specific(locations[1])
+    location = location or _most_specific(courts)
     evidence = []
     if origin:
         evidence.append(_quote(doc.text, "origin", origin.start, origin.end))
@@ -380,6 +401,27 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
     return origin_place, location_place, evidence
 
 
+def _preposition(doc: ParsedDoc, m: PlaceMatch) -> str | None:
+    tok = _span_root(doc, m.start, m.end)
+    if tok is None:
+        return None
+    head = doc.head(tok)
+    if head.pos == "ADP":
+        return head.lemma
+    case = next((c for c in doc.children(tok) if c.dep == "case"), None)
+    return case.lemma if case is not None else None
+
+
+def document_origin(ctx: DocumentContext) -> PlaceMatch | None:
+    """When a whole article speaks of people from one place ("Mobilized men from
+    Novosibirsk ..."), that is where the people of each of its incidents come from."""
+    found: dict[str, PlaceMatch] = {}
+    for m in ctx.places:
+        if _place_role(ctx.doc, m, [], ctx.lexicon, set()) == "origin":
+            found.setdefault(m.place.key or m.place.name, m)
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
 def _most_specific(matches: list[PlaceMatch]) -> PlaceMatch | None:
     """The first of the most precise: a town says more than its region or country; "in
     Russia" says nothing about where in Russia."""
@@ -389,7 +431,9 @@ def _most_specific(matches: list[PlaceMatch]) -> PlaceMatch | None:
     return min(enumerate(matches), key=lambda im: (PRECISION_RANK.get(im[1].place.precision, 3), im[0]))[1]
 
 
-PLACE_NOUNS = {"town", "city", "village", "region", "district", "suburb", "settlement", "area", "oblast", "republic", "territory", "outskirts", "город", "село", "поселок", "посёлок", "деревня", "район", "область", "край", "республика"}
+RETURN_VERBS = {"return", "come back", "go back", "вернуться", "возвратиться"}
+COURT_NOUNS = {"court", "tribunal", "суд", "трибунал"}
+PLACE_NOUNS = {"island", "peninsula", "town", "city", "village", "region", "district", "suburb", "settlement", "area", "oblast", "republic", "territory", "outskirts", "город", "село", "поселок", "посёлок", "деревня", "район", "область", "край", "республика"}
 EVENT_NOUNS = {"protest", "rally", "demonstration", "picket", "refusal", "desertion", "arson", "attack", "escape", "митинг", "акция", "протест", "пикет", "отказ", "поджог", "побег"}
 
 
@@ -431,12 +475,18 @@ def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, 
     if prep.lemma in LOCATION_PREPOSITIONS:
         if governor.dep == "xcomp" and doc.head(governor).i in events:
             return None  # "refused to go to Ukraine": where they would not go
+        if governor.lemma in lexicon.reporting_verbs or governor.lemma in {"source", "refer", "источник"}:
+            return None  # "a source in Crimea": where the source is
+        if governor.lemma in RETURN_VERBS and prep.lemma in {"to", "в", "на"}:
+            return "origin"  # "returned to Pskov": home
+        if governor.lemma in COURT_NOUNS:
+            return "court"
         if governor.pos in {"VERB", "AUX"} or governor.i in events or governor.lemma in EVENT_NOUNS:
             return "location"
         # "protested against mobilization in Yakutsk": the phrase hangs on the object
         up = governor
         for _ in range(3):
-            if up.head == up.i:
+            if up.head == up.i or up.dep not in {"pobj", "dobj", "obj", "obl", "nmod", "prep"}:
                 break
             up = doc.head(up)
             if up.i in events:
@@ -543,55 +593,58 @@ def _mobilization_related(group: Group) -> bool:
 
 
 def _consequences(ctx: DocumentContext, sentences: list[Sentence]) -> tuple[list[str], list[Evidence]]:
+    """Consequence labels by their cue words in the incident's sentences; a cue under
+    "faces", "could", "maximum" is a threat (criminal_threat), a negated one nothing."""
     found: list[str] = []
     evidence: list[Evidence] = []
     for s in sentences:
-        lemmas = [t.lemma for t in s.tokens]
-        lemma_set = set(lemmas)
-        lemma_text = " " + " ".join(lemmas) + " "
+        lemma_set = {t.lemma for t in s.tokens}
+        lemma_text = " " + " ".join(t.lemma for t in s.tokens) + " "
         negated = {t.head for t in s.tokens if t.dep == "neg" or (t.lemma in {"не", "not"} and t.dep in {"advmod", "neg"})}
         for label, cues in ctx.lexicon.consequence_cues.items():
             if label in found:
                 continue
+            hit = None
             for words, required in cues:
-                hit = _cue_hit(s, words, lemma_set, lemma_text, negated)
-                if hit is None:
-                    continue
                 if required and not (required & lemma_set):
                     continue
-                if _threatened(ctx, hit):
-                    if label in {"criminal_case", "imprisonment"} and "criminal_threat" not in found:
-                        found.append("criminal_threat")
-                        evidence.append(_quote(ctx.doc.text, "consequences", hit.start, hit.end))
-                    continue
+                hits = list(_cue_hits(s, words, lemma_text, negated))
+                factual = [h for h in hits if not _threatened(ctx, h)]
+                if factual:
+                    hit = factual[0]
+                    break
+                if hits and label in {"criminal_case", "imprisonment"} and "criminal_threat" not in found:
+                    found.append("criminal_threat")
+                    evidence.append(_quote(ctx.doc.text, "consequences", hits[0].start, hits[0].end))
+            if hit is not None:
                 found.append(label)
                 evidence.append(_quote(ctx.doc.text, "consequences", hit.start, hit.end))
-                break
     return found, evidence
 
 
 def _threatened(ctx: DocumentContext, tok: Token) -> bool:
     """'faces prison', 'could be jailed', 'carries up to 10 years': a threat, not a fact."""
     for t in [tok, *list(ctx.doc.ancestors(tok))[:3]]:
-        if t.lemma in ctx.lexicon.threat_governors:
+        if t is not tok and t.lemma in ctx.lexicon.threat_governors:
             return True
         if any(c.dep in {"aux", "advmod", "amod"} and c.lemma in ctx.lexicon.threat_governors for c in ctx.doc.children(t)):
             return True
     return False
 
 
-def _cue_hit(s: Sentence, words: frozenset[str], lemma_set: set[str], lemma_text: str, negated: set[int]) -> Token | None:
-    for w in words:
+def _cue_hits(s: Sentence, words: frozenset[str], lemma_text: str, negated: set[int]):
+    """Tokens of a sentence that carry one of the cue words (a word: its lemma, verbs and
+    nouns only; a phrase: its lemmas or its text)."""
+    text = s.text.lower()
+    for w in sorted(words):
         if " " in w:
-            if f" {w} " in lemma_text or w in s.text.lower():
+            if f" {w} " in lemma_text or w in text:
                 first = w.split()[0]
-                return next((t for t in s.tokens if t.lemma == first or t.lower == first), s.tokens[0])
-        elif w in lemma_set:
-            tok = next(t for t in s.tokens if t.lemma == w)
-            if tok.i in negated or tok.head in negated:
-                continue
-            return tok
-    return None
+                yield next((t for t in s.tokens if t.lemma == first or t.lower == first), s.tokens[0])
+            continue
+        for tok in s.tokens:
+            if tok.lemma == w and tok.pos in {"VERB", "NOUN", "ADJ", "PROPN", "AUX"} and tok.i not in negated and tok.head not in negated:
+                yield tok
 
 
 def _cited(ctx: DocumentContext, sentences: list[Sentence]) -> tuple[list[str], list[Evidence]]:

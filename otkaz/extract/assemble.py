@@ -9,6 +9,7 @@ An anaphoric trigger with nothing to join takes its participants from the senten
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .parsing import ParsedDoc, Sentence
@@ -77,6 +78,8 @@ def group_triggers(
         group.add(trig, names_here)
         if trig.anaphoric and not trig.names:
             group.antecedents = _antecedents(doc, trig, people_nouns)
+        elif trig.names or _capitalized(trig.subject_head):
+            group.antecedents = _introductions(doc, trig)
         groups.append(group)
     return groups, aggregates
 
@@ -108,6 +111,32 @@ def _same_person(names: list[str], others: set[str]) -> bool:
     """Full names or a shared surname/first name ("Albert Sakhibgareyev" ~ "Sakhibgareyev")."""
     parts = {p.lower() for n in others for p in n.split() if len(p) > 2}
     return any(p.lower() in parts for n in names for p in n.split() if len(p) > 2)
+
+
+def _capitalized(tok) -> bool:
+    """A name, even one the tagger missed ("Ilya/AUX pointed"): capitalized, not a pronoun
+    or determiner, and not capitalized merely for opening the sentence."""
+    if tok is None or not tok.text[:1].isupper() or tok.pos in {"PRON", "DET"}:
+        return False
+    return tok.pos in {"PROPN", "AUX", "X"} or tok.ent == "PER"
+
+
+def _introductions(doc: ParsedDoc, trig: Trigger) -> list[Sentence]:
+    """'Late Sunday night, Ilya, a 38-year-old Muscovite, found two officers at his door.
+    Ilya ... refused to sign': the sentence just before that introduced the person."""
+    parts = {p for n in trig.names for p in n.split() if len(p) > 2}
+    if _capitalized(trig.subject_head):
+        parts.add(trig.subject_head.text)
+    index = trig.sentence.index
+    for back in (1, 2):
+        if index - back < 0:
+            break
+        prev = doc.sentences[index - back]
+        if trig.sentence.paragraph - prev.paragraph > 1:
+            break
+        if any(re.search(rf"\b{re.escape(p)}\b", prev.text) for p in parts):
+            return [prev]
+    return []
 
 
 def _antecedents(doc: ParsedDoc, trig: Trigger, people_nouns: set[str]) -> list[Sentence]:

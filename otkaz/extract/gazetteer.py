@@ -1106,5 +1106,7 @@ class _Scan:
 
 @cache
 def get_gazetteer() -> Gazetteer:
-    """The process-wide gazetteer, loaded once."""
-    return Gazetteer(_load_or_build_index())
+    """The process-wide gazetteer, loaded once (with the Russian analyzer, so that no find() waits)."""
+    gazetteer = Gazetteer(_load_or_build_index())
+    gazetteer.morph()
+    return gazetteer

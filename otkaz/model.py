@@ -252,7 +252,8 @@ class IncidentMention:
     @property
     def key(self) -> str:
         """Stable across re-runs of the same extractor on the same text."""
-        spans = sorted((e.start, e.end) for e in self.evidence if e.field == "incident")
+        # the people's spans tell apart incidents of several people told in one passage
+        spans = sorted((e.start, e.end) for e in self.evidence if e.field in {"incident", "people"})
         raw = f"{self.document_id}|{self.type}|{spans}"
         return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
 

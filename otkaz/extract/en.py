@@ -129,7 +129,10 @@ LEXICON = Lexicon(
             (frozenset({"detain", "arrest", "custody", "detention", "lock", "jail", "apprehend"}), frozenset()),
             (frozenset({"hold", "keep"}), frozenset({"basement", "pit", "cell", "custody", "captive", "hostage", "camp"})),
         ],
-        "dismissal": [(frozenset({"dismiss", "fire", "sack", "expel"}), frozenset({"from", "job", "service", "army", "ranks", "post", "unit", "police", "omon", "dismiss", "fire"}))],
+        "dismissal": [
+            (frozenset({"dismiss", "sack", "expel"}), frozenset()),
+            (frozenset({"fire"}), frozenset({"job", "jobs", "service", "army", "ranks", "post", "police", "omon", "position"})),
+        ],
         "forced_return": [
             (frozenset({"back to the front", "back to war", "sent back", "send back", "return to the front", "forced to fight", "forced to return", "thrust into combat", "involved in the war", "went back to war", "go back to war", "forcibly", "back to ukraine", "forced them to fight", "returned to the front"}), frozenset()),
         ],

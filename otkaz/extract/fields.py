@@ -96,6 +96,7 @@ def build_mention(ctx: DocumentContext, group: Group, document_id: str) -> Incid
     mention.cited, cited_ev = _cited(ctx, core + context)
     evidence += cited_ev
     mention.people = [group.individual] if group.individual else _people(ctx, group, core + context)
+    evidence += _people_quotes(ctx, mention.people, core + context)
     mention.units = sorted({m.group(0) for s in core + context for m in UNIT_RE.finditer(s.text)})
     mention.confidence = _confidence(group, mention)
     mention.evidence = evidence
@@ -707,6 +708,18 @@ def _people(ctx: DocumentContext, group: Group, sentences: list[Sentence]) -> li
             if ent.text not in people and not any(ent.text in p or p in ent.text for p in people):
                 people.append(ent.text)
     return people
+
+
+def _people_quotes(ctx: DocumentContext, people: list[str], sentences: list[Sentence]) -> list[Evidence]:
+    """Where each person is first named among the incident's sentences."""
+    out = []
+    for person in people:
+        for s in sentences:
+            at = s.text.find(person)
+            if at >= 0:
+                out.append(_quote(ctx.doc.text, "people", s.start + at, s.start + at + len(person)))
+                break
+    return out
 
 
 def _confidence(group: Group, mention: IncidentMention) -> float:

@@ -58,6 +58,7 @@ from otkaz.store.schema import (
     incident_reports,
     incidents,
     mentions,
+    users,
 )
 
 DEFAULT_DATABASE = "otkaz.db"
@@ -76,6 +77,27 @@ class AddResult:
     created: bool
     duplicate_of: str | None = None  # the stored document with the same normalized content
     replaced: bool = False  # same id, new content or metadata: stored anew, extraction reset
+
+
+@dataclass(frozen=True)
+class User:
+    """An account of the web application; hashes only, never a password or token."""
+
+    name: str
+    role: str
+    password_hash: str | None
+    api_token_hash: str | None
+    created_at: str
+    id: int | None = None
+
+    def audit_view(self) -> dict[str, Any]:
+        """What the audit log records of an account: no hashes."""
+        return {
+            "name": self.name,
+            "role": self.role,
+            "has_password": self.password_hash is not None,
+            "has_api_token": self.api_token_hash is not None,
+        }
 
 
 @dataclass(frozen=True)
@@ -429,6 +451,84 @@ class Database:
             query = query.where(audit_log.c.object_id == object_id)
         with self._read() as conn:
             return [codec.audit_entry_from_row(row) for row in conn.execute(query)]
+
+    # --- users of the web application -------------------------------------
+
+    def add_user(self, name: str, role: str, password_hash: str | None, by: str) -> User:
+        """Creates the account (audited as done ``by``); a taken name is a StoreError."""
+        with self._write() as conn:
+            if _user_row(conn, users.c.name == name) is not None:
+                raise StoreError(f"cannot add user {name!r}: the name is taken")
+            conn.execute(
+                insert(users).values(
+                    name=name, role=role, password_hash=password_hash, created_at=_now()
+                )
+            )
+            user = _user_from_row(_user_row(conn, users.c.name == name))
+            _insert_audit(conn, AuditEntry(by, "add_user", "user", name, None, user.audit_view()))
+        return user
+
+    def get_user(self, name: str) -> User | None:
+        with self._read() as conn:
+            row = _user_row(conn, users.c.name == name)
+        return _user_from_row(row) if row else None
+
+    def user_by_token_hash(self, api_token_hash: str) -> User | None:
+        with self._read() as conn:
+            row = _user_row(conn, users.c.api_token_hash == api_token_hash)
+        return _user_from_row(row) if row else None
+
+    def users(self) -> list[User]:
+        with self._read() as conn:
+            return [_user_from_row(row) for row in conn.execute(select(users).order_by(users.c.name))]
+
+    def set_user_role(self, name: str, role: str, by: str) -> User:
+        return self._update_user(name, {"role": role}, "set_role", by)
+
+    def set_user_password(self, name: str, password_hash: str | None, by: str) -> User:
+        return self._update_user(name, {"password_hash": password_hash}, "set_password", by)
+
+    def set_user_token(self, name: str, api_token_hash: str | None, by: str) -> User:
+        """Replaces (or, with None, revokes) the account's API token."""
+        return self._update_user(name, {"api_token_hash": api_token_hash}, "set_api_token", by)
+
+    def delete_user(self, name: str, by: str) -> None:
+        with self._write() as conn:
+            before = _existing_user(conn, name)
+            conn.execute(delete(users).where(users.c.name == name))
+            _insert_audit(conn, AuditEntry(by, "delete_user", "user", name, before.audit_view(), None))
+
+    def _update_user(self, name: str, values: dict[str, Any], action: str, by: str) -> User:
+        with self._write() as conn:
+            before = _existing_user(conn, name)
+            conn.execute(update(users).where(users.c.name == name).values(**values))
+            after = _user_from_row(_user_row(conn, users.c.name == name))
+            _insert_audit(
+                conn, AuditEntry(by, action, "user", name, before.audit_view(), after.audit_view())
+            )
+        return after
+
+
+def _user_row(conn: Connection, condition: ColumnElement[bool]) -> Any:
+    return conn.execute(select(users).where(condition)).first()
+
+
+def _user_from_row(row: Any) -> User:
+    return User(
+        name=row.name,
+        role=row.role,
+        password_hash=row.password_hash,
+        api_token_hash=row.api_token_hash,
+        created_at=row.created_at,
+        id=row.id,
+    )
+
+
+def _existing_user(conn: Connection, name: str) -> User:
+    row = _user_row(conn, users.c.name == name)
+    if row is None:
+        raise StoreError(f"no user {name!r}")
+    return _user_from_row(row)
 
 
 def _add_document(conn: Connection, doc: Document) -> AddResult:

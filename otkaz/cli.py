@@ -1,0 +1,545 @@
+"""The otkaz command line: a thin layer over otkaz.pipeline, otkaz.store and otkaz.publish."""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from otkaz import __version__
+from otkaz.model import Incident, Place, parse_published
+from otkaz.publish.exports import FORMATS, export_records, write_export
+
+if TYPE_CHECKING:
+    from otkaz.ingest import IngestFailure
+    from otkaz.pipeline import Progress, RunSummary
+    from otkaz.store import Database
+
+EXIT_OK = 0
+EXIT_INPUT_FAILED = 1
+EXIT_STORE = 3
+EXIT_NOTHING = 4
+
+MAIN_HELP = """Turn news reports of Russian soldiers refusing to fight, deserting and
+evading mobilization into a deduplicated, evidence-linked incident dataset.
+
+\b
+Start with:
+  otkaz run examples/
+  otkaz export --format csv -o incidents.csv
+
+Every verb takes --db (SQLite path or database URL; default
+$OTKAZ_DATABASE_URL, else otkaz.db; evaluate uses a throwaway store),
+--json (one JSON document on stdout) and -q/--quiet.
+
+\b
+Exit codes:
+  0  all good
+  1  some inputs failed (the rest was processed)
+  2  usage error
+  3  store/database error
+  4  nothing to do, or not found
+"""
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """One line on stderr, then the exit code: no traceback for an expected error."""
+    click.echo(f"otkaz: {message}", err=True)
+    raise click.exceptions.Exit(code)
+
+
+class ByteSize(click.ParamType):
+    """"20MB", "512KB", "1G" or a plain number of bytes (units are powers of 1024)."""
+
+    name = "size"
+    _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+    _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMG]?)(?:I?B)?\s*$", re.IGNORECASE)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        match = self._PATTERN.match(str(value))
+        if not match:
+            self.fail(f"{value!r} is not a size like 20MB, 512KB or 1000000", param, ctx)
+        return int(float(match[1]) * self._UNITS[match[2].upper()])
+
+
+def _check_published(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    try:
+        parse_published(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    return value
+
+
+def common_options(command: Callable[..., T]) -> Callable[..., T]:
+    """--db, --json and -q/--quiet, the same on every verb."""
+    command = click.option(
+        "-q", "--quiet", is_flag=True, help="No summaries or progress; errors still print."
+    )(command)
+    command = click.option(
+        "--json", "as_json", is_flag=True, help="Machine output: one JSON document on stdout."
+    )(command)
+    return click.option(
+        "--db",
+        "db_url",
+        metavar="PATH|URL",
+        help="SQLite file or database URL  [default: $OTKAZ_DATABASE_URL, else otkaz.db]",
+    )(command)
+
+
+def ingest_options(command: Callable[..., T]) -> Callable[..., T]:
+    """What ingest applies to inputs that do not say it themselves."""
+    options = [
+        click.option("--published", metavar="DATE", callback=_check_published,
+                     help="Publication date (2022-09-27, 2022-09 or 2022) for inputs without one."),
+        click.option("--outlet", metavar="NAME", help="Outlet for inputs that do not name one."),
+        click.option("--lang", metavar="CODE", help="Language (en, ru) for inputs without one; else detected."),
+        click.option("--max-size", type=ByteSize(), default="20MB", show_default=True,
+                     help="Inputs larger than this are refused."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@contextmanager
+def open_store(db_url: str | None) -> Iterator[Database]:
+    """The store, closed afterwards; a database error ends the command with exit code 3."""
+    from otkaz.store import Database, StoreError
+
+    db = None
+    try:
+        db = Database(db_url)
+        yield db
+    except StoreError as exc:  # already one line naming the database
+        fail(str(exc), EXIT_STORE)
+    except SQLAlchemyError as exc:  # after opening, e.g. the server went away
+        where = db.url if db is not None else "(not opened)"
+        fail(f"database {where}: {_first_line(exc)}", EXIT_STORE)
+    finally:
+        if db is not None:
+            db.close()
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The driver's own message without SQLAlchemy's SQL dump and links."""
+    reason = str(getattr(exc, "orig", None) or exc).strip()
+    return reason.splitlines()[0] if reason else type(exc).__name__
+
+
+class ProgressBars:
+    """One progress bar per stage on stderr, fed by ``pipeline.Progress`` calls."""
+
+    def __init__(self) -> None:
+        self._stage: str | None = None
+        self._bar: Any = None
+        self._done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self._stage:
+            self.close()
+            self._stage, self._done = stage, 0
+            self._bar = click.progressbar(length=total, label=stage.ljust(8), file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def progress_for(quiet: bool, as_json: bool) -> Iterator[Progress | None]:
+    """Progress bars only for a person watching a terminal."""
+    if quiet or as_json or not _stderr_is_terminal():
+        yield None
+        return
+    bars = ProgressBars()
+    try:
+        yield bars
+    finally:
+        bars.close()
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def print_failures(failures: list[IngestFailure]) -> None:
+    for failure in failures:
+        click.echo(f"otkaz: {failure.input}: {failure.reason}", err=True)
+
+
+def ingest_line(summary: RunSummary) -> str:
+    updated = f", updated {summary.updated}" if summary.updated else ""
+    line = f"stored {summary.stored}{updated}, duplicate {summary.duplicates}, failed {summary.failed}"
+    if summary.duplicates and not (summary.stored or summary.updated or summary.failed):
+        line += " (nothing new: the store already holds these documents)"
+    return line
+
+
+def extract_lines(summary: RunSummary) -> list[str]:
+    refused = f", failed {summary.extraction_failed}" if summary.extraction_failed else ""
+    return [
+        f"extracted {summary.extracted}, not processed {summary.not_processed} (language){refused}",
+        f"incident mentions {summary.mentions}, aggregates {summary.aggregates}",
+        f"incidents {summary.incidents}",
+    ]
+
+
+def db_option(db_url: str | None, db: Database) -> str:
+    """The --db part of a suggested next command (a URL with its password masked)."""
+    if not db_url:
+        return ""
+    return f" --db {shlex.quote(db.url if '://' in db_url else db_url)}"
+
+
+def finish(summary: RunSummary, needs_inputs: bool = True) -> NoReturn:
+    """Exit 1 when some input or extraction failed, 4 when there was nothing to read, else 0."""
+    if summary.failures:
+        raise click.exceptions.Exit(EXIT_INPUT_FAILED)
+    if needs_inputs and summary.inputs == 0:
+        fail("nothing to do: no inputs found", EXIT_NOTHING)
+    raise click.exceptions.Exit(EXIT_OK)
+
+
+@click.group(help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="otkaz")
+def cli() -> None:
+    pass
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="PATH|URL|-...")
+@ingest_options
+@common_options
+def ingest(inputs: tuple[str, ...], published: str | None, outlet: str | None, lang: str | None,
+           max_size: int, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Read articles and store them, without extracting.
+
+    Inputs are text files (optionally with a header or a .meta.json sidecar),
+    HTML, JSONL, RSS/Atom feeds, folders of these (read recursively), URLs,
+    or - for stdin. A document the store already holds (same text) is
+    counted as a duplicate and left as it is; one whose text or metadata
+    changed under the same id is updated (and extracted again later).
+
+    \b
+    Example:
+      otkaz ingest articles/ https://example.org/story.html --published 2022-09
+      stored 3, duplicate 1, failed 0
+    """
+    from otkaz import pipeline
+    from otkaz.ingest import IngestOptions
+
+    options = IngestOptions(published=published, outlet=outlet, lang=lang, max_bytes=max_size)
+    with open_store(db_url) as db, progress_for(quiet, as_json) as progress:
+        summary = pipeline.ingest_into(db, inputs, options, progress)
+    print_failures(summary.failures)
+    if as_json:
+        print_json(summary.to_dict())
+    elif not quiet:
+        click.echo(ingest_line(summary))
+    finish(summary)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="PATH|URL|-...")
+@ingest_options
+@common_options
+def run(inputs: tuple[str, ...], published: str | None, outlet: str | None, lang: str | None,
+        max_size: int, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Ingest, extract and merge: the whole pipeline.
+
+    Takes the same inputs and options as ingest; then extracts every stored
+    document not yet extracted and rebuilds the incidents.
+
+    \b
+    Example:
+      otkaz run examples/
+      otkaz run --db postgresql://otkaz@localhost/otkaz feed.xml
+    """
+    from otkaz import pipeline
+    from otkaz.ingest import IngestOptions
+
+    options = IngestOptions(published=published, outlet=outlet, lang=lang, max_bytes=max_size)
+    with open_store(db_url) as db, progress_for(quiet, as_json) as progress:
+        summary = pipeline.run(db, inputs, options, progress)
+        where, with_db = db.url, db_option(db_url, db)
+    print_failures(summary.failures)
+    if as_json:
+        print_json(summary.to_dict() | {"database": where})
+    elif not quiet:
+        lines = [f"documents: {ingest_line(summary)}", *extract_lines(summary), f"database: {where}"]
+        lines.append(f"next: otkaz export{with_db} --format csv -o incidents.csv"
+                     if summary.incidents else f"next: otkaz documents{with_db}")
+        click.echo("\n".join(lines))
+    finish(summary)
+
+
+@cli.command()
+@click.option("--all", "all_documents", is_flag=True, help="Re-extract every stored document.")
+@common_options
+def extract(all_documents: bool, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """(Re)extract stored documents, then rebuild the incidents.
+
+    Without --all only documents never extracted, or extracted by another
+    version of the extractor, are read.
+
+    \b
+    Example:
+      otkaz extract --all
+    """
+    from otkaz import pipeline
+
+    with open_store(db_url) as db, progress_for(quiet, as_json) as progress:
+        if not sum(db.extraction_status().values()):
+            fail("nothing to do: the store holds no documents (try: otkaz ingest PATH)", EXIT_NOTHING)
+        summary = pipeline.extract_pending(db, progress, all_documents=all_documents)
+        summary.incidents = pipeline.merge_all(db)
+    print_failures(summary.failures)
+    if as_json:
+        print_json(summary.to_dict())
+    elif not quiet:
+        click.echo("\n".join(extract_lines(summary)))
+    finish(summary, needs_inputs=False)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl",
+              show_default=True, help="Export format.")
+@click.option("--include-names", is_flag=True,
+              help="Keep people's names (a `people` field, names in quotes). Personal data: handle with care.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write to FILE instead of stdout.")
+@common_options
+def export(fmt: str, include_names: bool, output: Path | None, db_url: str | None, as_json: bool,
+           quiet: bool) -> None:
+    """Export the incidents (rejected ones left out).
+
+    JSONL has one incident per line with its reports and evidence quotes;
+    CSV and GeoJSON have the flat fields. Without --include-names there is
+    no `people` field and names in quotes are replaced by "[person N]".
+    Without -o the export is the only thing written to stdout; with -o a
+    summary is printed (as JSON with --json).
+
+    \b
+    Example:
+      otkaz export --format geojson -o incidents.geojson
+    """
+    with open_store(db_url) as db:
+        incidents = db.incidents()
+    if output is None:
+        write_export(incidents, fmt, sys.stdout, include_names)
+        return
+    try:
+        out = output.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {output}: {exc.strerror or exc}", param_hint="'-o'") from exc
+    with out:
+        counts = write_export(incidents, fmt, out, include_names)
+    if as_json:
+        print_json({"format": fmt, "output": str(output), **counts})
+    elif not quiet:
+        left_out = f" ({counts['excluded']} without a place left out)" if counts["excluded"] else ""
+        click.echo(f"wrote {counts['written']} incidents to {output}{left_out}")
+
+
+@cli.command()
+@click.argument("incident_id", metavar="ID")
+@common_options
+def show(incident_id: str, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Show one incident, with its evidence.
+
+    Its fields, its reports with their evidence quotes, and why it was merged.
+
+    \b
+    Example:
+      otkaz show inc-3f2a9c0d1e4b5a67
+    """
+    with open_store(db_url) as db:
+        incident = db.get_incident(incident_id)
+    if incident is None:
+        fail(f"incident {incident_id}: not found (list them with: otkaz export)", EXIT_NOTHING)
+    if as_json:
+        record = incident.to_export(include_names=True)
+        print_json(record | {"status": incident.status, "merge_reasons": incident.merge_reasons})
+    else:
+        click.echo("\n".join(incident_lines(incident)))
+
+
+def incident_lines(incident: Incident) -> list[str]:
+    """A person's view of one incident."""
+    lines = [f"{incident.id}  {incident.type}  ({incident.status}, confidence {incident.confidence:.2f})"]
+    fields = {
+        "actors": ", ".join(incident.actors),
+        "count": _count_text(incident),
+        "location": _place_text(incident.location),
+        "origin": _place_text(incident.origin),
+        "date": f"{incident.date.start} .. {incident.date.end}" if incident.date else "",
+        "consequences": ", ".join(incident.consequences),
+        "cited": ", ".join(incident.cited),
+        "people": ", ".join(incident.people),
+    }
+    lines += [f"  {name:<13} {value or '-'}" for name, value in fields.items()]
+    lines.append(f"reports ({len(incident.reports)}):")
+    for number, report in enumerate(incident.reports, start=1):
+        document = report.document
+        about = ", ".join(filter(None, [document.outlet, document.published, document.url]))
+        lines.append(f"  [{number}] {document.id}" + (f"  ({about})" if about else ""))
+        if document.title:
+            lines.append(f"      {document.title}")
+        for evidence in report.mention.evidence:
+            lines.append(f"      {evidence.field}: \"{evidence.quote}\" [{evidence.start}:{evidence.end}]")
+    lines.append("merge reasons:")
+    lines += [f"  {reason.get('rule', '?')}: {reason.get('note', '')}" for reason in incident.merge_reasons]
+    return lines
+
+
+def _count_text(incident: Incident) -> str:
+    low, high = incident.count.min, incident.count.max
+    if low is None and high is None:
+        return "unknown"
+    if high is None:
+        return f"at least {low}"
+    if low is None or low == high:
+        return str(high)
+    return f"{low}-{high}"
+
+
+def _place_text(place: Place | None) -> str:
+    if place is None:
+        return ""
+    where = ", ".join(dict.fromkeys(filter(None, [place.name, place.admin1, place.country])))
+    point = f" at {place.lat}, {place.lon}" if place.lat is not None and place.lon is not None else ""
+    return f"{where} ({place.precision}){point}"
+
+
+@cli.command()
+@click.argument("gold_path", metavar="GOLD.jsonl", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--verbose", "-v", is_flag=True, help="List misses, false alarms and field errors.")
+@click.option("--json", "as_json", is_flag=True, help="Machine output: one JSON document on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress; errors and the report still print.")
+def evaluate(gold_path: Path, verbose: bool, as_json: bool, quiet: bool) -> None:
+    """Score extraction and merging against gold codings.
+
+    GOLD.jsonl has one line per article: doc (a path relative to the gold
+    file's folder), published, lang and the coded incidents. The articles
+    are ingested with the gold's date and language into a throwaway store,
+    extracted and merged; the incidents (names included) are matched to the
+    gold on shared quote text and their fields scored. Your own store is
+    never touched, so evaluate takes no --db.
+
+    \b
+    Example:
+      otkaz evaluate eval/dev/gold.jsonl --verbose
+    """
+    from otkaz import pipeline
+    from otkaz.evaluation import EvaluationError, format_report, load_gold, score
+
+    try:
+        gold = load_gold(gold_path)
+    except EvaluationError as exc:
+        fail(str(exc), EXIT_INPUT_FAILED)
+    with tempfile.TemporaryDirectory(prefix="otkaz-evaluate-") as folder, \
+            open_store(str(Path(folder) / "evaluate.db")) as db, progress_for(quiet, as_json) as progress:
+        failures = ingest_gold(db, gold, gold_path.parent)
+        extraction = pipeline.extract_pending(db, progress)
+        pipeline.merge_all(db)
+        predictions = export_records(db.incidents(), include_names=True)
+    failures += extraction.failures
+    print_failures(failures)
+    try:
+        report = score(gold, predictions)
+    except EvaluationError as exc:
+        fail(str(exc), EXIT_INPUT_FAILED)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        click.echo(format_report(report, verbose=verbose))
+    raise click.exceptions.Exit(EXIT_INPUT_FAILED if failures else EXIT_OK)
+
+
+def ingest_gold(db: Database, gold: list[Any], folder: Path) -> list[IngestFailure]:
+    """Store each gold article under its gold ``doc`` id; returns the articles that failed."""
+    from otkaz.ingest import IngestFailure, IngestOptions, ingest
+
+    failures = []
+    for article in gold:
+        options = IngestOptions(published=article.published, lang=article.lang)
+        for item in ingest([str(folder / article.doc)], options):
+            if isinstance(item, IngestFailure):
+                failures.append(IngestFailure(article.doc, item.reason))
+            else:
+                item.id = article.doc
+                db.add_document(item)
+    return failures
+
+
+@cli.command()
+@common_options
+def documents(db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """List the stored documents.
+
+    One row per document: id, language, publication date, extraction status
+    (pending, processed, or not_processed: a language no extractor reads) and
+    incident mentions. --json adds the extractor version and its note.
+
+    \b
+    Example:
+      otkaz documents --json
+    """
+    with open_store(db_url) as db:
+        rows = document_rows(db)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        if not quiet:
+            click.echo("no documents stored (try: otkaz ingest PATH)", err=True)
+        return
+    columns = ("id", "lang", "published", "status", "mentions")
+    table = [list(columns)] + [["-" if row[name] is None else str(row[name]) for name in columns] for row in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+
+
+def document_rows(db: Database) -> list[dict[str, Any]]:
+    """One row per stored document, with its extraction state."""
+    states = {state.document_id: state for state in db.document_states()}
+    rows = []
+    for document in db.documents():
+        state = states[document.id]
+        rows.append(
+            {
+                "id": document.id,
+                "lang": document.lang,
+                "published": document.published,
+                "status": state.status,
+                "mentions": state.mentions,
+                "extractor_version": state.extractor_version,
+                "note": state.note,
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    cli(prog_name="otkaz")

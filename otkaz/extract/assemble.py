@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from .parsing import ParsedDoc, Sentence
 from .triggers import Trigger
 
-# How far an anaphoric trigger may be from the mention it continues, in sentences.
+# How far an anaphoric trigger may be from the mention it continues, in sentences; a
+# definite noun phrase repeating a noun of that mention ("the young men") reaches further.
 CONTINUATION_WINDOW = 3
+COREFERENCE_WINDOW = 8
 
 
 @dataclass
@@ -91,10 +93,16 @@ def _group_to_join(groups: list[Group], trig: Trigger) -> Group | None:
         for group in reversed(groups):
             if _same_person(trig.names, group.names):
                 return group
+    if trig.adds_to_previous:
+        same_type = [g for g in groups if g.type == trig.type]
+        if same_type:
+            return same_type[-1]
     last = groups[-1]
     distance = trig.sentence.index - last.last_sentence
     if trig.anaphoric and not trig.introduces and distance <= CONTINUATION_WINDOW:
         return last
+    if trig.anaphoric and not trig.introduces and distance <= COREFERENCE_WINDOW and _head_noun_repeated(trig, last):
+        return last  # "he and other young men ... The young men signed": the same people
     if distance == 0:
         # predicates of one subject: "refused to go and returned home"
         if trig.subject_head is None or any(
@@ -105,6 +113,13 @@ def _group_to_join(groups: list[Group], trig: Trigger) -> Group | None:
         # the same event retold in the next sentence ("Protests took place in X. People chanted ...")
         return last
     return None
+
+
+def _head_noun_repeated(trig: Trigger, group: Group) -> bool:
+    head = trig.subject_head
+    if head is None or head.pos not in {"NOUN", "PROPN"}:
+        return False
+    return any(t.lemma == head.lemma and t.i != head.i for s in group.sentences for t in s.tokens)
 
 
 def _same_person(names: list[str], others: set[str]) -> bool:

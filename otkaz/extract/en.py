@@ -84,7 +84,7 @@ LEXICON = Lexicon(
         },
         "draftees": {
             "draftee", "draft dodger", "dodger", "citizen", "student", "mechanic",
-            "worker", "teacher", "programmer", "doctor", "driver", "father", "husband", "son",
+            "worker", "teacher", "programmer", "doctor", "driver",
             "muscovite", "resident", "reservist called", "conscientious objector", "objector",
             "employee", "engineer", "farmer", "musician", "journalist", "activist", "guy",
         },
@@ -262,11 +262,20 @@ class English:
             trig.generic = is_noun and _present_clause(doc, tok)
             if not is_noun and not _finite(tok) and not any(c.dep in {"aux", "auxpass"} and c.lemma not in {"to"} for c in doc.children(tok)):
                 trig.strength = min(trig.strength, 0.5)
+        trig.adds_to_previous = _in_addition_to(doc, tok)
         if trig.generic and including is not None:
             person = doc.tokens[including.tokens[-1]]
             trig.generic, trig.subject_head, trig.subject = False, person, [doc.tokens[i] for i in including.tokens]
             trig.names, trig.anaphoric, trig.introduces = [including.text], False, True
         return trig
+
+
+def _in_addition_to(doc: ParsedDoc, tok: Token) -> bool:
+    """'In addition to her husband, 11 men refused': more people of an incident told before."""
+    for c in doc.children(tok):
+        if c.dep == "prep" and c.lemma == "in" and any(g.lemma == "addition" for g in doc.children(c)):
+            return True
+    return False
 
 
 def is_headline(doc: ParsedDoc, sent: Sentence) -> bool:
@@ -562,7 +571,7 @@ def _participant(doc: ParsedDoc, tok: Token) -> Token | None:
             if child.dep in SUBJECT_DEPS and child.lemma not in {"who", "that", "which"}:
                 return child
         if current.dep in {"relcl", "acl"} and doc.head(current).pos in {"NOUN", "PROPN", "PRON", "NUM"}:
-            return doc.head(current)
+            return _people_behind_unit(doc, doc.head(current))
         if current.dep in {"prep", "pcomp", "pobj"} or (current.dep == "advcl" and "VerbForm=Ger" in current.morph):
             gov = doc.head(current)
             while gov.dep in {"prep", "pobj", "pcomp"} and gov.head != gov.i and gov.pos not in {"VERB", "AUX"}:
@@ -619,6 +628,20 @@ def _can_take_part(doc: ParsedDoc, subj: Token) -> bool:
     if subj.lemma in LEXICON.generic_quantifiers or subj.lemma in {"crew", "group", "unit", "company", "battalion", "brigade", "regiment", "squad", "platoon", "team", "family"}:
         return True
     return any(c.dep == "compound" and (c.lemma in LEXICON.people_nouns or LEXICON.actor_of(c.lemma)) for c in doc.children(subj))
+
+
+UNIT_NOUNS = {"battalion", "brigade", "regiment", "company", "division", "unit", "platoon", "squad"}
+
+
+def _people_behind_unit(doc: ParsedDoc, noun: Token) -> Token:
+    """'250 people from two battalions [who wanted to leave]': the clause is about the
+    people even when the parser hangs it on the unit."""
+    if noun.lemma in UNIT_NOUNS and noun.dep == "pobj":
+        prep = doc.head(noun)
+        owner = doc.head(prep)
+        if prep.lemma in {"from", "of", "in"} and owner.lemma in LEXICON.people_nouns:
+            return owner
+    return noun
 
 
 def _prep_object(doc: ParsedDoc, verb: Token, prep: str) -> Token | None:

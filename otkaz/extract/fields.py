@@ -225,7 +225,9 @@ def _descriptors(ctx: DocumentContext, group: Group) -> list[Token]:
     'Mikhail A., a 34-year-old mechanic', 'a contract soldier named Albert S.' — but not
     what they were ('former presidential guard')."""
     doc = ctx.doc
-    parts = {p for n in group.names for p in n.split() if len(p) > 2}
+    # only the named participants: a sentence may also name a wife, a lawyer, a source
+    participants = {n for t in group.triggers for n in t.names} or ({group.individual} if group.individual else set())
+    parts = {p for n in participants for p in n.split() if len(p) > 2}
     out: list[Token] = []
     if not parts:
         return out
@@ -441,7 +443,7 @@ def _most_specific(matches: list[PlaceMatch]) -> PlaceMatch | None:
 
 RETURN_VERBS = {"return", "come back", "go back", "вернуться", "возвратиться"}
 COURT_NOUNS = {"court", "tribunal", "суд", "трибунал"}
-PLACE_NOUNS = {"island", "peninsula", "town", "city", "village", "region", "district", "suburb", "settlement", "area", "oblast", "republic", "territory", "outskirts", "город", "село", "поселок", "посёлок", "деревня", "район", "область", "край", "республика"}
+PLACE_NOUNS = {"island", "peninsula", "town", "city", "village", "region", "district", "suburb", "settlement", "area", "oblast", "republic", "territory", "outskirts", "город", "село", "поселок", "посёлок", "деревня", "район", "область", "край", "республика", "центр", "окраина", "пригород"}
 # "worked in Dalnegorsk", "жил у родственников в ...": where people live or work is their origin;
 # "a unit stationed in Volgograd", "воинской части в Сахалинской области": so is their unit's place
 HOME_VERBS = {"live", "work", "жить", "проживать", "работать", "трудиться", "родиться", "прописать"}
@@ -582,6 +584,8 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
                 if verb is not None and verb.i in trigger_tokens:
                     own.append(d)
                 elif verb is not None and verb.lemma in ctx.lexicon.after_the_fact_verbs:
+                    if sentences is not core:
+                        continue  # far from the incident, a report's date bounds nothing surely
                     if upper is None or d.range.end < upper:
                         upper = d.range.end
                         bound_evidence = [_quote(doc.text, "date", d.start, d.end)]
@@ -598,7 +602,7 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
         upper = max(ends) if ends else chosen.range.end
     window = DateRange(floor, upper) if floor <= upper else DateRange(upper - timedelta(days=365), upper)
     if chosen is not None:
-        rng = chosen.range.intersect(window) or (chosen.range if chosen.range.end <= upper else None)
+        rng = chosen.range.intersect(window) or chosen.range
         if rng is not None:
             return rng, ctx.published is None, [_quote(doc.text, "date", chosen.start, chosen.end)]
     return window, ctx.published is None, bound_evidence
@@ -609,7 +613,7 @@ def _date_verb(doc: ParsedDoc, d: DateMention) -> Token | None:
     if tok is None:
         return None
     for anc in [tok, *doc.ancestors(tok)][:5]:
-        if anc.pos in {"VERB", "AUX"} or (anc.pos == "NOUN" and anc.dep in {"ROOT"}):
+        if anc.pos in {"VERB", "AUX"} or (anc.pos == "NOUN" and anc.dep in {"ROOT", "root"}):
             return anc
     return None
 

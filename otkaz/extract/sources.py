@@ -25,10 +25,13 @@ def find_sources(doc: ParsedDoc, lexicon: Lexicon, patterns: list[re.Pattern]) -
     """(name, start, end) of every source the text cites, in text order, one per name."""
     found: list[tuple[str, int, int]] = []
     text = doc.text
+    orgs = [(e.start, e.end) for e in doc.entities if e.label == "ORG"]
     for pattern in patterns:
         for m in pattern.finditer(text):
             start, end = m.span("name")
-            found.append((clean_name(m.group("name")), start, end))
+            name = clean_name(m.group("name"))
+            if _plausible_outlet(name, start, end, text, orgs, lexicon):
+                found.append((name, start, end))
     for tok in doc.tokens:
         if tok.lemma not in lexicon.reporting_verbs or tok.pos not in {"VERB", "AUX"}:
             continue
@@ -43,6 +46,16 @@ def find_sources(doc: ParsedDoc, lexicon: Lexicon, patterns: list[re.Pattern]) -
     if lexicon.source_name is not None:
         found = [(lexicon.source_name(name), start, end) for name, start, end in found]
     return _dedupe(found, lexicon)
+
+
+def _plausible_outlet(name: str, start: int, end: int, text: str, orgs, lexicon: Lexicon) -> bool:
+    """A one-word name after "according to" may as well be a person ("according to
+    Elizaveta"): take it when it is an acronym, an organization to the tagger, or introduced
+    by a word like "the publication"."""
+    if " " in name or name.isupper() or any(s <= start and end <= e for s, e in orgs):
+        return True
+    before = text[max(0, start - 30) : start].lower().split()
+    return bool(before) and before[-1].strip("«\"“") in lexicon.source_nouns
 
 
 def _nationality(name: str, lang: str) -> bool:

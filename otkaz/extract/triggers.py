@@ -23,6 +23,8 @@ class Trigger:
     anaphoric: bool = False
     # explicitly introduces participants ("another soldier", "12 employees", a new name)
     introduces: bool = False
+    # adds people to an incident told before ("in addition to her husband, 11 men refused")
+    adds_to_previous: bool = False
     names: list[str] = field(default_factory=list)  # person names in the actor phrase
     extra_sentences: list[Sentence] = field(default_factory=list)  # antecedent sentences
 

@@ -202,3 +202,31 @@ def test_unknown_publication_date_is_inferred_from_the_text():
 def test_document_in_another_language_is_not_processed():
     result = extract(Document(id="de.txt", text="Soldaten verweigern den Dienst.", lang="de"))
     assert result.processed is False and "de" in result.note
+
+
+def test_definite_noun_phrase_continues_the_incident_of_its_people():
+    text = (
+        "On Monday, police brought Oleg and two other young men to a draft office in Tula. "
+        "They refused to sign the notices. The officers shouted at them for an hour. "
+        "A lawyer later arrived. The station was closed at night. Nobody else came. "
+        "The young men did not go to the enlistment office the next morning."
+    )
+    mentions = run(text, published="2022-10-12").mentions
+    assert len(mentions) == 1
+
+
+def test_in_addition_to_adds_people_to_the_incident_told_before():
+    text = (
+        "On May 2, Sergei and his comrades wrote a report saying that they would not serve at the front. "
+        "His wife said the unit had no food. The commander did not answer. "
+        "The men were moved to a camp. Their phones were taken away. "
+        "According to his wife, in addition to Sergei, 14 men refused to take part in combat."
+    )
+    mentions = run(text, published="2023-05-20").mentions
+    assert len(mentions) == 1
+    assert mentions[0].count.min in {14, 15}
+
+
+def test_a_witness_is_not_a_cited_source():
+    m = only("According to Marina, her husband and 20 other mobilized men deserted their unit near Belgorod last week.")
+    assert all("Marina" not in c for c in m.cited)

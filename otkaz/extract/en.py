@@ -86,7 +86,7 @@ LEXICON = Lexicon(
             "draftee", "draft dodger", "dodger", "citizen", "student", "mechanic",
             "worker", "teacher", "programmer", "doctor", "driver",
             "muscovite", "resident", "reservist called", "conscientious objector", "objector",
-            "employee", "engineer", "farmer", "musician", "journalist", "activist", "guy",
+            "engineer", "farmer", "musician", "journalist", "activist", "guy",
         },
         "civilians": {
             "people", "person", "protester", "protestor", "woman", "mother", "wife", "relative",
@@ -408,6 +408,8 @@ def _verb_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
         return "protest", 0.75
     if lemma in {"block", "close", "blockade"} and words & BLOCK_OBJECTS:
         return "protest", 0.65
+    if lemma == "open" and "fire" in words and words & DRAFT_OFFICE_WORDS:
+        return "violent_resistance", 0.85
     if lemma in ATTACK_VERBS and words & DRAFT_OFFICE_WORDS:
         if lemma == "set" and "fire" not in words and "ablaze" not in words:
             return None, 0.0

@@ -183,8 +183,12 @@ def _type_and_actors(ctx: DocumentContext, group: Group, core: list[Sentence]) -
     kind = group.type
     found: list[str] = []
     for trig in group.triggers:
-        if trig.subject_head is not None:
-            found += _actors_in(lex, subject_phrase(ctx.doc, trig.subject_head))
+        head = trig.subject_head
+        if head is not None:
+            # the head noun says who they are ("relatives of mobilized men" are relatives);
+            # the rest of the phrase only when the head says nothing ("employees of the OMON")
+            heads = [head] + [c for c in ctx.doc.children(head) if c.dep in {"conj", "compound", "amod"}]
+            found += _actors_in(lex, sorted(heads, key=lambda t: t.i)) or _actors_in(lex, subject_phrase(ctx.doc, head))
     found += _actors_in(lex, _descriptors(ctx, group))
     own_words = bool(found)
     fallbacks = [core, _context_sentences(ctx, group), ctx.doc.sentences[:3]]
@@ -199,7 +203,7 @@ def _type_and_actors(ctx: DocumentContext, group: Group, core: list[Sentence]) -
         # they may fill the actors, never change the type
         if kind in MILITARY_TYPES:
             found = [a for a in found if a not in CIVILIAN_ACTORS]
-        elif kind in {"draft_refusal", "draft_evasion", "flight_abroad"}:
+        elif kind in {"draft_refusal", "draft_evasion", "flight_abroad", "protest", "violent_resistance"}:
             found = [a for a in found if a in CIVILIAN_ACTORS] or []
     if kind == "discharge_attempt" and any(
         t.lemma in lex.contract_words for s in core for t in s.tokens

@@ -230,3 +230,39 @@ def test_in_addition_to_adds_people_to_the_incident_told_before():
 def test_a_witness_is_not_a_cited_source():
     m = only("According to Marina, her husband and 20 other mobilized men deserted their unit near Belgorod last week.")
     assert all("Marina" not in c for c in m.cited)
+
+
+def test_hiding_to_avoid_a_summons_by_a_man_named_like_a_town():
+    text = (
+        "Vladimir, a 40-year-old father of three from Perm, said he had been hiding at a friend's dacha since "
+        "October to avoid receiving a summons."
+    )
+    m = only(text, published="2022-12-01")
+    assert m.type == "draft_evasion"
+    assert (m.count.min, m.count.max) == (1, 1)
+    assert m.origin is not None and m.origin.name == "Perm"
+    assert (m.date.start, m.date.end) == (date(2022, 10, 1), date(2022, 12, 1))
+
+
+def test_where_they_were_caught_is_not_where_they_deserted():
+    text = (
+        "A court in Krasnoyarsk on Friday sentenced contract soldier Denis Orlov to six years in prison for desertion. "
+        "Orlov fled his unit in Zaporizhzhia region in 2023 and was detained in Krasnoyarsk a month later."
+    )
+    m = only(text, published="2024-05-05")
+    assert m.type == "desertion" and m.actors == ["contract_soldiers"]
+    assert m.location is not None and m.location.admin1 == "Zaporizhzhia Oblast"
+    assert {"criminal_case", "imprisonment", "detention"} <= set(m.consequences)
+
+
+def test_what_they_refused_did_not_happen_to_them():
+    text = "At least 50 mobilized men from the Kursk region have been held in a basement since December after they refused to return to the front line."
+    m = only(text, published="2023-01-15")
+    assert (m.count.min, m.count.max) == (50, None)
+    assert "forced_return" not in m.consequences and "detention" in m.consequences
+
+
+def test_shooting_at_a_draft_office():
+    m = only("A young man opened fire at a military enlistment office in Ust-Ilimsk on Monday, wounding the commissar.", published="2022-09-29")
+    assert m.type == "violent_resistance" and m.actors == ["civilians"]
+    assert m.location is not None and m.location.name == "Ust-Ilimsk"

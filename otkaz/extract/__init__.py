@@ -92,7 +92,7 @@ def analyze(language, document: Document, doc: ParsedDoc) -> ExtractionResult:
         published=published,
         counts=find_counts(doc.text, language.lang),
         dates=find_dates(doc.text, language.lang, published),
-        places=get_gazetteer().find(doc.text, language.lang),
+        places=_not_people(doc, get_gazetteer().find(doc.text, language.lang)),
         sources=find_sources(doc, lexicon, language.source_patterns),
         groups=groups,
         aggregates=generic,
@@ -106,6 +106,21 @@ def analyze(language, document: Document, doc: ParsedDoc) -> ExtractionResult:
     if published is None and mentions:
         note = "publication date unknown: dates inferred from the text alone"
     return ExtractionResult(document.id, language.lang, True, mentions, aggregates, note)
+
+
+def _not_people(doc: ParsedDoc, places):
+    """'Vladimir, a 40-year-old from Perm, said': a town named like a person is the person
+    when it is the subject or has an apposition; the tagger's PER on 'Perm' (after 'from')
+    loses to the place."""
+    out = []
+    for m in places:
+        person = any(e.label == "PER" and e.start <= m.start and m.end <= e.end for e in doc.entities)
+        if person:
+            tok = next((t for t in doc.tokens if t.start == m.start), None)
+            if tok is not None and (tok.dep.startswith("nsubj") or tok.dep == "poss" or any(c.dep == "appos" for c in doc.children(tok))):
+                continue
+        out.append(m)
+    return out
 
 
 def _aggregate(ctx: DocumentContext, trig, document_id: str) -> Aggregate:

@@ -29,7 +29,7 @@ UNIT_WORDS = {
     "company", "hospital", "garrison", "zone", "line", "lines", "forces",
 }
 DRAFT_WORDS = {
-    "draft", "conscription", "mobilization", "mobilisation", "call", "summons", "notice",
+    "draft", "conscription", "mobilization", "mobilisation", "call", "summons", "summon", "notice",
     "subpoena", "registration", "enlistment", "commissariat", "office", "papers", "paper",
     "recruitment", "address", "call-up", "callup", "military",
 }
@@ -398,8 +398,10 @@ def _verb_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
         return "discharge_attempt", 0.85
     if lemma == "resign" and not (words & {"job", "post", "position"}):
         return "discharge_attempt", 0.6
-    if lemma == "hide" and words & (DRAFT_WORDS | {"official", "officer", "police", "authority", "authorities", "mobilization", "summons"}):
-        return "draft_evasion", 0.85
+    if lemma == "hide":
+        purpose = {t.lemma for c in doc.children(tok) if c.dep in {"advcl", "xcomp"} for t in doc.subtree(c)}
+        if (words | purpose) & (DRAFT_WORDS | {"official", "officer", "police", "authority", "authorities", "mobilization"}):
+            return "draft_evasion", 0.85
     if lemma in {"avoid", "evade", "dodge", "skip", "ignore", "escape"} and words & DRAFT_WORDS:
         if tok.dep in {"advcl", "xcomp"} and doc.head(tok).lemma in {"flee", "leave", "desert", "quit", "hide"}:
             return None, 0.0
@@ -809,7 +811,13 @@ def _names(doc: ParsedDoc, subj: Token, sent: Sentence) -> list[str]:
     """Person names in the actor phrase: the subject itself, its appositions, 'named X'."""
     phrase = {t.i for t in phrase_of(doc, subj, {"relcl", "punct", "cc", "conj", "prep", "advcl"})}
     phrase |= {t.i for c in doc.children(subj) if c.dep in {"appos", "acl"} for t in doc.subtree(c)}
-    return [person_name(e.text) for e in doc.entities_in(sent.start, sent.end, "PER") if set(e.tokens) & phrase]
+    return [person_name(e.text) for e in doc.entities_in(sent.start, sent.end, "PER") if set(e.tokens) & phrase and not _after_from(doc, e)]
+
+
+def _after_from(doc: ParsedDoc, ent: Entity) -> bool:
+    """'a father of three from Perm': the tagger's person after 'from' is a place."""
+    first = doc.tokens[ent.tokens[0]]
+    return doc.head(first).lemma in {"from", "in"} or (first.i > 0 and doc.tokens[first.i - 1].lemma in {"from", "in"})
 
 
 def person_name(text: str) -> str:

@@ -91,7 +91,8 @@ def build_mention(ctx: DocumentContext, group: Group, document_id: str) -> Incid
 
     adjacent = {t.sentence.index + 1 for t in group.triggers}
     scope = core + [s for s in context if s.index in adjacent or _about_participants(s, group)]
-    mention.consequences, cons_ev = _consequences(ctx, scope)
+    refused = {x.i for t in group.triggers for c in ctx.doc.children(t.token) if c.dep in {"xcomp", "obj", "dobj"} for x in ctx.doc.subtree(c)}
+    mention.consequences, cons_ev = _consequences(ctx, scope, refused)
     evidence += cons_ev
     mention.cited, cited_ev = _cited(ctx, core + context)
     evidence += cited_ev
@@ -388,6 +389,8 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
                     departures.append(m)
                 elif role == "court":
                     courts.append(m)
+                elif role == "aftermath" and kind == "flight_abroad":
+                    locations[level].append(m)  # stopped at the border: that is the incident
     origin = _most_specific(origins[0]) or _most_specific(origins[1]) or ctx.sole_origin
     if kind == "flight_abroad":
         # where they were stopped or arrived; a destination ("a flight to Turkey") last
@@ -497,7 +500,7 @@ def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, 
     if any(a <= m.start and m.end <= b for a, b in subject_spans):
         return "origin"
     before = doc.text[max(0, m.start - 40) : m.start].lower()
-    if any(re.search(rf"\b{cue}\b", before) for cue in ORIGIN_CUES):
+    if any(re.search(rf"\b{cue}\b", before) for cue in ORIGIN_CUES) and _cue_governs(doc, tok):
         return "origin"
     if tok.dep in {"compound", "amod", "nmod"} and (head.lemma in PEOPLE_HEADS or lexicon.actor_of(head.lemma)):
         return "origin"
@@ -519,6 +522,8 @@ def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, 
             return "origin"  # "returned to Pskov": home
         if governor.lemma in COURT_NOUNS:
             return "court"
+        if governor.lemma in lexicon.after_the_fact_verbs and governor.i not in events:
+            return "aftermath"  # "detained in Krasnoyarsk": where they were caught, not where they acted
         if governor.pos in {"VERB", "AUX"} or governor.i in events or governor.lemma in EVENT_NOUNS:
             return "location"
         # "protested against mobilization in Yakutsk": the phrase hangs on the object
@@ -532,6 +537,12 @@ def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, 
     if prep.lemma in ORIGIN_PREPOSITIONS and governor.pos in {"VERB", "AUX"}:
         return "departure"  # "moved from St. Petersburg": where they were before
     return None
+
+
+def _cue_governs(doc: ParsedDoc, tok: Token) -> bool:
+    """The origin cue is the place's own governor ("a native of Pskov", "житель Новосибирска"),
+    not a word of another phrase ("житель Новосибирска уехал в Казахстан": not Kazakhstan)."""
+    return any(a.lemma in ORIGIN_CUES or a.lower in ORIGIN_CUES for a in list(doc.ancestors(tok))[:3])
 
 
 def ctx_people_nouns(doc: ParsedDoc) -> set[str]:
@@ -632,7 +643,7 @@ def _mobilization_related(group: Group) -> bool:
 # -- consequences, sources, people ---------------------------------------------------------
 
 
-def _consequences(ctx: DocumentContext, sentences: list[Sentence]) -> tuple[list[str], list[Evidence]]:
+def _consequences(ctx: DocumentContext, sentences: list[Sentence], refused: set[int] = frozenset()) -> tuple[list[str], list[Evidence]]:
     """Consequence labels by their cue words in the incident's sentences; a cue under
     "faces", "could", "maximum" is a threat (criminal_threat), a negated one nothing."""
     found: list[str] = []
@@ -648,7 +659,8 @@ def _consequences(ctx: DocumentContext, sentences: list[Sentence]) -> tuple[list
             for words, required in cues:
                 if required and not (required & lemma_set):
                     continue
-                hits = list(_cue_hits(s, words, lemma_text, negated))
+                # "refused to return to the front": what they refused did not happen to them
+                hits = [h for h in _cue_hits(s, words, lemma_text, negated) if h.i not in refused]
                 factual = [h for h in hits if not _threatened(ctx, h)]
                 if factual:
                     hit = factual[0]
@@ -705,17 +717,24 @@ def _cited(ctx: DocumentContext, sentences: list[Sentence]) -> tuple[list[str], 
 
 
 def _people(ctx: DocumentContext, group: Group, sentences: list[Sentence]) -> list[str]:
-    people = list(dict.fromkeys(group.names))
+    places = {(m.start, m.end) for m in ctx.places}
+    people = [n for n in dict.fromkeys(group.names) if not _is_place_name(ctx, n, places)]
     titles = ctx.lexicon.official_titles
     source_names = {n.lower() for n, _, _ in ctx.sources}
     for s in sentences:
         for ent in ctx.doc.entities_in(s.start, s.end, "PER"):
+            if (ent.start, ent.end) in places:
+                continue
             before = ctx.doc.text[max(0, ent.start - 30) : ent.start].lower()
             if any(re.search(rf"\b{t}\b", before) for t in titles) or ent.text.lower() in source_names:
                 continue
             if ent.text not in people and not any(ent.text in p or p in ent.text for p in people):
                 people.append(ent.text)
     return people
+
+
+def _is_place_name(ctx: DocumentContext, name: str, places: set[tuple[int, int]]) -> bool:
+    return any(ctx.doc.text[a:b] == name for a, b in places)
 
 
 def _people_quotes(ctx: DocumentContext, people: list[str], sentences: list[Sentence]) -> list[Evidence]:

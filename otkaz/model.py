@@ -257,28 +257,8 @@ class IncidentMention:
         raw = f"{self.document_id}|{self.type}|{spans}"
         return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
 
-    @property
-    def span(self) -> tuple[int, int]:
-        quotes = [e for e in self.evidence if e.field == "incident"] or self.evidence
-        if not quotes:
-            return (0, 0)
-        return (min(e.start for e in quotes), max(e.end for e in quotes))
-
     def fields_dict(self, include_names: bool = True) -> dict[str, Any]:
-        data = {
-            "type": self.type,
-            "actors": list(self.actors),
-            "count": self.count.to_dict(),
-            "location": self.location.to_dict() if self.location else None,
-            "origin": self.origin.to_dict() if self.origin else None,
-            "date": self.date.to_dict() if self.date else None,
-            "consequences": list(self.consequences),
-            "cited": list(self.cited),
-            "confidence": round(self.confidence, 3),
-        }
-        if include_names:
-            data["people"] = list(self.people)
-        return data
+        return coded_fields(self, include_names)
 
 
 @dataclass
@@ -330,20 +310,7 @@ class Incident:
 
     def to_export(self, include_names: bool = False) -> dict[str, Any]:
         """The stable JSONL export record (see the README's export format)."""
-        record: dict[str, Any] = {
-            "id": self.id,
-            "type": self.type,
-            "actors": list(self.actors),
-            "count": self.count.to_dict(),
-            "location": self.location.to_dict() if self.location else None,
-            "origin": self.origin.to_dict() if self.origin else None,
-            "date": self.date.to_dict() if self.date else None,
-            "consequences": list(self.consequences),
-            "cited": list(self.cited),
-        }
-        if include_names:
-            record["people"] = list(self.people)
-        record["confidence"] = round(self.confidence, 3)
+        record: dict[str, Any] = {"id": self.id, **coded_fields(self, include_names)}
         record["reports"] = [
             {
                 "document": r.document.export_ref(),
@@ -352,6 +319,24 @@ class Incident:
             for r in self.reports
         ]
         return record
+
+
+def coded_fields(item: IncidentMention | Incident, include_names: bool) -> dict[str, Any]:
+    """The codebook's fields of a mention or an incident, in export order."""
+    data: dict[str, Any] = {
+        "type": item.type,
+        "actors": list(item.actors),
+        "count": item.count.to_dict(),
+        "location": item.location.to_dict() if item.location else None,
+        "origin": item.origin.to_dict() if item.origin else None,
+        "date": item.date.to_dict() if item.date else None,
+        "consequences": list(item.consequences),
+        "cited": list(item.cited),
+    }
+    if include_names:
+        data["people"] = list(item.people)
+    data["confidence"] = round(item.confidence, 3)
+    return data
 
 
 def as_plain(obj: Any) -> Any:

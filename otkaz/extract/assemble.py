@@ -142,21 +142,22 @@ def _introductions(doc: ParsedDoc, trig: Trigger) -> list[Sentence]:
     parts = {p for n in trig.names for p in n.split() if len(p) > 2}
     if _capitalized(trig.subject_head):
         parts.add(trig.subject_head.text)
-    index = trig.sentence.index
-    for back in (1, 2):
-        if index - back < 0:
-            break
-        prev = doc.sentences[index - back]
-        if trig.sentence.paragraph - prev.paragraph > 1:
-            break
-        if any(re.search(rf"\b{re.escape(p)}\b", prev.text) for p in parts):
-            return [prev]
-    return []
+    return _look_back(doc, trig, lambda s: any(re.search(rf"\b{re.escape(p)}\b", s.text) for p in parts))
 
 
 def _antecedents(doc: ParsedDoc, trig: Trigger, people_nouns: set[str]) -> list[Sentence]:
     """The sentence that introduced the participants a pronoun refers to: the nearest
     earlier sentence of the same or the previous paragraph naming people."""
+    return _look_back(
+        doc,
+        trig,
+        lambda s: any((t.lemma in people_nouns and t.pos in {"NOUN", "PROPN"}) or t.ent == "PER" for t in s.tokens),
+    )
+
+
+def _look_back(doc: ParsedDoc, trig: Trigger, wanted) -> list[Sentence]:
+    """The nearest of the two sentences before a trigger (same or previous paragraph) that
+    ``wanted`` accepts."""
     index = trig.sentence.index
     for back in (1, 2):
         if index - back < 0:
@@ -164,11 +165,8 @@ def _antecedents(doc: ParsedDoc, trig: Trigger, people_nouns: set[str]) -> list[
         prev = doc.sentences[index - back]
         if trig.sentence.paragraph - prev.paragraph > 1:
             break
-        if any(t.lemma in people_nouns and t.pos in {"NOUN", "PROPN"} for t in prev.tokens) or any(
-            t.ent == "PER" for t in prev.tokens
-        ):
+        if wanted(prev):
             return [prev]
-    # a pronoun inside a sentence whose main clause names the people ("a soldier ... after he refused")
     return []
 
 

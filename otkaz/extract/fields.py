@@ -389,8 +389,8 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
                     departures.append(m)
                 elif role == "court":
                     courts.append(m)
-                elif role == "aftermath" and kind == "flight_abroad":
-                    locations[level].append(m)  # stopped at the border: that is the incident
+                elif role == "aftermath" and kind in {"flight_abroad", "protest"}:
+                    locations[level].append(m)  # stopped at the border, detained at the rally: that is the incident
     origin = _most_specific(origins[0]) or _most_specific(origins[1]) or ctx.sole_origin
     if kind == "flight_abroad":
         # where they were stopped or arrived; a destination ("a flight to Turkey") last
@@ -450,6 +450,7 @@ def _most_specific(matches: list[PlaceMatch]) -> PlaceMatch | None:
 
 RETURN_VERBS = {"return", "come back", "go back", "вернуться", "возвратиться"}
 COURT_NOUNS = {"court", "tribunal", "суд", "трибунал"}
+VERDICT_VERBS = {"sentence", "convict", "приговорить", "осудить", "обвинить", "судить"}
 PLACE_NOUNS = {"island", "peninsula", "town", "city", "village", "region", "district", "suburb", "settlement", "area", "oblast", "republic", "territory", "outskirts", "город", "село", "поселок", "посёлок", "деревня", "район", "область", "край", "республика", "центр", "окраина", "пригород"}
 # "worked in Dalnegorsk", "жил у родственников в ...": where people live or work is their origin;
 # "a unit stationed in Volgograd", "воинской части в Сахалинской области": so is their unit's place
@@ -520,8 +521,8 @@ def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, 
             return None  # "a source in Crimea": where the source is
         if governor.lemma in RETURN_VERBS and prep.lemma in {"to", "в", "на"}:
             return "origin"  # "returned to Pskov": home
-        if governor.lemma in COURT_NOUNS:
-            return "court"
+        if governor.lemma in COURT_NOUNS or (governor.lemma in VERDICT_VERBS and governor.i not in events):
+            return "court"  # "a court in Pskov", "sentenced in Vladimir": the court's seat
         if governor.lemma in lexicon.after_the_fact_verbs and governor.i not in events:
             return "aftermath"  # "detained in Krasnoyarsk": where they were caught, not where they acted
         if governor.pos in {"VERB", "AUX"} or governor.i in events or governor.lemma in EVENT_NOUNS:

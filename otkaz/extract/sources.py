@@ -54,6 +54,8 @@ def _plausible_outlet(name: str, start: int, end: int, text: str, orgs, lexicon:
     by a word like "the publication"."""
     if " " in name or name.isupper() or any(s <= start and end <= e for s, e in orgs):
         return True
+    if text[start : start + 1] in "«\"“„":
+        return True  # a name in quotes is a title: "сообщает «Вёрстка»"
     before = text[max(0, start - 30) : start].lower().split()
     return bool(before) and before[-1].strip("«\"“") in lexicon.source_nouns
 

@@ -252,8 +252,13 @@ def test_date_forms_resolved_against_publication(when, start, end):
 
 
 def test_without_a_date_the_interval_runs_from_mobilization_to_publication():
-    m = only("Житель Самары отказался получать повестку.")
+    m = only("В городе прошёл дождь. Открылась новая школа. Житель Самары отказался получать повестку.")
     assert (m.date.start, m.date.end) == (date(2022, 9, 21), date(2023, 4, 19))
+
+
+def test_an_undated_event_in_the_lead_is_the_fortnight_before_publication():
+    m = only("Житель Самары отказался получать повестку.")
+    assert (m.date.start, m.date.end) == (date(2023, 4, 5), date(2023, 4, 19))
 
 
 # -- places in their case forms ---------------------------------------------------------------

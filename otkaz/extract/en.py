@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from .lexicon import Lexicon
 from .parsing import Entity, ParsedDoc, Sentence, Token, load_english, paragraph_numbers
-from .triggers import Trigger, phrase_of, subject_of
+from .triggers import Trigger, is_headline, phrase_of, subject_of
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj", "csubjpass"}
 # A verb reached through these shares its governor's subject.
@@ -276,17 +276,6 @@ def _in_addition_to(doc: ParsedDoc, tok: Token) -> bool:
         if c.dep == "prep" and c.lemma == "in" and any(g.lemma == "addition" for g in doc.children(c)):
             return True
     return False
-
-
-def is_headline(doc: ParsedDoc, sent: Sentence) -> bool:
-    """A line of its own with no sentence-final punctuation: a headline, caption or teaser."""
-    text = sent.text.rstrip()
-    if not text or text[-1] in ".!?\"”»’'…:;)":
-        return False
-    line_start = doc.text.rfind("\n", 0, sent.start) + 1
-    line_end = doc.text.find("\n", sent.end)
-    line = doc.text[line_start : line_end if line_end >= 0 else len(doc.text)].strip()
-    return line == text.strip() or not line.endswith((".", "!", "?", "\"", "”", "»"))
 
 
 # -- parsing -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from .dates import MOBILIZATION_START, WAR_START, DateMention
 from .gazetteer import PlaceMatch, get_gazetteer
 from .lexicon import Lexicon
 from .parsing import ParsedDoc, Sentence, Token
-from .triggers import phrase_of
+from .triggers import is_headline, phrase_of
 
 # Forces of client territories are allied forces (codebook), whatever they are called.
 CLIENT_TERRITORIES = {"South Ossetia", "Abkhazia", "Transnistria"}
@@ -116,14 +116,9 @@ def _context_sentences(ctx: DocumentContext, group: Group) -> list[Sentence]:
     out: list[Sentence] = []
     for trig in group.triggers:
         here = trig.sentence
-        next_paragraph = 0
         for s in doc.sentences[here.index + 1 : here.index + 12]:
             if s.index in others or s.paragraph - here.paragraph > 1:
                 break
-            if s.paragraph != here.paragraph:
-                next_paragraph += 1
-                if next_paragraph > 2:
-                    break
             if s.index not in own and s not in out:
                 out.append(s)
     for trig in group.triggers:
@@ -206,8 +201,10 @@ def _type_and_actors(ctx: DocumentContext, group: Group, core: list[Sentence]) -
             found = [a for a in found if a not in CIVILIAN_ACTORS]
         elif kind in {"draft_refusal", "draft_evasion", "flight_abroad", "protest", "violent_resistance"}:
             found = [a for a in found if a in CIVILIAN_ACTORS] or []
-    if kind == "discharge_attempt" and any(
-        t.lemma in lex.contract_words for s in core for t in s.tokens
+    about = [s for s in _context_sentences(ctx, group) if _about_participants(s, group) or _repeats_people_noun(s, group)]
+    # "terminate their contracts", "he had signed a contract": contract soldiers
+    if kind in MILITARY_TYPES and any(
+        t.lemma in lex.contract_words for s in core + about for t in s.tokens
     ) and "contract_soldiers" not in found:
         found = ["contract_soldiers"] + [a for a in found if a != "servicemen_unspecified"]
     if kind == "combat_refusal" and found and set(found) <= CIVILIAN_ACTORS:
@@ -592,7 +589,8 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
     trig_at = group.triggers[0].offset
     floor = MOBILIZATION_START if _mobilization_related(group) else WAR_START
     chosen: DateMention | None = None
-    for sentences in (core, context):
+    about = [s for s in context if _about_participants(s, group) or _repeats_people_noun(s, group)]
+    for sentences in (core, about):
         own, near = [], []
         for s in sentences:
             for d in ctx.in_span(ctx.dates, s.start, s.end):
@@ -609,7 +607,7 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
                     near.append(d)
         if chosen is None and own:
             chosen = min(own, key=lambda d: d.range.days)
-        if chosen is None and near and sentences is core:
+        if chosen is None and near:
             chosen = min(near, key=lambda d: (abs(d.start - trig_at), d.range.days))
     if upper is None:
         ends = [d.range.end for d in ctx.dates]
@@ -617,11 +615,40 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
             return None, True, []
         upper = max(ends) if ends else chosen.range.end
     window = DateRange(floor, upper) if floor <= upper else DateRange(upper - timedelta(days=365), upper)
+    if chosen is None and _news_lead(ctx, group, upper):
+        # an undated event in the lead of a news item is the news: the fortnight before it
+        start = max(window.start, ctx.published.start - timedelta(days=NEWS_DAYS))
+        return DateRange(start, upper), False, bound_evidence
     if chosen is not None:
         rng = chosen.range.intersect(window) or chosen.range
         if rng is not None:
             return rng, ctx.published is None, [_quote(doc.text, "date", chosen.start, chosen.end)]
     return window, ctx.published is None, bound_evidence
+
+
+NEWS_DAYS = 14
+
+
+def _news_lead(ctx: DocumentContext, group: Group, upper: date) -> bool:
+    """Told in the first two sentences of the article's body, with a publication date to
+    count back from, and not learned from a verdict or an arrest (those come long after)."""
+    if ctx.published is None or upper != ctx.published.end or ctx.published.days > 31:
+        return False
+    lead = [s.index for s in ctx.doc.sentences if not is_headline(ctx.doc, s)][:2]
+    if not any(t.sentence.index in lead for t in group.triggers):
+        return False
+    for t in group.triggers:
+        for anc in list(ctx.doc.ancestors(t.token))[:4]:
+            if anc.lemma in ctx.lexicon.after_the_fact_verbs and anc.lemma not in ctx.lexicon.reporting_verbs:
+                return False
+    return True
+
+
+def _repeats_people_noun(s: Sentence, group: Group) -> bool:
+    """'The soldier left on leave ... The soldier was expected on 20 November': the same
+    people noun names the same people."""
+    nouns = {t.subject_head.lemma for t in group.triggers if t.subject_head is not None and t.subject_head.pos == "NOUN"}
+    return any(t.lemma in nouns for t in s.tokens)
 
 
 def _date_verb(doc: ParsedDoc, d: DateMention) -> Token | None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .assemble import CONTINUATION_WINDOW
-from .en import is_headline
+from .triggers import is_headline
 from .lexicon import Lexicon
 from .parsing import Entity, ParsedDoc, Sentence, Token, paragraph_numbers
 from .triggers import Trigger, phrase_of

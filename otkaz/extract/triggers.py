@@ -55,3 +55,14 @@ def phrase_of(doc: ParsedDoc, head: Token, stop_deps: set[str]) -> list[Token]:
         out.append(t)
         stack.extend(c for c in doc.children(t) if c.dep not in stop_deps)
     return sorted(out, key=lambda t: t.i)
+
+
+def is_headline(doc: ParsedDoc, sent: Sentence) -> bool:
+    """A line of its own with no sentence-final punctuation: a headline, caption or teaser."""
+    text = sent.text.rstrip()
+    if not text or text[-1] in ".!?\"”»’'…:;)":
+        return False
+    line_start = doc.text.rfind("\n", 0, sent.start) + 1
+    line_end = doc.text.find("\n", sent.end)
+    line = doc.text[line_start : line_end if line_end >= 0 else len(doc.text)].strip()
+    return line == text.strip() or not line.endswith((".", "!", "?", "\"", "”", "»"))

@@ -1,6 +1,7 @@
 """The otkaz command line: a thin layer over otkaz.pipeline, otkaz.store and otkaz.publish."""
 from __future__ import annotations
 
+import getpass
 import json
 import re
 import shlex
@@ -8,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -15,8 +17,9 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from otkaz import __version__
-from otkaz.model import Incident, Place, parse_published
-from otkaz.publish.exports import FORMATS, export_records, write_export
+from otkaz.model import Count, Decision, Incident, Place, parse_published
+from otkaz.publish.exports import ALL_FORMATS, BINARY_FORMATS, export_records, write_export
+from otkaz.publish.stats import STATS_BY
 
 if TYPE_CHECKING:
     from otkaz.ingest import IngestFailure
@@ -35,6 +38,7 @@ evading mobilization into a deduplicated, evidence-linked incident dataset.
 Start with:
   otkaz run examples/
   otkaz export --format csv -o incidents.csv
+  otkaz stats --by month
 
 Every verb takes --db (SQLite path or database URL; default
 $OTKAZ_DATABASE_URL, else otkaz.db; evaluate uses a throwaway store),
@@ -163,6 +167,10 @@ class ProgressBars:
 
 def _stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 @contextmanager
@@ -322,7 +330,7 @@ def extract(all_documents: bool, db_url: str | None, as_json: bool, quiet: bool)
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl",
+@click.option("--format", "fmt", type=click.Choice(ALL_FORMATS), default="jsonl",
               show_default=True, help="Export format.")
 @click.option("--include-names", is_flag=True,
               help="Keep people's names (a `people` field, names in quotes). Personal data: handle with care.")
@@ -334,22 +342,27 @@ def export(fmt: str, include_names: bool, output: Path | None, db_url: str | Non
     """Export the incidents (rejected ones left out).
 
     JSONL has one incident per line with its reports and evidence quotes;
-    CSV and GeoJSON have the flat fields. Without --include-names there is
-    no `people` field and names in quotes are replaced by "[person N]".
-    Without -o the export is the only thing written to stdout; with -o a
-    summary is printed (as JSON with --json).
+    CSV and GeoJSON have the flat fields; acled is a CSV with ACLED's
+    columns (event_id, event_date, time_precision, ..., notes); Parquet
+    holds the JSONL fields typed (binary: use -o, or pipe stdout). Without
+    --include-names there is no `people` field and names in quotes and notes
+    are replaced by "[person N]". Without -o the export is the only thing
+    written to stdout; with -o a summary is printed (as JSON with --json).
 
     \b
     Example:
       otkaz export --format geojson -o incidents.geojson
     """
+    binary = fmt in BINARY_FORMATS
+    if output is None and binary and _stdout_is_terminal():
+        raise click.BadParameter(f"{fmt} is binary: write it to a file with -o FILE", param_hint="'--format'")
     with open_store(db_url) as db:
         incidents = db.incidents()
     if output is None:
-        write_export(incidents, fmt, sys.stdout, include_names)
+        write_export(incidents, fmt, sys.stdout.buffer if binary else sys.stdout, include_names)
         return
     try:
-        out = output.open("w", encoding="utf-8", newline="")
+        out = output.open("wb") if binary else output.open("w", encoding="utf-8", newline="")
     except OSError as exc:
         raise click.BadParameter(f"cannot write {output}: {exc.strerror or exc}", param_hint="'-o'") from exc
     with out:
@@ -389,7 +402,7 @@ def incident_lines(incident: Incident) -> list[str]:
     lines = [f"{incident.id}  {incident.type}  ({incident.status}, confidence {incident.confidence:.2f})"]
     fields = {
         "actors": ", ".join(incident.actors),
-        "count": _count_text(incident),
+        "count": _count_text(incident.count),
         "location": _place_text(incident.location),
         "origin": _place_text(incident.origin),
         "date": f"{incident.date.start} .. {incident.date.end}" if incident.date else "",
@@ -408,12 +421,41 @@ def incident_lines(incident: Incident) -> list[str]:
         for evidence in report.mention.evidence:
             lines.append(f"      {evidence.field}: \"{evidence.quote}\" [{evidence.start}:{evidence.end}]")
     lines.append("merge reasons:")
-    lines += [f"  {reason.get('rule', '?')}: {reason.get('note', '')}" for reason in incident.merge_reasons]
+    lines += [f"  {reason_text(reason)}" for reason in incident.merge_reasons]
     return lines
 
 
-def _count_text(incident: Incident) -> str:
-    low, high = incident.count.min, incident.count.max
+def reason_text(reason: dict[str, Any]) -> str:
+    """One merge reason in words: signals and their scores, a disagreement, or an analyst's decision."""
+    if "disagreement" in reason:
+        values = "; ".join(f"{v.get('document')}: {_value_text(v.get('value'))}" for v in reason.get("values", []))
+        return f"disagreement on {reason['disagreement']}: {values} -> {reason.get('resolution', '')}"
+    rule = reason.get("rule", "?")
+    if rule == "signals":
+        first, second = reason.get("documents") or ["?", "?"]
+        return f"signals: {first} ~ {second}: {reason.get('note', '')}"
+    if rule.startswith("analyst"):
+        who = f" by {reason.get('user')}" if reason.get("user") else ""
+        number = f" (decision {reason['decision']})" if reason.get("decision") is not None else ""
+        fields = f" of {', '.join(reason['fields'])}" if reason.get("fields") else ""
+        note = f": {reason['note']}" if reason.get("note") else ""
+        return f"{rule}{fields}{who}{number}{note}"
+    return f"{rule}: {reason.get('note', '')}"
+
+
+def _value_text(value: Any) -> str:
+    """A field value as a disagreement records it (export form)."""
+    if isinstance(value, dict) and {"start", "end"} <= value.keys():
+        return f"{value['start']} .. {value['end']}"
+    if isinstance(value, dict) and {"min", "max"} <= value.keys():
+        return _count_text(Count.from_dict(value))
+    if isinstance(value, dict) and "name" in value:
+        return f"{value['name']} ({value.get('precision')})"
+    return str(value)
+
+
+def _count_text(count: Count) -> str:
+    low, high = count.min, count.max
     if low is None and high is None:
         return "unknown"
     if high is None:
@@ -429,6 +471,157 @@ def _place_text(place: Place | None) -> str:
     where = ", ".join(dict.fromkeys(filter(None, [place.name, place.admin1, place.country])))
     point = f" at {place.lat}, {place.lon}" if place.lat is not None and place.lon is not None else ""
     return f"{where} ({place.precision}){point}"
+
+
+def _user_option(command: Callable[..., T]) -> Callable[..., T]:
+    return click.option("--user", default=None, metavar="NAME",
+                        help="Who decides (recorded and audited)  [default: your login name]")(command)
+
+
+def _note_option(command: Callable[..., T]) -> Callable[..., T]:
+    return click.option("--note", default=None, metavar="TEXT", help="Why (kept with the decision).")(command)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in this environment
+        return "cli"
+
+
+def _existing_incident(db: Database, incident_id: str) -> Incident:
+    incident = db.get_incident(incident_id)
+    if incident is None:
+        fail(f"incident {incident_id}: not found (list them with: otkaz export)", EXIT_NOTHING)
+    return incident
+
+
+def _record_decision(db: Database, decision: Decision) -> list[Incident]:
+    """Store the decision, re-merge, and return the incidents now holding its mentions."""
+    from otkaz import pipeline
+    from otkaz.merge import MENTION_KEYS
+
+    db.add_decision(decision)
+    pipeline.merge_all(db)
+    keys = {key for group in decision.payload[MENTION_KEYS].values() for key in group}
+    found = [i for i in db.incidents(include_rejected=True) if any(r.mention.key in keys for r in i.reports)]
+    return sorted(found, key=lambda incident: incident.id)
+
+
+def _decision_output(action: str, incidents: list[Incident], as_json: bool, quiet: bool) -> None:
+    if as_json:
+        print_json({"action": action, "incidents": [
+            {"id": i.id, "reports": [r.mention.key for r in i.reports]} for i in incidents]})
+    elif not quiet:
+        for incident in incidents:
+            click.echo(f"{incident.id}  {incident.type}  {len(incident.reports)} report(s)")
+
+
+@cli.command("merge")
+@click.argument("incident_ids", nargs=-1, required=True, metavar="ID ID...")
+@_user_option
+@_note_option
+@common_options
+def merge_command(incident_ids: tuple[str, ...], user: str | None, note: str | None, db_url: str | None,
+                  as_json: bool, quiet: bool) -> None:
+    """Merge incidents into one, whatever the signals say.
+
+    The first ID is the incident the others join. The decision is stored
+    (with the reports' mention keys, so it survives every re-run) and the
+    incidents are rebuilt; the merged incident is printed (its id is that of
+    its earliest report, so it may be another of the IDs).
+
+    \b
+    Example:
+      otkaz merge inc-3f2a9c0d1e4b5a67 inc-9b1c2d3e4f5a6b7c --user anna
+    """
+    from otkaz.merge import DecisionError, merge_decision
+
+    if len(set(incident_ids)) < 2:
+        raise click.UsageError("merge needs two different incident ids or more")
+    with open_store(db_url) as db:
+        target, *others = [_existing_incident(db, incident_id) for incident_id in incident_ids]
+        try:
+            decision = merge_decision(target, others, user or _login_name(), note)
+        except DecisionError as exc:
+            fail(str(exc), EXIT_INPUT_FAILED)
+        incidents = _record_decision(db, decision)
+    _decision_output("merge", incidents, as_json, quiet)
+
+
+@cli.command("split")
+@click.argument("incident_id", metavar="ID")
+@click.option("--mention", "mention_keys", multiple=True, metavar="KEY",
+              help="A report to take out, by its mention key (repeat; none: every report apart).")
+@_user_option
+@_note_option
+@common_options
+def split_command(incident_id: str, mention_keys: tuple[str, ...], user: str | None, note: str | None,
+                  db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Split an incident, whatever the signals say.
+
+    With --mention, those reports are taken out (and kept apart from the
+    rest); without, every report becomes an incident of its own. Mention
+    keys are listed by: otkaz show --json ID. The decision survives every
+    re-run; the resulting incidents are printed.
+
+    \b
+    Example:
+      otkaz split inc-3f2a9c0d1e4b5a67 --mention 9b1c2d3e4f5a6b7c
+    """
+    from otkaz.merge import DecisionError, split_decision
+
+    with open_store(db_url) as db:
+        incident = _existing_incident(db, incident_id)
+        try:
+            decision = split_decision(incident, user or _login_name(), mention_keys, note)
+        except DecisionError as exc:
+            fail(str(exc), EXIT_INPUT_FAILED)
+        incidents = _record_decision(db, decision)
+    _decision_output("split", incidents, as_json, quiet)
+
+
+def _check_day(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not a day like 2022-09-21") from exc
+
+
+@cli.command()
+@click.option("--by", type=click.Choice(STATS_BY), default="type", show_default=True, help="Group by.")
+@click.option("--from", "date_from", metavar="DAY", callback=_check_day,
+              help="Only incidents that may have happened on or after DAY (2022-09-21).")
+@click.option("--to", "date_to", metavar="DAY", callback=_check_day,
+              help="Only incidents that may have happened on or before DAY.")
+@common_options
+def stats(by: str, date_from: date | None, date_to: date | None, db_url: str | None, as_json: bool,
+          quiet: bool) -> None:
+    """Count incidents and people, each incident once however many reports it has.
+
+    People are "at least N": the sum of each incident's lowest count;
+    incidents with no number are counted apart. Rejected incidents and
+    aggregate figures ("thousands fled") are never counted.
+
+    \b
+    Example:
+      otkaz stats --by month --from 2022-09-21 --to 2022-12-31
+    """
+    from otkaz.publish.stats import format_stats, incident_stats
+
+    if date_from and date_to and date_to < date_from:
+        raise click.BadParameter(f"{date_to} is before --from {date_from}", param_hint="'--to'")
+    with open_store(db_url) as db:
+        result = incident_stats(db.incidents(), by, date_from, date_to)
+        aggregates = len(db.aggregates())
+    if as_json:
+        print_json(result.to_dict() | {"aggregates_not_counted": aggregates})
+    else:
+        click.echo(format_stats(result))
+        if not quiet and aggregates:
+            click.echo(f"({aggregates} aggregate figures recorded, never counted)")
 
 
 @cli.command()

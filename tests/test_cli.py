@@ -219,7 +219,7 @@ def test_show_an_incident(workdir: Path, fake_extractor: None) -> None:
     assert text.startswith(f"{incident_id}  desertion  (unreviewed, confidence 0.70)")
     assert "  count         2" in text and "Belgorod Oblast" in text
     assert 'incident: "Two mobilized soldiers from Tambov deserted' in text
-    assert "single report: cross-article merging not built yet" in text
+    assert "single report: no report of another document matched it" in text
 
     record = json.loads(otkaz("show", "--json", incident_id).stdout)
     assert record["id"] == incident_id and record["status"] == "unreviewed"

@@ -178,17 +178,7 @@ def _report(document_id: str, sentence_start: int) -> Report:
     return Report(document, mention)
 
 
-def test_placeholder_merge_makes_one_incident_per_mention() -> None:
-    reports = [_report("a", 0), _report("a", 20), _report("b", 0)]
-    incidents = merge(reports, [])
-    assert [incident.id for incident in incidents] == ["inc-" + r.mention.key for r in reports]
-    assert all(incident.reports == [report] for incident, report in zip(incidents, reports))
-    assert incidents[0].merge_reasons == [{"rule": "single report", "note": "cross-article merging not built yet"}]
-    assert incidents[0].actors == ["mobilized"] and incidents[0].people == ["A B"]
-    assert merge(reports, [])[0].id == incidents[0].id  # stable
-
-
-def test_placeholder_merge_applies_decisions_in_order() -> None:
+def test_merge_applies_decisions_in_order() -> None:
     reports = [_report("a", 0), _report("b", 0)]
     first, second = ("inc-" + r.mention.key for r in reports)
     decisions = [

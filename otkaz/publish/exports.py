@@ -1,24 +1,46 @@
-"""Incidents -> JSONL, CSV and GeoJSON, with people's names left out unless asked for.
+"""Incidents -> JSONL, CSV, ACLED-like CSV, GeoJSON and Parquet, with people's names left out unless asked for.
 
 JSONL is ``Incident.to_export()`` one record per line (evidence included).
 CSV and GeoJSON carry the flat fields of ``flat_record`` (no evidence).
+"acled" is a CSV in the column layout of ACLED event data (``ACLED_COLUMNS``).
+Parquet holds the JSONL record under a typed schema (``parquet_schema``), plus
+the incident's status; it is binary, so it is written to a binary stream.
 Without ``include_names`` no record has a ``people`` key and every evidence
-quote and document title has the names pseudonymized (see ``privacy``);
-evidence offsets keep pointing into the original text.
+quote, ACLED note and document title has the names pseudonymized (see
+``privacy``); evidence offsets keep pointing into the original text.
 """
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable
-from typing import Any, TextIO
+from datetime import date
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from otkaz.model import Incident, Place
+from otkaz.model import DateRange, Document, Incident, Place
 from otkaz.publish.privacy import Pseudonymizer
 
-FORMATS = ("jsonl", "csv", "geojson")
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+FORMATS = ("jsonl", "csv", "geojson")  # the text formats every export reader knows
+TEXT_FORMATS = (*FORMATS, "acled")
+BINARY_FORMATS = ("parquet",)
+ALL_FORMATS = (*TEXT_FORMATS, *BINARY_FORMATS)
 LIST_SEPARATOR = ";"
 PLACE_FIELDS = ("name", "lat", "lon", "admin1", "country", "precision")
+
+
+def pseudonymizer_for(incidents: Iterable[Incident]) -> Pseudonymizer:
+    """Pseudonyms for everyone the incidents name, and everyone their reports name
+    (an analyst's correction of ``people`` must not put a name back into the quotes)."""
+    return Pseudonymizer(
+        name
+        for incident in incidents
+        for name in [*incident.people, *(n for report in incident.reports for n in report.mention.people)]
+    )
 
 
 def export_records(incidents: Iterable[Incident], include_names: bool = False) -> list[dict[str, Any]]:
@@ -27,7 +49,7 @@ def export_records(incidents: Iterable[Incident], include_names: bool = False) -
     records = [incident.to_export(include_names=include_names) for incident in incidents]
     if include_names:
         return records
-    pseudonymizer = Pseudonymizer(name for incident in incidents for name in incident.people)
+    pseudonymizer = pseudonymizer_for(incidents)
     for record in records:
         for report in record["reports"]:
             document = report["document"]
@@ -108,9 +130,181 @@ def _point_of(incident: Incident) -> tuple[float, float] | None:
     return None
 
 
-def write_export(incidents: Iterable[Incident], fmt: str, out: TextIO, include_names: bool = False) -> dict[str, int]:
-    """Write ``incidents`` to ``out`` in ``fmt``; returns {"written": n, "excluded": m}."""
+# --------------------------------------------------------------------------- ACLED-like CSV
+
+ACLED_COLUMNS = [
+    "event_id", "event_date", "year", "time_precision", "event_type", "sub_event_type",
+    "actor1", "assoc_actor_1", "country", "admin1", "location", "latitude", "longitude",
+    "geo_precision", "place_role", "source", "source_scale", "notes",
+    "people_min", "people_max", "reports", "date_start", "date_end",
+    "consequences", "cited", "confidence", "status",
+]  # fmt: skip
+# ACLED's event types are about political violence; these group the codebook's types
+# the same way, and ``sub_event_type`` keeps the codebook label.
+EVENT_TYPES = {
+    "combat_refusal": "Refusal to serve",
+    "desertion": "Refusal to serve",
+    "discharge_attempt": "Refusal to serve",
+    "draft_refusal": "Evasion of mobilization",
+    "draft_evasion": "Evasion of mobilization",
+    "flight_abroad": "Evasion of mobilization",
+    "protest": "Protests",
+    "violent_resistance": "Violent resistance",
+}
+GEO_PRECISION = {"city": 1, "admin1": 2, "country": 3}
+WEEK_OR_MONTH_DAYS = 31
+
+
+def time_precision(interval: DateRange | None) -> int | None:
+    """ACLED's time precision: 1 the day is known, 2 a span of up to a month, 3 wider (None: undated)."""
+    if interval is None:
+        return None
+    if interval.days == 1:
+        return 1
+    return 2 if interval.days <= WEEK_OR_MONTH_DAYS else 3
+
+
+def acled_columns(include_names: bool = False) -> list[str]:
+    return ACLED_COLUMNS + (["people"] if include_names else [])
+
+
+def acled_record(incident: Incident, pseudonymizer: Pseudonymizer | None = None) -> dict[str, Any]:
+    """One ACLED-like row; ``pseudonymizer`` given: names out (its notes redacted, no ``people``).
+
+    event_date is the first day the incident may have happened (the interval is in
+    date_start/date_end); the place is the location, else the origin (``place_role``
+    says which); source_scale stays empty (no outlet scales are known).
+    """
+    place, role = (incident.location, "location") if incident.location else (incident.origin, "origin")
+    place_values = place.to_dict() if place else {}
+    actors = incident.actors or [""]
+    notes = _first_incident_quote(incident)
+    row = {
+        "event_id": incident.id,
+        "event_date": incident.date.start.isoformat() if incident.date else None,
+        "year": incident.date.start.year if incident.date else None,
+        "time_precision": time_precision(incident.date),
+        "event_type": EVENT_TYPES.get(incident.type, incident.type),
+        "sub_event_type": incident.type,
+        "actor1": actors[0],
+        "assoc_actor_1": LIST_SEPARATOR.join(actors[1:]),
+        "country": place_values.get("country"),
+        "admin1": place_values.get("admin1"),
+        "location": place_values.get("name"),
+        "latitude": place_values.get("lat"),
+        "longitude": place_values.get("lon"),
+        "geo_precision": GEO_PRECISION.get(place.precision) if place else None,
+        "place_role": role if place else None,
+        "source": LIST_SEPARATOR.join(dict.fromkeys(_source_name(r.document) for r in incident.reports)),
+        "source_scale": None,
+        "notes": pseudonymizer.redact(notes) if pseudonymizer and notes else notes,
+        "people_min": incident.count.min,
+        "people_max": incident.count.max,
+        "reports": len(incident.reports),
+        "date_start": incident.date.start.isoformat() if incident.date else None,
+        "date_end": incident.date.end.isoformat() if incident.date else None,
+        "consequences": LIST_SEPARATOR.join(incident.consequences),
+        "cited": LIST_SEPARATOR.join(incident.cited),
+        "confidence": round(incident.confidence, 3),
+        "status": incident.status,
+    }
+    if pseudonymizer is None:
+        row["people"] = LIST_SEPARATOR.join(incident.people)
+    return row
+
+
+def _first_incident_quote(incident: Incident) -> str | None:
+    for report in incident.reports:
+        for evidence in report.mention.evidence:
+            if evidence.field == "incident":
+                return evidence.quote
+    return None
+
+
+def _source_name(document: Document) -> str:
+    """The outlet, else the web host: never a file path or title, which may name people."""
+    if document.outlet:
+        return document.outlet
+    host = urlsplit(document.url).hostname if document.url else None
+    return host or "unknown"
+
+
+# --------------------------------------------------------------------------- Parquet
+
+
+def parquet_schema(include_names: bool = False) -> pa.Schema:
+    """The JSONL record's fields, typed; dates as dates; plus ``status``."""
+    import pyarrow as pa  # here, not on top: only Parquet needs its import time
+
+    strings = pa.list_(pa.string())
+    coordinates = {"lat", "lon"}
+    place = pa.struct([(name, pa.float64() if name in coordinates else pa.string()) for name in PLACE_FIELDS])
+    document = pa.struct([(name, pa.string()) for name in ("id", "url", "path", "title", "outlet", "published")])
+    evidence = pa.struct([("field", pa.string()), ("quote", pa.string()), ("start", pa.int32()), ("end", pa.int32())])
+    report = pa.struct([("document", document), ("evidence", pa.list_(evidence))])
+    fields = [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("actors", strings),
+        pa.field("count_min", pa.int32()),
+        pa.field("count_max", pa.int32()),
+        pa.field("location", place),
+        pa.field("origin", place),
+        pa.field("date_start", pa.date32()),
+        pa.field("date_end", pa.date32()),
+        pa.field("consequences", strings),
+        pa.field("cited", strings),
+    ]
+    if include_names:
+        fields.append(pa.field("people", strings))
+    fields += [
+        pa.field("confidence", pa.float64()),
+        pa.field("status", pa.string()),
+        pa.field("reports", pa.list_(report)),
+    ]
+    return pa.schema(fields)
+
+
+def parquet_table(incidents: Iterable[Incident], include_names: bool = False) -> pa.Table:
+    import pyarrow as pa
+
     incidents = list(incidents)
+    rows = []
+    for incident, record in zip(incidents, export_records(incidents, include_names)):
+        count, interval = record.pop("count"), record.pop("date")
+        record |= {
+            "count_min": count["min"],
+            "count_max": count["max"],
+            "date_start": date.fromisoformat(interval["start"]) if interval else None,
+            "date_end": date.fromisoformat(interval["end"]) if interval else None,
+            "status": incident.status,
+        }
+        rows.append(record)
+    return pa.Table.from_pylist(rows, schema=parquet_schema(include_names))
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_export(incidents: Iterable[Incident], fmt: str, out: IO[Any], include_names: bool = False) -> dict[str, int]:
+    """Write ``incidents`` to ``out`` in ``fmt``; returns {"written": n, "excluded": m}.
+
+    ``out`` is a text stream, or a binary one for the ``BINARY_FORMATS``.
+    """
+    incidents = list(incidents)
+    if fmt == "parquet":
+        if isinstance(out, io.TextIOBase):
+            raise ValueError("parquet is binary: write it to a file opened in binary mode")
+        import pyarrow.parquet as pq
+
+        pq.write_table(parquet_table(incidents, include_names), out)
+        return {"written": len(incidents), "excluded": 0}
+    if fmt == "acled":
+        pseudonymizer = None if include_names else pseudonymizer_for(incidents)
+        writer = csv.DictWriter(out, fieldnames=acled_columns(include_names), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(acled_record(incident, pseudonymizer) for incident in incidents)
+        return {"written": len(incidents), "excluded": 0}
     if fmt == "jsonl":
         for record in export_records(incidents, include_names):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -126,4 +320,4 @@ def write_export(incidents: Iterable[Incident], fmt: str, out: TextIO, include_n
         json.dump(collection, out, ensure_ascii=False, indent=1)
         out.write("\n")
         return {"written": len(collection["features"]), "excluded": collection["excluded"]}
-    raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(ALL_FORMATS)}")

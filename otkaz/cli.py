@@ -734,5 +734,179 @@ def document_rows(db: Database) -> list[dict[str, Any]]:
     return rows
 
 
+# --------------------------------------------------------------------------- web application
+
+
+@cli.command()
+@click.option("--db", "db_url", metavar="PATH|URL",
+              help="SQLite file or database URL  [default: $OTKAZ_DATABASE_URL, else otkaz.db]")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+def serve(db_url: str | None, host: str, port: int) -> None:
+    """Start the web application: dashboard, incident pages, review, ingest, JSON API.
+
+    \b
+    Sign-in accounts: otkaz user add NAME --role analyst
+    Set OTKAZ_SECRET_KEY so that sessions outlive a restart; OTKAZ_TILE_URL for map tiles
+    (default: country outlines only). See docs/web.md.
+    """
+    import uvicorn
+
+    from otkaz.web import Settings, create_app
+
+    with open_store(db_url) as db:
+        try:
+            app = create_app(Settings.from_env(db_url), db=db)
+        except ValueError as exc:  # a bad OTKAZ_TILE_URL
+            fail(str(exc), EXIT_INPUT_FAILED)
+        click.echo(f"otkaz: serving {db.url} on http://{host}:{port}", err=True)
+        uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _check_role(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from otkaz.web.auth import check_role
+
+    try:
+        return check_role(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _new_password(from_stdin: bool) -> str:
+    """From the first line of stdin, else asked twice without echo; 10 characters at least."""
+    from otkaz.web.auth import MIN_PASSWORD_LENGTH
+
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    if len(password) < MIN_PASSWORD_LENGTH:
+        fail(f"password: {MIN_PASSWORD_LENGTH} characters or more, please", EXIT_INPUT_FAILED)
+    return password
+
+
+def _password_option(command: Callable[..., T]) -> Callable[..., T]:
+    return click.option("--password-stdin", is_flag=True,
+                        help="Read the password from the first line of stdin instead of asking.")(command)
+
+
+@cli.group()
+def user() -> None:
+    """Accounts of the web application (roles: viewer, analyst, admin)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, callback=_check_role, metavar="ROLE", help="viewer, analyst or admin.")
+@_password_option
+@common_options
+def user_add(name: str, role: str, password_stdin: bool, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Create the account NAME with a password."""
+    from otkaz.store import StoreError
+    from otkaz.web.auth import hash_password
+
+    with open_store(db_url) as db:
+        password = _new_password(password_stdin)
+        try:
+            created = db.add_user(name, role, hash_password(password), by=_login_name())
+        except StoreError as exc:
+            fail(str(exc), EXIT_INPUT_FAILED)
+        _user_output(created.audit_view(), f"added {name} ({role})", as_json, quiet)
+
+
+@user.command("list")
+@common_options
+def user_list(db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """List the accounts."""
+    with open_store(db_url) as db:
+        accounts = [{**u.audit_view(), "created_at": u.created_at} for u in db.users()]
+    if as_json:
+        print_json(accounts)
+        return
+    for account in accounts:
+        token = "  token" if account["has_api_token"] else ""
+        click.echo(f"{account['name']}  {account['role']}  since {account['created_at']}{token}")
+
+
+def _change_user(db_url: str | None, name: str, change: Callable[[Database], Any], done: str,
+                 as_json: bool, quiet: bool) -> None:
+    from otkaz.store import StoreError
+
+    with open_store(db_url) as db:
+        try:
+            changed = change(db)
+        except StoreError as exc:  # no such account
+            fail(str(exc), EXIT_NOTHING)
+        _user_output(changed.audit_view() if changed else {"name": name, "removed": True}, done, as_json, quiet)
+
+
+def _user_output(data: dict[str, Any], line: str, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        print_json(data)
+    elif not quiet:
+        click.echo(line)
+
+
+@user.command("role")
+@click.argument("name")
+@click.argument("role", callback=_check_role, metavar="ROLE")
+@common_options
+def user_role(name: str, role: str, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Give the account NAME another ROLE (viewer, analyst or admin)."""
+    _change_user(db_url, name, lambda db: db.set_user_role(name, role, by=_login_name()),
+                 f"{name} is now {role}", as_json, quiet)
+
+
+@user.command("password")
+@click.argument("name")
+@_password_option
+@common_options
+def user_password(name: str, password_stdin: bool, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Set a new password for the account NAME."""
+    from otkaz.web.auth import hash_password
+
+    digest = hash_password(_new_password(password_stdin))
+    _change_user(db_url, name, lambda db: db.set_user_password(name, digest, by=_login_name()),
+                 f"password of {name} changed", as_json, quiet)
+
+
+@user.command("token")
+@click.argument("name")
+@common_options
+def user_token(name: str, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Print a new API token for NAME (it replaces the previous one; shown once)."""
+    from otkaz.store import StoreError
+    from otkaz.web.auth import new_api_token
+
+    token, digest = new_api_token()
+    with open_store(db_url) as db:
+        try:
+            db.set_user_token(name, digest, by=_login_name())
+        except StoreError as exc:
+            fail(str(exc), EXIT_NOTHING)
+    if as_json:
+        print_json({"name": name, "token": token})
+    else:
+        click.echo(token)
+
+
+@user.command("revoke")
+@click.argument("name")
+@common_options
+def user_revoke(name: str, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Revoke the API token of NAME."""
+    _change_user(db_url, name, lambda db: db.set_user_token(name, None, by=_login_name()),
+                 f"API token of {name} revoked", as_json, quiet)
+
+
+@user.command("remove")
+@click.argument("name")
+@common_options
+def user_remove(name: str, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Delete the account NAME (its sessions and token stop working)."""
+    _change_user(db_url, name, lambda db: db.delete_user(name, by=_login_name()),
+                 f"removed {name}", as_json, quiet)
+
+
 def main() -> None:
     cli(prog_name="otkaz")

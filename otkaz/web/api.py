@@ -1,0 +1,272 @@
+"""The JSON API and the downloads: incidents (filterable, paginated), documents, statistics,
+map points and exports. The OpenAPI description is at /api/openapi.json.
+
+Every endpoint reads through ``access``: the public gets published incidents without names,
+viewers get every incident without names, analysts and admins get names too.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from otkaz.model import as_plain
+from otkaz.publish.exports import ALL_FORMATS, BINARY_FORMATS, write_export
+from otkaz.publish.privacy import Pseudonymizer
+from otkaz.publish.stats import STATS_BY, incident_stats
+from otkaz.store import Database
+from otkaz.web import present
+from otkaz.web.access import filtered_incidents, incident_or_404, incident_records
+from otkaz.web.auth import Principal, principal_of, requirement
+from otkaz.web.corrections import CorrectionError, place_plain
+from otkaz.web.queries import (
+    DEFAULT_SORT,
+    MAX_PER_PAGE,
+    IncidentFilter,
+    choose_unit,
+    counts_by,
+    paginate,
+    people_of,
+    point_of,
+    sort_incidents,
+    timeline,
+    totals,
+)
+
+router = APIRouter()
+Reader = Annotated[Principal, Depends(requirement("read_documents"))]
+MEDIA_TYPES = {
+    "jsonl": "application/x-ndjson",
+    "csv": "text/csv",
+    "geojson": "application/geo+json",
+    "acled": "text/csv",
+    "parquet": "application/vnd.apache.parquet",
+}
+EXTENSIONS = {"acled": "acled.csv"}
+
+
+def incident_filter(
+    request: Request,
+    type: Annotated[list[str] | None, Query(description="Incident type (repeat for several)")] = None,
+    actor: Annotated[list[str] | None, Query(description="Actor label")] = None,
+    consequence: Annotated[list[str] | None, Query(description="Consequence label")] = None,
+    country: Annotated[list[str] | None, Query(description="ISO country code of the place")] = None,
+    region: Annotated[list[str] | None, Query(description="First-level region (admin1) name")] = None,
+    lang: Annotated[list[str] | None, Query(description="Language of a report")] = None,
+    outlet: Annotated[list[str] | None, Query(description="Outlet of a report")] = None,
+    status: Annotated[
+        list[str] | None, Query(description="unreviewed, confirmed, rejected (signed-in only)")
+    ] = None,
+    date_from: Annotated[date | None, Query(alias="from", description="Incidents that may fall on or after")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="Incidents that may fall on or before")] = None,
+    q: Annotated[str | None, Query(description="Words that all appear in a report's article")] = None,
+) -> IncidentFilter:
+    """The filter as the dashboard reads it; the parameters above document it."""
+    return IncidentFilter.from_params(request.query_params)
+
+
+Filter = Annotated[IncidentFilter, Depends(incident_filter)]
+
+
+def _db(request: Request) -> Database:
+    return request.app.state.db
+
+
+@router.get("/api/incidents", tags=["incidents"])
+def list_incidents(
+    request: Request,
+    flt: Filter,
+    sort: Annotated[str, Query(description="-date, date, confidence, -confidence, -reports")] = DEFAULT_SORT,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 100,
+) -> dict[str, Any]:
+    """Incidents in the export format (with their status), one page at a time."""
+    principal = principal_of(request)
+    _, chosen = filtered_incidents(_db(request), principal, flt)
+    result = paginate(sort_incidents(chosen, sort), page, per_page)
+    return {
+        "total": result.total,
+        "page": result.number,
+        "per_page": result.per_page,
+        "pages": result.pages,
+        "items": incident_records(result.items, principal),
+    }
+
+
+@router.get("/api/incidents/{incident_id}", tags=["incidents"])
+def get_incident(request: Request, incident_id: str) -> dict[str, Any]:
+    """One incident with its merge reasons, the disagreements between its reports and (signed in) its history."""
+    principal = principal_of(request)
+    db = _db(request)
+    incident = incident_or_404(db, principal, incident_id)
+    names = principal.can("see_names")
+    record = incident_records([incident], principal)[0]
+    redactor = None if names else present.redactor_for(incident)
+    record["merge_reasons"] = (
+        incident.merge_reasons if names else as_plain(present.reason_lines(incident.merge_reasons, redactor, False))
+    )
+    record["disagreements"] = as_plain(present.disagreements(incident, names))
+    if principal.can("see_unpublished"):
+        record["history"] = as_plain(present.history(db.audit_log(incident.id), names, redactor))
+    return record
+
+
+@router.get("/api/stats", tags=["incidents"])
+def stats(
+    request: Request,
+    flt: Filter,
+    unit: Annotated[str | None, Query(description="week or month (default: by the span)")] = None,
+    by: Annotated[str, Query(description=f"grouping of ``groups``: {', '.join(STATS_BY)}")] = "type",
+) -> dict[str, Any]:
+    """Totals, incidents per type and country, ``groups`` (``otkaz stats``) and the timeline, for the filter."""
+    if by not in STATS_BY:
+        raise HTTPException(400, f"by={by!r}: expected one of {', '.join(STATS_BY)}")
+    _, chosen = filtered_incidents(_db(request), principal_of(request), flt)
+    unit = choose_unit(chosen, unit)
+    return {
+        "totals": as_plain(totals(chosen)),
+        "by_type": dict(counts_by(chosen, "type")),
+        "by_country": dict(counts_by(chosen, "country")),
+        "groups": incident_stats(chosen, by).to_dict(),
+        "unit": unit,
+        "timeline": [
+            {"start": b.start.isoformat(), "incidents": b.incidents, "people": b.people}
+            for b in timeline(chosen, unit)
+        ],
+    }
+
+
+@router.get("/api/points", tags=["incidents"])
+def points(request: Request, flt: Filter) -> dict[str, Any]:
+    """The filtered incidents that have a place with coordinates, for the map."""
+    _, chosen = filtered_incidents(_db(request), principal_of(request), flt)
+    features = []
+    for incident in chosen:
+        point = point_of(incident)
+        if point is None:
+            continue
+        place = incident.location or incident.origin
+        features.append(
+            {
+                "id": incident.id,
+                "lat": point[0],
+                "lon": point[1],
+                "type": incident.type,
+                "type_label": present.label(incident.type),
+                "people": people_of(incident),
+                "count": present.format_count(incident.count),
+                "date": present.format_dates(incident.date),
+                "place": present.format_place(place),
+                "precision": place.precision if place else None,
+                "status": incident.status,
+            }
+        )
+    return {"points": features, "without_place": len(chosen) - len(features)}
+
+
+@router.get("/export/incidents.{fmt}", tags=["exports"])
+def export(
+    request: Request,
+    fmt: str,
+    flt: Filter,
+    names: Annotated[bool, Query(description="Include people's names (analysts and admins only)")] = False,
+) -> Response:
+    """The filtered incidents in an ``otkaz export`` format: jsonl, csv, geojson, acled or parquet."""
+    principal = principal_of(request)
+    if fmt not in ALL_FORMATS:
+        raise HTTPException(404, f"no export format {fmt!r}: expected one of {', '.join(ALL_FORMATS)}")
+    if names and not principal.can("see_names"):
+        raise HTTPException(403, f"your role ({principal.role}) may not export names")
+    _, chosen = filtered_incidents(_db(request), principal, flt)
+    out: io.StringIO | io.BytesIO = io.BytesIO() if fmt in BINARY_FORMATS else io.StringIO()
+    write_export(sort_incidents(chosen, DEFAULT_SORT), fmt, out, include_names=names)
+    filename = f"otkaz-incidents.{EXTENSIONS.get(fmt, fmt)}"
+    return Response(
+        out.getvalue(),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _document_redactors(db: Database) -> dict[str, Pseudonymizer]:
+    """Per document, pseudonyms for the people its mentions name."""
+    people: dict[str, list[str]] = {}
+    for report in db.reports():
+        people.setdefault(report.document.id, []).extend(report.mention.people)
+    return {doc_id: Pseudonymizer(names) for doc_id, names in people.items()}
+
+
+@router.get("/api/documents", tags=["documents"])
+def list_documents(
+    request: Request,
+    principal: Reader,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 100,
+) -> dict[str, Any]:
+    """Stored documents (no texts) with their extraction state. Signed-in roles only."""
+    db = _db(request)
+    states = db.document_states()
+    start = (page - 1) * per_page
+    chosen = {s.document_id: s for s in states[start : start + per_page]}
+    redactors = {} if principal.can("see_names") else _document_redactors(db)
+    items = []
+    for doc in db.documents():
+        state = chosen.get(doc.id)
+        if state is None:
+            continue
+        ref = doc.export_ref()
+        if doc.id in redactors and ref["title"]:
+            ref["title"] = redactors[doc.id].redact(ref["title"])
+        items.append({**ref, "lang": doc.lang, "status": state.status, "note": state.note, "mentions": state.mentions})
+    return {"total": len(states), "page": page, "per_page": per_page, "items": items}
+
+
+@router.get("/api/documents/{document_id:path}", tags=["documents"])
+def get_document(request: Request, document_id: str, principal: Reader) -> dict[str, Any]:
+    """One document: its text and the incident mentions found in it, with evidence. Signed-in roles only."""
+    db = _db(request)
+    doc = db.get_document(document_id)
+    if doc is None:
+        raise HTTPException(404, f"no document {document_id!r}")
+    mentions = [r.mention for r in db.reports() if r.document.id == doc.id]
+    names = principal.can("see_names")
+    redactor = None if names else Pseudonymizer(n for m in mentions for n in m.people)
+    redact = redactor.redact if redactor else (lambda text: text)
+    ref = doc.export_ref()
+    if ref["title"]:
+        ref["title"] = redact(ref["title"])
+    return {
+        **ref,
+        "lang": doc.lang,
+        "source_format": doc.source_format,
+        "text": redact(doc.text),
+        "text_redacted": redactor is not None,  # evidence offsets then point into the original text
+        "mentions": [
+            {
+                "key": m.key,
+                **m.fields_dict(include_names=names),
+                "evidence": [{**e.to_dict(), "quote": redact(e.quote)} for e in m.evidence],
+            }
+            for m in mentions
+        ],
+    }
+
+
+@router.get("/api/places", tags=["review"])
+def find_place(
+    request: Request,
+    principal: Annotated[Principal, Depends(requirement("review"))],
+    q: Annotated[str, Query(min_length=1, description="A place name, e.g. 'Kamenka, Leningrad Oblast'")],
+) -> dict[str, Any]:
+    """The gazetteer's place for a name, for correcting a location. Analysts and admins only."""
+    try:
+        place = request.app.state.place_lookup(q)
+    except CorrectionError as exc:
+        raise HTTPException(503, str(exc)) from None
+    if place is None:
+        raise HTTPException(404, f"{q!r} is not in the gazetteer")
+    return {"place": place_plain(place)}

@@ -1,0 +1,215 @@
+"""The HTML pages: dashboard, incident, review queue, sign-in and account."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from otkaz.model import Incident
+from otkaz.store import Database
+from otkaz.web import present
+from otkaz.web.access import effective_filter, filtered_incidents, incident_or_404
+from otkaz.web.app import render
+from otkaz.web.auth import (
+    MIN_PASSWORD_LENGTH,
+    SESSION_USER,
+    LoginThrottle,
+    Principal,
+    check_csrf,
+    hash_password,
+    new_api_token,
+    principal_of,
+    requirement,
+    spend_verification_time,
+    verify_password,
+)
+from otkaz.web.queries import (
+    DEFAULT_SORT,
+    IncidentFilter,
+    choose_unit,
+    counts_by,
+    int_param,
+    paginate,
+    sort_incidents,
+    timeline,
+    totals,
+)
+
+router = APIRouter(include_in_schema=False)
+SignedIn = Annotated[Principal, Depends(requirement("see_unpublished"))]  # any account: viewer and up
+PER_PAGE = 50
+QUEUE_SIZE = 200
+FACETS = ("type", "actor", "consequence", "country", "region", "lang", "outlet", "status")
+
+
+def _db(request: Request) -> Database:
+    return request.app.state.db
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A same-site path to go back to; anything else (//host, scheme:) gives ``default``."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+@router.get("/")
+def dashboard(request: Request) -> Response:
+    principal = principal_of(request)
+    params = request.query_params
+    flt = effective_filter(IncidentFilter.from_params(params), principal)
+    base, chosen = filtered_incidents(_db(request), principal, flt)
+    sort = params.get("sort") or DEFAULT_SORT
+    page = paginate(sort_incidents(chosen, sort), int_param(params, "page", 1), PER_PAGE)
+    unit = choose_unit(chosen, params.get("unit"))
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "flt": flt,
+            "sort": sort,
+            "unit": unit,
+            "page": page,
+            "totals": totals(chosen),
+            "by_type": dict(counts_by(chosen, "type")),
+            "facets": {name: counts_by(base, name) for name in FACETS},
+            "chart": present.timeline_chart(timeline(chosen, unit), unit),
+        },
+    )
+
+
+@router.get("/incidents/{incident_id}")
+def incident_page(request: Request, incident_id: str) -> Response:
+    principal = principal_of(request)
+    db = _db(request)
+    incident = incident_or_404(db, principal, incident_id)
+    names = principal.can("see_names")
+    redactor = None if names else present.redactor_for(incident)
+    full_text = principal.can("read_documents")
+    articles = [
+        present.highlight(r.document.text, r.mention.evidence, f"r{n}-e", redactor) if full_text else None
+        for n, r in enumerate(incident.reports)
+    ]
+    titles = [
+        (redactor.redact(r.document.title) if redactor and r.document.title else r.document.title)
+        for r in incident.reports
+    ]
+    history = present.history(db.audit_log(incident.id), names, redactor) if principal.can("see_unpublished") else []
+    return render(
+        request,
+        "incident.html",
+        {
+            "incident": incident,
+            "quotes": present.quotes_by_field(incident, redactor),
+            "articles": articles,
+            "titles": titles,
+            "disagreements": present.disagreements(incident, names),
+            "reasons": present.reason_lines(incident.merge_reasons, redactor, principal.can("see_unpublished")),
+            "history": history,
+            "show_names": names,
+            "next_id": _next_in_queue(db, incident.id) if principal.can("review") else None,
+        },
+    )
+
+
+def review_queue(db: Database) -> list[Incident]:
+    """Unreviewed incidents, least confident first (ties: oldest first)."""
+    unreviewed = [i for i in db.incidents() if i.status == "unreviewed"]
+    return sorted(
+        unreviewed, key=lambda i: (i.confidence, i.date is None, i.date.start if i.date else date.min, i.id)
+    )
+
+
+def _next_in_queue(db: Database, after_id: str) -> str | None:
+    ids = [i.id for i in review_queue(db)]
+    if after_id in ids:
+        position = ids.index(after_id)
+        rest = ids[position + 1 :] + ids[:position]
+        return rest[0] if rest else None
+    return ids[0] if ids else None
+
+
+@router.get("/review", dependencies=[Depends(requirement("review"))])
+def review_page(request: Request) -> Response:
+    queue = review_queue(_db(request))
+    return render(
+        request,
+        "review.html",
+        {"queue": queue[:QUEUE_SIZE], "total": len(queue), "focus": request.query_params.get("focus", "")},
+    )
+
+
+@router.get("/login")
+def login_page(request: Request) -> Response:
+    return render(request, "login.html", {"next": safe_next(request.query_params.get("next")), "error": None})
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/login", dependencies=[Depends(check_csrf)])
+def login(
+    request: Request,
+    name: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    throttle: LoginThrottle = request.app.state.throttle
+    keys = (f"user:{name.casefold()}", f"client:{_client(request)}")
+    if any(throttle.blocked(key) for key in keys):
+        raise HTTPException(429, "too many failed sign-ins: wait a quarter of an hour and try again")
+    user = _db(request).get_user(name)
+    if user is None:
+        spend_verification_time(password)
+    if user is None or not verify_password(user.password_hash, password):
+        for key in keys:
+            throttle.failed(key)
+        context = {"next": safe_next(next), "error": "Wrong name or password."}
+        return render(request, "login.html", context, status_code=401)
+    throttle.succeeded(keys[0])
+    request.session.clear()  # a fresh session (and CSRF token) for the signed-in account
+    request.session[SESSION_USER] = user.name
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/logout", dependencies=[Depends(check_csrf)])
+def logout(request: Request) -> Response:
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+@router.get("/account")
+def account_page(request: Request, principal: SignedIn) -> Response:
+    user = _db(request).get_user(principal.name or "")
+    return render(request, "account.html", {"user": user, "new_token": None, "message": None})
+
+
+@router.post("/account/token", dependencies=[Depends(check_csrf)])
+def new_token(request: Request, principal: SignedIn) -> Response:
+    """A new API token, shown once; it replaces the previous one."""
+    token, digest = new_api_token()
+    user = _db(request).set_user_token(principal.name or "", digest, by=principal.name or "")
+    return render(request, "account.html", {"user": user, "new_token": token, "message": None})
+
+
+@router.post("/account/password", dependencies=[Depends(check_csrf)])
+def change_password(
+    request: Request,
+    principal: SignedIn,
+    current: Annotated[str, Form()],
+    new: Annotated[str, Form()],
+) -> Response:
+    db = _db(request)
+    user = db.get_user(principal.name or "")
+    if user is None or not verify_password(user.password_hash, current):
+        message, status = "The current password is wrong.", 400
+    elif len(new) < MIN_PASSWORD_LENGTH:
+        message, status = f"The new password needs at least {MIN_PASSWORD_LENGTH} characters.", 400
+    else:
+        user = db.set_user_password(user.name, hash_password(new), by=user.name)
+        message, status = "Password changed.", 200
+    return render(request, "account.html", {"user": user, "new_token": None, "message": message}, status)

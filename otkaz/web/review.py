@@ -1,0 +1,143 @@
+"""Review: confirm, correct, reject, merge and split incidents, from the pages and the API.
+
+Each action is a ``Decision`` stored over the machine's output (audited by the store);
+the incidents are then re-merged from all mentions and decisions, so a later re-run of
+extraction and merging keeps every decision.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from otkaz.merge import (
+    DecisionError,
+    attach_mention_keys,
+    merge_decision,
+    split_decision,
+)
+from otkaz.model import DECISION_KINDS, Decision, Incident
+from otkaz.pipeline import merge_all
+from otkaz.store import Database
+from otkaz.web.access import incident_or_404
+from otkaz.web.auth import Principal, check_csrf, requirement
+from otkaz.web.corrections import CorrectionError, check_payload, payload_from_form
+from otkaz.web.pages import safe_next
+
+router = APIRouter(include_in_schema=False)
+api_router = APIRouter(prefix="/api", tags=["review"])
+Reviewer = Annotated[Principal, Depends(requirement("review"))]
+_ID_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def decide(request: Request, decision: Decision) -> Decision:
+    """Store the decision and re-merge, one decision at a time in this server."""
+    db: Database = request.app.state.db
+    with request.app.state.decision_lock:
+        stored = db.add_decision(decision)
+        merge_all(db)
+    return stored
+
+
+def _back(form: Any, incident_id: str) -> Response:
+    return RedirectResponse(safe_next(form.get("next"), f"/incidents/{incident_id}"), status_code=303)
+
+
+def _incident(request: Request, principal: Principal, incident_id: str) -> Incident:
+    return incident_or_404(request.app.state.db, principal, incident_id)
+
+
+def _others(db: Database, ids: list[str]) -> list[Incident]:
+    others = []
+    for other_id in dict.fromkeys(i for i in ids if i):
+        other = db.get_incident(other_id)
+        if other is None:
+            raise DecisionError(f"merge: no incident {other_id!r}")
+        others.append(other)
+    return others
+
+
+def make_decision(
+    db: Database, incident: Incident, user: str, kind: str, payload: dict[str, Any], other_ids: list[str]
+) -> Decision:
+    """The decision, checked, recording the mention keys it is about (so it survives regrouping).
+
+    ``payload``: the corrected fields (correct) and an optional note; ``other_ids``: the incidents
+    joining this one (merge) or the mention keys taken out (split; none: every report apart).
+    """
+    note = str(payload.get("note") or "").strip() or None
+    if kind == "merge":
+        return merge_decision(incident, _others(db, other_ids), user, note)
+    if kind == "split":
+        return split_decision(incident, user, other_ids, note)
+    if kind not in DECISION_KINDS:
+        raise DecisionError(f"kind: {kind!r} is not one of {', '.join(DECISION_KINDS)}")
+    if kind == "correct":
+        payload = check_payload(payload)
+    else:
+        payload = {"note": note} if note else {}
+    return attach_mention_keys(Decision(kind, incident.id, user, payload=payload), {incident.id: incident}.get)
+
+
+def _form_decision(request: Request, principal: Principal, incident: Incident, kind: str, form: Any) -> Decision:
+    """The decision a review form asks for."""
+    db: Database = request.app.state.db
+    note = {"note": str(form.get("note") or "")}
+    if kind == "correct":
+        payload = payload_from_form(form, incident, request.app.state.place_lookup)
+        return make_decision(db, incident, principal.name or "", kind, payload, [])
+    if kind == "merge":
+        ids = _ID_SEPARATORS.split(str(form.get("other") or ""))
+        return make_decision(db, incident, principal.name or "", kind, note, ids)
+    keys = [str(k) for k in form.getlist("report")] if kind == "split" else []
+    return make_decision(db, incident, principal.name or "", kind, note, keys)
+
+
+async def form_data(request: Request) -> FormData:
+    return await request.form()
+
+
+@router.post("/incidents/{incident_id}/{kind}", dependencies=[Depends(check_csrf)])
+def review_form(
+    request: Request,
+    incident_id: str,
+    kind: str,
+    principal: Reviewer,
+    form: Annotated[FormData, Depends(form_data)],
+) -> Response:
+    if kind not in DECISION_KINDS:
+        raise HTTPException(404, f"no review action {kind!r}")
+    incident = _incident(request, principal, incident_id)
+    try:
+        decision = _form_decision(request, principal, incident, kind, form)
+    except (CorrectionError, DecisionError) as exc:
+        raise HTTPException(400, str(exc)) from None
+    decide(request, decision)
+    return _back(form, incident_id)
+
+
+@api_router.post("/incidents/{incident_id}/decisions", dependencies=[Depends(check_csrf)])
+def api_decide(
+    request: Request,
+    incident_id: str,
+    principal: Reviewer,
+    kind: Annotated[str, Body()],
+    payload: Annotated[dict[str, Any] | None, Body()] = None,
+    other_ids: Annotated[list[str] | None, Body()] = None,
+) -> dict[str, Any]:
+    """Record a review decision: confirm, reject, correct (payload: the corrected fields in
+    export form, and an optional note), merge (other_ids: incidents joining this one) or
+    split (other_ids: mention keys taken out; none: every report apart). Analysts and admins only."""
+    incident = _incident(request, principal, incident_id)
+    try:
+        decision = make_decision(
+            request.app.state.db, incident, principal.name or "", kind, payload or {}, other_ids or []
+        )
+    except (CorrectionError, DecisionError) as exc:
+        raise HTTPException(400, str(exc)) from None
+    stored = decide(request, decision)
+    return {"decision": {"id": stored.id, "kind": stored.kind, "created_at": stored.created_at}}

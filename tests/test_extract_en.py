@@ -266,3 +266,17 @@ def test_shooting_at_a_draft_office():
     m = only("A young man opened fire at a military enlistment office in Ust-Ilimsk on Monday, wounding the commissar.", published="2022-09-29")
     assert m.type == "violent_resistance" and m.actors == ["civilians"]
     assert m.location is not None and m.location.name == "Ust-Ilimsk"
+
+
+def test_thousands_crossing_a_border_are_an_aggregate():
+    result = run("Since the mobilization was announced, about 98,000 Russians have entered Georgia, the interior ministry said on Tuesday.", published="2022-10-04")
+    assert result.mentions == []
+    assert [a.type for a in result.aggregates] == ["flight_abroad"]
+
+
+def test_a_protest_reported_through_its_detentions():
+    text = "Police in Ufa detained more than 40 people on Saturday at a rally against the mobilization, OVD-Info said."
+    m = only(text, published="2022-09-26")
+    assert m.type == "protest" and "detention" in m.consequences
+    assert (m.date.start, m.date.end) == (date(2022, 9, 24), date(2022, 9, 24))
+    assert m.location is not None and m.location.name == "Ufa"

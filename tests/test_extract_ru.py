@@ -410,3 +410,8 @@ def test_development_set_scores():
     assert data["incidents"]["f1"] >= 0.8, data["incidents"]
     for name in ("type", "count"):
         assert data["fields"][name]["accuracy"] >= 0.8, (name, data["fields"][name])
+
+
+def test_a_class_of_people_named_by_a_participle_is_not_an_incident():
+    result = extract(Document(id="r.txt", text="Власти заявили, что не будут выдавать граждан, уклоняющихся от мобилизации.", published="2022-10-04", lang="ru"))
+    assert result.mentions == []

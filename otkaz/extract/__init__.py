@@ -100,12 +100,27 @@ def analyze(language, document: Document, doc: ParsedDoc) -> ExtractionResult:
     ctx.sole_origin = document_origin(ctx)
     groups = merge_retellings(groups, lambda g: subject_count(ctx, g), lambda g, own: group_places(ctx, g, own))
     ctx.groups = split_individuals(groups, lexicon.distributive_words)
-    mentions = [build_mention(ctx, group, document.id) for group in ctx.groups]
-    aggregates = [_aggregate(ctx, trig, document.id) for trig in generic]
+    mentions, aggregates = [], [_aggregate(ctx, trig, document.id) for trig in generic]
+    for group in ctx.groups:
+        mention = build_mention(ctx, group, document.id)
+        if _mass_movement(mention):
+            aggregates.append(Aggregate(document.id, mention.type, mention.count, [e for e in mention.evidence if e.field == "incident"]))
+        else:
+            mentions.append(mention)
     note = None
     if published is None and mentions:
         note = "publication date unknown: dates inferred from the text alone"
     return ExtractionResult(document.id, language.lang, True, mentions, aggregates, note)
+
+
+# "about 147,000 Russians left for Kazakhstan": thousands fleeing or hiding are a national
+# figure (codebook: an aggregate), unlike a protest or a refusal of that many people
+MASS_TYPES = {"flight_abroad", "draft_evasion"}
+MASS_COUNT = 1000
+
+
+def _mass_movement(mention) -> bool:
+    return mention.type in MASS_TYPES and (mention.count.min or 0) >= MASS_COUNT
 
 
 def _not_people(doc: ParsedDoc, places):

@@ -85,13 +85,13 @@ LEXICON = Lexicon(
         "draftees": {
             "draftee", "draft dodger", "dodger", "citizen", "student", "mechanic",
             "worker", "teacher", "programmer", "doctor", "driver",
-            "muscovite", "resident", "reservist called", "conscientious objector", "objector",
+            "muscovite", "reservist called", "conscientious objector", "objector",
             "engineer", "farmer", "musician", "journalist", "activist", "guy",
         },
         "civilians": {
             "people", "person", "protester", "protestor", "woman", "mother", "wife", "relative",
             "demonstrator", "villager", "local", "crowd", "resident", "civilian", "family",
-            "pensioner", "girl", "youth", "teenager",
+            "pensioner", "girl", "youth", "teenager", "villager", "inhabitant",
         },
     },
     people_nouns={
@@ -183,6 +183,7 @@ LEXICON = Lexicon(
         "warrant", "adviser", "advisor", "founder", "leader", "coordinator", "researcher",
     },
     contract_words={"contract", "contracts"},
+    mobilization_words={"mobilization", "mobilisation", "call-up", "mobilized", "mobilised", "mobilize", "reservist", "summons", "summon"},
     distributive_words={"separate", "separately", "respectively", "each", "individually"},
     threat_governors={"face", "risk", "threaten", "warn", "could", "would", "may", "might", "carry", "maximum", "up"},
 )
@@ -411,6 +412,10 @@ def _verb_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
         return "flight_abroad", 0.8
     if lemma == "enter" and _has_modifier(doc, tok, {"illegally", "illegal"}):
         return "flight_abroad", 0.75
+    if lemma == "enter" and _foreign_destination([("to", t) for dep, t in targets if dep == "obj"]):
+        who = _participant(doc, tok)
+        if who is not None and LEXICON.actor_of(who.lemma) not in {"servicemen_unspecified", "contract_soldiers", "conscripts", "mobilized", "rosgvardia", "allied_forces"}:
+            return "flight_abroad", 0.6  # "Russians entered Georgia"; troops entering a country are no flight
     if lemma in {"deny", "refuse"} and ("boarding" in words or any(c.lemma == "board" for c in doc.children(tok))):
         return "flight_abroad", 0.8
     if lemma in {"request", "seek", "apply", "ask", "claim", "receive", "get"} and "asylum" in words:
@@ -529,7 +534,8 @@ def _noun_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
             return "combat_refusal", 0.75
         return None, 0.0
     if tok.dep == "pobj" and doc.head(tok).lemma in {"during", "after", "before", "since", "following", "at", "for", "of", "about"}:
-        return None, 0.0  # a backdrop ("arrested during a demonstration"), not the incident told
+        if not (lemma in PROTEST_NOUNS and _crowd_detained_at(doc, tok)):
+            return None, 0.0  # a backdrop ("Andrei was arrested during a demonstration"), not the incident told
     if lemma in PROTEST_NOUNS and tok.dep in SUBJECT_DEPS | {"dobj", "pobj", "attr", "ROOT"}:
         below = {t.lemma for t in doc.subtree(tok)}
         if below & {"mobilization", "mobilisation", "war", "draft", "conscription", "decree"} or any(
@@ -540,6 +546,14 @@ def _noun_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
     if lemma == "arson" and (kid_lemmas | {t.lemma for t in doc.subtree(tok)}) & DRAFT_OFFICE_WORDS:
         return "violent_resistance", 0.8
     return None, 0.0
+
+
+def _crowd_detained_at(doc: ParsedDoc, noun: Token) -> bool:
+    """'Police detained more than 100 people at a protest': the protest is the news."""
+    verb = doc.head(doc.head(noun))
+    if verb.lemma not in {"detain", "arrest", "disperse", "beat", "break"}:
+        return False
+    return any(c.dep in {"dobj", "nsubjpass"} and ("Number=Plur" in c.morph or c.pos == "NUM") for c in doc.children(verb))
 
 
 def _same_type_below(doc: ParsedDoc, tok: Token, kind: str) -> bool:

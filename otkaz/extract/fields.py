@@ -398,7 +398,10 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
     else:
         location = _most_specific(locations[0]) or _most_specific(departures)
     if location is None and kind in HOME_TYPES:
-        location = origin
+        # at home, any town or region the incident's own sentences name is where it was
+        anywhere = [m for s in core for m in ctx.in_span(ctx.places, s.start, s.end)
+                    if not any(a <= m.start and m.end <= b for a, b in source_spans)]
+        location = origin or _most_specific(anywhere)
     if kind != "flight_abroad":
         location = location or _most_specific(locations[1])
     location = location or _most_specific(courts)
@@ -587,7 +590,7 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
     bound_evidence: list[Evidence] = []
     trigger_tokens = {t.token.i for t in group.triggers}
     trig_at = group.triggers[0].offset
-    floor = MOBILIZATION_START if _mobilization_related(group) else WAR_START
+    floor = MOBILIZATION_START if _mobilization_related(group, ctx.lexicon) else WAR_START
     chosen: DateMention | None = None
     about = [s for s in context if _about_participants(s, group) or _repeats_people_noun(s, group)]
     for sentences in (core, about):
@@ -595,7 +598,7 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
         for s in sentences:
             for d in ctx.in_span(ctx.dates, s.start, s.end):
                 verb = _date_verb(doc, d)
-                if verb is not None and verb.i in trigger_tokens:
+                if verb is not None and (verb.i in trigger_tokens or _scene_of(doc, verb, trigger_tokens)):
                     own.append(d)
                 elif verb is not None and verb.lemma in ctx.lexicon.after_the_fact_verbs:
                     if sentences is not core:
@@ -627,6 +630,18 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
 
 
 NEWS_DAYS = 14
+SCENE_PREPOSITIONS = {"at", "during", "amid", "на", "во", "в", "во время"}
+
+
+def _scene_of(doc: ParsedDoc, verb: Token, triggers: set[int]) -> bool:
+    """'detained 100 people on Sunday at a protest': the arrests happened at the incident,
+    so their date is its date."""
+    for c in doc.children(verb):
+        if c.lemma in SCENE_PREPOSITIONS and any(g.i in triggers for g in doc.children(c)):
+            return True
+        if c.dep in {"obl", "nmod"} and c.i in triggers and any(g.dep == "case" and g.lemma in SCENE_PREPOSITIONS for g in doc.children(c)):
+            return True
+    return False
 
 
 def _news_lead(ctx: DocumentContext, group: Group, upper: date) -> bool:
@@ -661,8 +676,10 @@ def _date_verb(doc: ParsedDoc, d: DateMention) -> Token | None:
     return None
 
 
-def _mobilization_related(group: Group) -> bool:
+def _mobilization_related(group: Group, lexicon: Lexicon | None = None) -> bool:
     if (group.final_type or group.type) in MOBILIZATION_TYPES:
+        return True
+    if lexicon is not None and any(t.lemma in lexicon.mobilization_words for s in group.sentences for t in s.tokens):
         return True
     lemmas = {t.lemma for trig in group.triggers for t in trig.subject}
     return bool(lemmas & {"mobilized", "mobilised", "reservist", "мобилизованный"})

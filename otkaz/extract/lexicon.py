@@ -41,6 +41,8 @@ class Lexicon:
     threat_governors: set[str] = field(default_factory=set)
     # "terminate their contracts": whoever does this is a contract soldier
     contract_words: set[str] = field(default_factory=set)
+    # an incident told with these words happened after mobilization was announced
+    mobilization_words: set[str] = field(default_factory=set)
     # how a cited name is written in the output, where the language inflects names
     # (Russian: "по данным «Верстки»" -> "Верстка"); None keeps the words as written
     source_name: Callable[[str], str] | None = None

@@ -239,6 +239,7 @@ def russian_lexicon() -> Lexicon:
             "максимальный", "до", "предусматривать", "просить", "попросить", "требовать", "потребовать", "хотеть",
         },
         contract_words=CONTRACT_WORDS,
+        mobilization_words={"мобилизация", "мобилизованный", "повестка", "мобилизовать", "частичный"},
         source_name=source_name,
     )
 
@@ -1304,6 +1305,10 @@ def _generic(doc: ParsedDoc, subj: Token, phrase: list[Token], trig: Token) -> b
         return True
     if subj.pos == "PRON":
         return False
+    if "VerbForm=Part" in trig.morph and "Tense=Pres" in trig.morph and number is None:
+        return True  # "граждан, уклоняющихся от мобилизации": a class of people, not an act
+    if any(c.lemma in {"больше", "большинство", "меньше"} for c in doc.children(subj)):
+        return True  # "больше всего людей пересекли границу": a share of many
     if number in VAGUE_WORDS:
         return _habitual(doc, trig)
     if number is not None or subj.ent == "PER" or subj.pos == "PROPN":

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from otkaz.ingest import IngestFailure, IngestOptions, find_sources, read_source
+from otkaz.ingest import IngestFailure, IngestOptions, Source, find_sources, read_source
 from otkaz.merge import merge
 from otkaz.model import Document
 from otkaz.store import Database, StoreError
@@ -62,8 +62,14 @@ def ingest_into(
     db: Database, inputs: Iterable[str], options: IngestOptions | None = None, progress: Progress | None = None
 ) -> RunSummary:
     """Read ``inputs`` (paths, folders, URLs, "-") and store their documents."""
+    return ingest_sources(db, find_sources(inputs), options, progress)
+
+
+def ingest_sources(
+    db: Database, sources: list[Source], options: IngestOptions | None = None, progress: Progress | None = None
+) -> RunSummary:
+    """Read ready-made sources (as the web application's uploads are) and store their documents."""
     options = options or IngestOptions()
-    sources = find_sources(inputs)
     summary = RunSummary(inputs=len(sources))
     for done, source in enumerate(sources, start=1):
         for item in read_source(source, options):

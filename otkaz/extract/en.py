@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from .lexicon import Lexicon
 from .parsing import Entity, ParsedDoc, Sentence, Token, load_english, paragraph_numbers
-from .triggers import Trigger, is_headline, phrase_of, subject_of
+from .triggers import Trigger, find_triggers, phrase_of
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj", "csubjpass"}
 # A verb reached through these shares its governor's subject.
@@ -207,21 +207,7 @@ class English:
             yield to_parsed(doc)
 
     def triggers(self, doc: ParsedDoc) -> list[Trigger]:
-        found: list[Trigger] = []
-        for sent in doc.sentences:
-            if is_headline(doc, sent):
-                continue
-            covered: set[int] = set()
-            for tok in sent.tokens:
-                if tok.i in covered:
-                    continue
-                trig = self._trigger_at(doc, sent, tok)
-                if trig is None:
-                    continue
-                # "refused to take part": the complement is part of this trigger
-                covered.update(t.i for t in doc.subtree(tok) if t.dep in {"xcomp", "dobj", "pobj"})
-                found.append(trig)
-        return found
+        return find_triggers(doc, self._trigger_at, {"xcomp", "dobj", "prep"})
 
     # -- one token ------------------------------------------------------------------------
 
@@ -472,7 +458,6 @@ def _refusal_type(doc: ParsedDoc, tok: Token, targets) -> tuple[str | None, floa
 def _leaving_type(doc: ParsedDoc, tok: Token, targets) -> tuple[str | None, float]:
     lemma = tok.lemma
     words = {t.lemma for _, t in targets}
-    preps = {dep for dep, _ in targets}
     if lemma == "quit":
         if words & {"military", "army", "service", "force", "forces", "contract"}:
             return "discharge_attempt", 0.8

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ..model import Count, DateRange, Evidence, IncidentMention, Place
+from ..model import Count, DateRange, Evidence, IncidentMention
 from .assemble import Group
 from .counts import CountMention
 from .dates import MOBILIZATION_START, WAR_START, DateMention
-from .gazetteer import PlaceMatch, get_gazetteer
+from .gazetteer import PlaceMatch
 from .lexicon import Lexicon
 from .parsing import ParsedDoc, Sentence, Token
 from .triggers import is_headline, phrase_of
@@ -65,7 +65,7 @@ class DocumentContext:
 
 
 def build_mention(ctx: DocumentContext, group: Group, document_id: str) -> IncidentMention:
-    doc, lex = ctx.doc, ctx.lexicon
+    doc = ctx.doc
     core = group.sentences
     context = _context_sentences(ctx, group)
     evidence: list[Evidence] = [_quote(doc.text, "incident", s.start, s.end) for s in core]

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .assemble import CONTINUATION_WINDOW
-from .triggers import is_headline
 from .lexicon import Lexicon
 from .parsing import Entity, ParsedDoc, Sentence, Token, paragraph_numbers
-from .triggers import Trigger, phrase_of
+from .triggers import Trigger, find_triggers, phrase_of
 
 BATCH_SIZE = 16  # sentences per model call; natasha's default is 8
 
@@ -556,21 +555,7 @@ class Russian:
         return parse_texts(texts)
 
     def triggers(self, doc: ParsedDoc) -> list[Trigger]:
-        found: list[Trigger] = []
-        for sent in doc.sentences:
-            if is_headline(doc, sent):
-                continue
-            covered: set[int] = set()
-            for tok in sent.tokens:
-                if tok.i in covered:
-                    continue
-                trig = _trigger_at(doc, sent, tok)
-                if trig is None:
-                    continue
-                # "отказались участвовать в штурме": the complement is part of this trigger
-                covered.update(t.i for c in doc.children(tok) if c.dep in {"xcomp", "obj", "obl", "nmod"} for t in doc.subtree(c))
-                found.append(trig)
-            found += _article_triggers(doc, sent, covered)
+        found = find_triggers(doc, _trigger_at, {"xcomp", "obj", "obl", "nmod"}, _article_triggers)
         return _without_retellings(doc, found)
 
 

@@ -33,20 +33,6 @@ class Trigger:
         return self.token.start
 
 
-def subject_of(doc: ParsedDoc, tok: Token, subject_deps: set[str], climb_deps: set[str]) -> Token | None:
-    """The subject of a predicate: its own, or that of the verb it depends on (infinitives,
-    conjoined and subordinate verbs share their governor's subject)."""
-    current = tok
-    for _ in range(6):
-        for child in doc.children(current):
-            if child.dep in subject_deps:
-                return child
-        if current.head == current.i or current.dep not in climb_deps:
-            return None
-        current = doc.head(current)
-    return None
-
-
 def phrase_of(doc: ParsedDoc, head: Token, stop_deps: set[str]) -> list[Token]:
     """The noun phrase of a head token without its relative clauses and the like."""
     out, stack = [], [head]
@@ -66,3 +52,27 @@ def is_headline(doc: ParsedDoc, sent: Sentence) -> bool:
     line_end = doc.text.find("\n", sent.end)
     line = doc.text[line_start : line_end if line_end >= 0 else len(doc.text)].strip()
     return line == text.strip() or not line.endswith((".", "!", "?", "\"", "”", "»"))
+
+
+def find_triggers(doc: ParsedDoc, trigger_at, complement_deps: set[str], per_sentence=None) -> list[Trigger]:
+    """Every token of every sentence that is not a headline, once; a trigger's complement
+    belongs to it ("refused to take part": "take" is no trigger of its own).
+
+    ``trigger_at(doc, sentence, token)`` is the language's rule; ``per_sentence(doc,
+    sentence, covered)`` may add triggers that span a sentence."""
+    found: list[Trigger] = []
+    for sent in doc.sentences:
+        if is_headline(doc, sent):
+            continue
+        covered: set[int] = set()
+        for tok in sent.tokens:
+            if tok.i in covered:
+                continue
+            trig = trigger_at(doc, sent, tok)
+            if trig is None:
+                continue
+            covered.update(t.i for c in doc.children(tok) if c.dep in complement_deps for t in doc.subtree(c))
+            found.append(trig)
+        if per_sentence is not None:
+            found += per_sentence(doc, sent, covered)
+    return found

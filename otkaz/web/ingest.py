@@ -17,10 +17,10 @@ from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from otkaz.ingest import IngestFailure, IngestOptions, Source, read_source
+from otkaz.ingest import IngestOptions, Source
 from otkaz.ingest.sources import is_url
 from otkaz.model import parse_published
-from otkaz.pipeline import Progress, RunSummary, extract_pending, merge_all
+from otkaz.pipeline import Progress, extract_pending, ingest_sources, merge_all
 from otkaz.store import Database
 from otkaz.web.app import render
 from otkaz.web.auth import Principal, check_csrf, requirement
@@ -71,35 +71,13 @@ def _batch_label() -> str:
     return "upload/" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
 
 
-def store_sources(
-    db: Database, sources: list[Source], options: IngestOptions, progress: Progress
-) -> RunSummary:
-    """Read each source and store its documents (as ``pipeline.ingest_into``, over ready-made sources)."""
-    summary = RunSummary(inputs=len(sources))
-    for done, source in enumerate(sources, start=1):
-        for item in read_source(source, options):
-            if isinstance(item, IngestFailure):
-                summary.failed += 1
-                summary.failures.append(item)
-            else:
-                added = db.add_document(item)
-                if added.created:
-                    summary.stored += 1
-                elif added.replaced:
-                    summary.updated += 1
-                else:
-                    summary.duplicates += 1
-        progress("ingest", done, len(sources))
-    return summary
-
-
 def _work(request: Request, sources: list[Source], options: IngestOptions, folder: Path) -> Any:
     db: Database = request.app.state.db
     lock = request.app.state.decision_lock
 
     def work(progress: Progress) -> dict[str, Any]:
         try:
-            summary = store_sources(db, sources, options, progress)
+            summary = ingest_sources(db, sources, options, progress)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         summary = summary.combine(extract_pending(db, progress))

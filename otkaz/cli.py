@@ -746,7 +746,8 @@ def serve(db_url: str | None, host: str, port: int) -> None:
     """Start the web application: dashboard, incident pages, review, ingest, JSON API.
 
     \b
-    Sign-in accounts: otkaz user add NAME --role analyst
+    Sign-in accounts: otkaz user add NAME --role analyst (on a store without accounts,
+    serve creates an admin and prints its password once)
     Set OTKAZ_SECRET_KEY so that sessions outlive a restart; OTKAZ_TILE_URL for map tiles
     (default: country outlines only). See docs/web.md.
     """
@@ -759,8 +760,29 @@ def serve(db_url: str | None, host: str, port: int) -> None:
             app = create_app(Settings.from_env(db_url), db=db)
         except ValueError as exc:  # a bad OTKAZ_TILE_URL
             fail(str(exc), EXIT_INPUT_FAILED)
+        first_admin = _first_admin(db)
         click.echo(f"otkaz: serving {db.url} on http://{host}:{port}", err=True)
+        if first_admin:
+            click.echo(
+                f"otkaz: no accounts yet: created admin 'admin' with password {first_admin} "
+                "(sign in to review; change it under Account)",
+                err=True,
+            )
         uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _first_admin(db) -> str | None:
+    """A store without accounts gets one admin, so that the first user can sign in and
+    review at once (the public sees confirmed incidents only); its password is printed once."""
+    import secrets
+
+    from otkaz.web.auth import hash_password
+
+    if db.users():
+        return None
+    password = secrets.token_urlsafe(12)
+    db.add_user("admin", "admin", hash_password(password), by="otkaz serve")
+    return password
 
 
 def _check_role(ctx: click.Context, param: click.Parameter, value: str) -> str:

@@ -83,3 +83,17 @@ def test_serve_refuses_a_bad_tile_url(db_path: str, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("OTKAZ_TILE_URL", "tiles/{z}/{x}/{y}.png")
     result = otkaz("serve", "--db", db_path)
     assert result.exit_code == 1 and "tile URL" in result.output
+
+
+def test_serve_gives_a_store_without_accounts_one_admin(tmp_path):
+    from otkaz.cli import _first_admin
+    from otkaz.store import Database
+    from otkaz.web.auth import verify_password
+
+    db = Database(str(tmp_path / "first.db"))
+    password = _first_admin(db)
+    assert password and len(password) >= 12
+    admin = db.get_user("admin")
+    assert admin.role == "admin" and verify_password(admin.password_hash, password)
+    assert _first_admin(db) is None  # once only
+    db.close()

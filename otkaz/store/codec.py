@@ -100,21 +100,28 @@ def mention_row(document_id: str, position: int, mention: IncidentMention) -> di
     }
 
 
+def _shared_from_row(row: Row) -> dict[str, Any]:
+    """The coded fields a mention row and an incident row both hold (see _shared_fields)."""
+    return {
+        "type": row.type,
+        "actors": list(row.actors),
+        "count": Count(row.count_min, row.count_max),
+        "location": Place.from_dict(row.location),
+        "origin": Place.from_dict(row.origin),
+        "date": _date_range(row),
+        "consequences": list(row.consequences),
+        "cited": list(row.cited),
+        "people": list(row.people),
+        "confidence": row.confidence,
+    }
+
+
 def mention_from_row(row: Row) -> IncidentMention:
     return IncidentMention(
         document_id=row.document_id,
-        type=row.type,
-        actors=list(row.actors),
-        count=Count(row.count_min, row.count_max),
-        location=Place.from_dict(row.location),
-        origin=Place.from_dict(row.origin),
-        date=_date_range(row),
+        **_shared_from_row(row),
         date_inferred=row.date_inferred,
-        consequences=list(row.consequences),
-        cited=list(row.cited),
-        people=list(row.people),
         units=list(row.units),
-        confidence=row.confidence,
         evidence=_evidence(row.evidence),
     )
 
@@ -152,16 +159,7 @@ def incident_from_row(row: Row) -> Incident:
     """The incident without its reports (they are read separately)."""
     return Incident(
         id=row.id,
-        type=row.type,
-        actors=list(row.actors),
-        count=Count(row.count_min, row.count_max),
-        location=Place.from_dict(row.location),
-        origin=Place.from_dict(row.origin),
-        date=_date_range(row),
-        consequences=list(row.consequences),
-        cited=list(row.cited),
-        people=list(row.people),
-        confidence=row.confidence,
+        **_shared_from_row(row),
         status=row.status,
         merge_reasons=list(row.merge_reasons),
     )

@@ -415,3 +415,12 @@ def test_development_set_scores():
 def test_a_class_of_people_named_by_a_participle_is_not_an_incident():
     result = extract(Document(id="r.txt", text="Власти заявили, что не будут выдавать граждан, уклоняющихся от мобилизации.", published="2022-10-04", lang="ru"))
     assert result.mentions == []
+
+
+def test_people_from_a_region_refusing_near_a_town():
+    m = only("Десятки мобилизованных из Ростовской области отказались идти в штурм под Авдеевкой, рассказали их жены изданию «Вёрстка».")
+    assert m.type == "combat_refusal" and m.actors == ["mobilized"]
+    assert (m.count.min, m.count.max) == (20, None)
+    assert m.origin is not None and m.origin.admin1 == "Rostov Oblast"
+    assert m.location is not None and m.location.name == "Avdiivka"
+    assert "Вёрстка" in m.cited

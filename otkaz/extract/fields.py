@@ -499,6 +499,10 @@ def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, 
         if tok.head == tok.i:
             break
     if any(a <= m.start and m.end <= b for a, b in subject_spans):
+        # "men from Rostov region" come from there; "men near Avdiivka" are there
+        case = _preposition(doc, m)
+        if case in LOCATION_PREPOSITIONS and case not in ORIGIN_PREPOSITIONS:
+            return "location"
         return "origin"
     before = doc.text[max(0, m.start - 40) : m.start].lower()
     if any(re.search(rf"\b{cue}\b", before) for cue in ORIGIN_CUES) and _cue_governs(doc, tok):

@@ -280,3 +280,20 @@ def test_a_protest_reported_through_its_detentions():
     assert m.type == "protest" and "detention" in m.consequences
     assert (m.date.start, m.date.end) == (date(2022, 9, 24), date(2022, 9, 24))
     assert m.location is not None and m.location.name == "Ufa"
+
+
+def test_mobilized_men_protesting_are_mobilized():
+    text = "On Saturday, a group of about 100 mobilized men from Chuvashia gathered at their camp and demanded the payments they had been promised."
+    m = only(text, published="2022-11-15")
+    assert m.type == "protest" and m.actors == ["mobilized"]
+    assert (m.count.min, m.count.max) == (100, 100)
+    assert (m.date.start, m.date.end) == (date(2022, 11, 12), date(2022, 11, 12))
+
+
+def test_a_conscript_crossing_into_another_country_deserts():
+    text = "Border guards stopped a 22-year-old conscript from Pskov who tried to cross into Latvia on foot last week. He now faces charges of desertion."
+    m = only(text, published="2023-02-28")
+    assert m.type == "desertion" and m.actors == ["conscripts"]
+    assert m.location is not None and m.location.country == "LV"
+    assert m.origin is not None and m.origin.name == "Pskov"
+    assert "criminal_threat" in m.consequences

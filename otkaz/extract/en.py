@@ -368,7 +368,7 @@ def _verb_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
         return "desertion", 0.9
     if lemma in {"go", "report", "appear", "show", "come"} and words & DRAFT_WORDS and _negated(doc, tok):
         return "draft_evasion", 0.75
-    if lemma in {"flee", "escape", "run", "leave", "abandon", "quit", "slip", "go", "hitchhike", "return", "walk"}:
+    if lemma in {"flee", "escape", "run", "leave", "abandon", "quit", "slip", "go", "hitchhike", "return", "walk", "cross"}:
         return _leaving_type(doc, tok, targets)
     if lemma in {"terminate", "cancel", "break", "end", "annul", "dissolve"} and "contract" in words:
         return "discharge_attempt", 0.85
@@ -384,6 +384,8 @@ def _verb_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
         return "draft_evasion", 0.8
     if lemma in PROTEST_VERBS and tok.pos == "VERB":
         return "protest", 0.75
+    if lemma == "demand" and _crowd_subject(doc, tok):
+        return "protest", 0.6  # "about 100 mobilized men gathered and demanded their pay"
     if lemma in {"block", "close", "blockade"} and words & BLOCK_OBJECTS:
         return "protest", 0.65
     if lemma == "open" and "fire" in words and words & DRAFT_OFFICE_WORDS:
@@ -531,6 +533,16 @@ def _noun_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
     if lemma == "arson" and (kid_lemmas | {t.lemma for t in doc.subtree(tok)}) & DRAFT_OFFICE_WORDS:
         return "violent_resistance", 0.8
     return None, 0.0
+
+
+def _crowd_subject(doc: ParsedDoc, verb: Token) -> bool:
+    """A group of people, not one person or an official, as the subject of a demand."""
+    subj = _participant(doc, verb)
+    if subj is None or _is_authority(doc, subj):
+        return False
+    return subj.lemma in {"group", "crowd", "dozen", "hundred", "dozens", "hundreds"} or (
+        "Number=Plur" in subj.morph and subj.lemma in LEXICON.people_nouns | {"mother", "wife", "relative", "parent"}
+    )
 
 
 def _crowd_detained_at(doc: ParsedDoc, noun: Token) -> bool:

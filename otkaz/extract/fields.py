@@ -217,8 +217,8 @@ def _type_and_actors(ctx: DocumentContext, group: Group, core: list[Sentence]) -
         found = ["draftees"]
     if kind in MILITARY_TYPES:
         found = [a for a in found if a not in CIVILIAN_ACTORS]
-    if kind in {"protest"} and not set(found) & CIVILIAN_ACTORS:
-        found = ["civilians"]
+    if kind == "protest" and not found:
+        found = ["civilians"]  # mobilized men protesting their pay stay "mobilized"
     return kind, found or [DEFAULT_ACTOR.get(kind, "servicemen_unspecified")]
 
 

@@ -34,7 +34,7 @@ def read_articles(folder: Path) -> list[str]:
 
 
 def natasha_bare(texts: list[str]) -> None:
-    from otkaz.extract.ru import load_russian
+    from otkaz.lang.ru import load_russian
     from natasha import Doc
 
     models = load_russian()

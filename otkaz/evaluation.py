@@ -19,7 +19,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from otkaz.model import PRECISIONS, parse_published
+from otkaz.model import INCIDENT_TYPES, PRECISIONS, parse_published
 
 SCORED_FIELDS = ("type", "actors", "count", "location", "origin", "date", "consequences", "cited")
 MIN_SHARED_RUN = 20  # characters a prediction quote and a gold quote must share
@@ -360,6 +360,10 @@ class EvaluationReport:
     field_errors: list[FieldError] = field(default_factory=list)
     ignored_predictions: int = 0  # reports in documents the gold does not have
     ignored_documents: list[str] = field(default_factory=list)
+    # gold type -> [required, matched]; (gold type, predicted type) -> matched pairs
+    type_recall: dict[str, list[int]] = field(default_factory=dict)
+    confusion: dict[tuple[str, str], int] = field(default_factory=dict)
+    folds: int | None = None  # cross-validated: each fold extracted by a model trained without it
 
     @property
     def scored_predictions(self) -> int:
@@ -410,6 +414,14 @@ class EvaluationReport:
                 "precision": self.merge_precision,
                 "recall": self.merge_recall,
             },
+            "types": {
+                kind: {"required": required, "matched": matched, "recall": matched / required if required else None}
+                for kind, (required, matched) in sorted(self.type_recall.items())
+            },
+            "confusion": [
+                {"gold": gold, "predicted": predicted, "pairs": n} for (gold, predicted), n in sorted(self.confusion.items())
+            ],
+            "folds": self.folds,
             "per_article": [asdict(a) for a in self.per_article],
             "ignored": {"predictions": self.ignored_predictions, "documents": list(self.ignored_documents)},
             "misses": [asdict(m) for m in self.misses],
@@ -545,6 +557,13 @@ def _score_article(
         ArticleScore(article.doc, len(required), len(predictions), len(matched), optional_matched)
     )
     for g in required:
+        kind = article.incidents[g]["type"]
+        counts = report.type_recall.setdefault(kind, [0, 0])
+        counts[0] += 1
+        counts[1] += g in pairs
+        if g in pairs:
+            predicted = predictions[pairs[g]].record.get("type")
+            report.confusion[(kind, predicted)] = report.confusion.get((kind, predicted), 0) + 1
         if g not in pairs:
             incident = article.incidents[g]
             report.misses.append(Miss(article.doc, incident["id"], incident["type"], list(incident["quotes"])))
@@ -612,7 +631,8 @@ def _show(value: Any) -> str:
 def format_report(report: EvaluationReport, verbose: bool = False) -> str:
     lines = [
         f"articles {report.articles}, gold required incidents {report.required}, "
-        f"predictions {report.predictions}",
+        f"predictions {report.predictions}"
+        + (f" (cross-validated, {report.folds} folds: each fold extracted by a model trained without it)" if report.folds else ""),
         f"precision {_ratio(report.precision)} ({report.matched}/{report.scored_predictions})"
         f"   recall {_ratio(report.recall)} ({report.matched}/{report.required})"
         f"   F1 {_ratio(report.f1)}",
@@ -626,6 +646,8 @@ def format_report(report: EvaluationReport, verbose: bool = False) -> str:
     lines += [
         "* over matched pairs with a required gold incident whose gold field is not null;",
         "  pairs matched to not-required gold incidents are not scored; people is not scored.",
+        "",
+        *_type_lines(report),
         "",
         f"merging: precision {_ratio(report.merge_precision)} "
         f"({report.merge_both_same}/{report.merge_predicted_same})"
@@ -648,6 +670,21 @@ def format_report(report: EvaluationReport, verbose: bool = False) -> str:
     if verbose:
         lines += _verbose_lines(report)
     return "\n".join(lines)
+
+
+def _type_lines(report: EvaluationReport) -> list[str]:
+    """Recall per gold type, and the confusion table of types over matched pairs."""
+    kinds = [k for k in INCIDENT_TYPES if k in report.type_recall]
+    predicted = [k for k in INCIDENT_TYPES if any(p == k for _, p in report.confusion)]
+    predicted += sorted({p for _, p in report.confusion if p not in INCIDENT_TYPES}, key=str)
+    short = {k: k[:8] for k in predicted}
+    lines = [f"{'type':<20}{'recall':>14}{'':4}" + "".join(f"{short[k]:>9}" for k in predicted) + "   <- predicted type of matched"]
+    for kind in kinds:
+        required, matched = report.type_recall[kind]
+        row = f"{kind:<20}{f'{matched}/{required}':>8}{_ratio(matched / required):>6}{'':4}"
+        row += "".join(f"{report.confusion.get((kind, k), 0) or '.':>9}" for k in predicted)
+        lines.append(row)
+    return lines
 
 
 def _verbose_lines(report: EvaluationReport) -> list[str]:

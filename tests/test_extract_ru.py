@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from otkaz.extract import extract, extract_many
-from otkaz.extract.ru import Russian, source_name
+from otkaz.lang.ru import Russian, source_name
 from otkaz.model import Document
 
 pytestmark = pytest.mark.slow

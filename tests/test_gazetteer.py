@@ -6,7 +6,7 @@ from itertools import pairwise
 
 import pytest
 
-from otkaz.extract.gazetteer import DATA_DIR, PlaceMatch, distance_km, get_gazetteer, latin_key
+from otkaz.gazetteer import DATA_DIR, PlaceMatch, distance_km, get_gazetteer, latin_key
 from otkaz.model import Place
 
 MOSCOW = "geonames:524901"

@@ -14,7 +14,7 @@ from itertools import combinations
 
 import pytest
 
-from otkaz.extract.gazetteer import get_gazetteer
+from otkaz.gazetteer import get_gazetteer
 from otkaz.merge import (
     MENTION_KEYS,
     DecisionError,

@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 
 from otkaz import pipeline
 from otkaz.cli import cli
-from otkaz.extract.gazetteer import get_gazetteer
+from otkaz.gazetteer import get_gazetteer
 from otkaz.ingest import IngestOptions
 from otkaz.merge import attach_mention_keys
 from otkaz.model import Count, DateRange, Decision, Document, Evidence, ExtractionResult, IncidentMention

@@ -7,38 +7,24 @@ One pipeline of named components for every language; the language module (``en``
 """
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
 
+from ..lang import LANGUAGES, get_language  # noqa: F401  (re-exported: the extractor's languages)
 from ..model import Aggregate, Count, Document, ExtractionResult
-from .assemble import group_triggers, merge_retellings, split_individuals
+from .assemble import Group, group_triggers, merge_retellings, split_individuals
 from .counts import find_counts
 from .dates import find_dates
 from .fields import DocumentContext, build_mention, document_origin, group_places, participant_names, subject_count
-from .gazetteer import get_gazetteer
+from ..gazetteer import get_gazetteer
 from .parsing import ParsedDoc
+from .sentences import SentenceModel, SentenceScore, shipped_model
 from .sources import find_sources
+from .triggers import Trigger, is_headline
 
 # Bump when extraction changes, so that stored documents are extracted again.
 EXTRACTOR_VERSION = "0.1.0"
 
-LANGUAGES = {"en": "otkaz.extract.en:English", "ru": "otkaz.extract.ru:Russian"}
 BATCH = 32
-
-
-@lru_cache(maxsize=None)
-def get_language(lang: str | None):
-    """The language module for a language code, loaded once; None when none reads it."""
-    spec = LANGUAGES.get((lang or "").lower())
-    if spec is None:
-        return None
-    module_name, class_name = spec.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, class_name)()
 
 
 def extract(document: Document) -> ExtractionResult:
@@ -78,13 +64,27 @@ def _extract_batch(documents: list[Document]) -> Iterator[ExtractionResult]:
         yield results[i]
 
 
-def analyze(language, document: Document, doc: ParsedDoc) -> ExtractionResult:
-    """The shared part of the pipeline, after parsing."""
+# The sentence model's thresholds: a rule trigger in a sentence scored below KEEP is dropped;
+# a sentence scored ADD or more with no rule trigger gets one of the model's type, which may
+# join an incident told nearby but starts one of its own only when scored NEW or more.
+KEEP = 0.25
+ADD = 0.6
+NEW = 0.8
+SHIPPED = object()
+
+
+def analyze(language, document: Document, doc: ParsedDoc, model: SentenceModel | None | object = SHIPPED) -> ExtractionResult:
+    """The shared part of the pipeline, after parsing; ``model`` overrides the shipped
+    sentence model (None: rules alone)."""
     lexicon = language.lexicon
     triggers = language.triggers(doc)
+    model = shipped_model(language.lang) if model is SHIPPED else model
+    if model is not None:
+        triggers = screen_triggers(language, doc, triggers, model.score(doc, triggers))
     groups, generic = group_triggers(
-        doc, triggers, lexicon.people_nouns, lambda s: participant_names(doc, s, lexicon)
+        doc, [t for t in triggers if not t.learned], lexicon.people_nouns, lambda s: participant_names(doc, s, lexicon)
     )
+    groups = attach_learned(groups, [t for t in triggers if t.learned])
     published = document.published_range
     ctx = DocumentContext(
         doc=doc,
@@ -113,6 +113,44 @@ def analyze(language, document: Document, doc: ParsedDoc) -> ExtractionResult:
     return ExtractionResult(document.id, language.lang, True, mentions, aggregates, note)
 
 
+def screen_triggers(language, doc: ParsedDoc, triggers: list[Trigger], scores: list[SentenceScore]) -> list[Trigger]:
+    """The rules' triggers where the sentence model does not reject their sentence, and a
+    trigger for each sentence the model is sure of that no rule read."""
+    for trig in triggers:
+        trig.score = scores[trig.sentence.index].incident
+    kept = [t for t in triggers if t.generic or t.score >= KEEP]
+    read = {t.sentence.index for t in kept}
+    for sent, score in zip(doc.sentences, scores):
+        if sent.index not in read and score.incident >= ADD and not is_headline(doc, sent):
+            trig = language.sentence_trigger(doc, sent, score.type, score.incident)
+            trig.learned, trig.score = True, score.incident
+            kept.append(trig)
+    return sorted(kept, key=lambda t: t.offset)
+
+
+# How far (in sentences) a learned trigger reaches to join an incident told before or after it.
+ATTACH_WINDOW = 3
+
+
+def attach_learned(groups: list[Group], learned: list[Trigger]) -> list[Group]:
+    """The sentence model's triggers after the rules' grouping: each joins the nearest incident
+    told within ATTACH_WINDOW sentences (one of its own type first), or starts an incident of
+    its own when the model is sure of it (NEW), or is left out."""
+    for trig in learned:
+        here = trig.sentence.index
+        near = [
+            (g.type != trig.type, min(abs(t.sentence.index - here) for t in g.triggers), n)
+            for n, g in enumerate(groups)
+            if min(abs(t.sentence.index - here) for t in g.triggers) <= ATTACH_WINDOW
+        ]
+        if near:
+            groups[min(near)[2]].add(trig)
+        elif trig.score >= NEW:
+            groups.append(Group([]))
+            groups[-1].add(trig)
+    return sorted(groups, key=lambda g: min(t.offset for t in g.triggers))
+
+
 # "about 147,000 Russians left for Kazakhstan": thousands fleeing or hiding are a national
 # figure (codebook: an aggregate), unlike a protest or a refusal of that many people
 MASS_TYPES = {"flight_abroad", "draft_evasion"}
@@ -124,7 +162,7 @@ def _mass_movement(mention) -> bool:
 
 
 def _not_people(doc: ParsedDoc, places):
-    """'Vladimir, a 40-year-old from Perm, said': a town named like a person is the person
+    """'Vladimir, a 40-year-old from Omsk, said': a town named like a person is the person
     when it is the subject or has an apposition; the tagger's PER on 'Perm' (after 'from')
     loses to the place."""
     out = []

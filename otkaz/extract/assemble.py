@@ -62,7 +62,7 @@ def group_triggers(
     """Incident groups, and the generic triggers (aggregates) apart.
 
     ``sentence_names(sentence)`` gives the participants' names a sentence mentions, so
-    that a later "Zhilin requested asylum" joins the incident of "Mikhail Zhilin fled"."""
+    that a later "Orlov requested asylum" joins the incident of "Pavel Orlov fled"."""
     groups: list[Group] = []
     aggregates: list[Trigger] = []
     for trig in sorted(triggers, key=lambda t: t.offset):
@@ -123,13 +123,13 @@ def _head_noun_repeated(trig: Trigger, group: Group) -> bool:
 
 
 def _same_person(names: list[str], others: set[str]) -> bool:
-    """Full names or a shared surname/first name ("Albert Sakhibgareyev" ~ "Sakhibgareyev")."""
+    """Full names or a shared surname/first name ("Pavel Orlov" ~ "Orlov")."""
     parts = {p.lower() for n in others for p in n.split() if len(p) > 2}
     return any(p.lower() in parts for n in names for p in n.split() if len(p) > 2)
 
 
 def _capitalized(tok) -> bool:
-    """A name, even one the tagger missed ("Ilya/AUX pointed"): capitalized, not a pronoun
+    """A name, even one the tagger missed ("Oleg/AUX pointed"): capitalized, not a pronoun
     or determiner, and not capitalized merely for opening the sentence."""
     if tok is None or not tok.text[:1].isupper() or tok.pos in {"PRON", "DET"}:
         return False
@@ -137,8 +137,8 @@ def _capitalized(tok) -> bool:
 
 
 def _introductions(doc: ParsedDoc, trig: Trigger) -> list[Sentence]:
-    """'Late Sunday night, Ilya, a 38-year-old Muscovite, found two officers at his door.
-    Ilya ... refused to sign': the sentence just before that introduced the person."""
+    """'On Monday, Oleg, a 30-year-old welder, found two officers at his door.
+    Oleg ... refused to sign': the sentence just before that introduced the person."""
     parts = {p for n in trig.names for p in n.split() if len(p) > 2}
     if _capitalized(trig.subject_head):
         parts.add(trig.subject_head.text)

@@ -17,7 +17,7 @@ from ..model import Count, DateRange, Evidence, IncidentMention
 from .assemble import Group
 from .counts import CountMention
 from .dates import MOBILIZATION_START, WAR_START, DateMention
-from .gazetteer import PlaceMatch
+from ..gazetteer import PlaceMatch
 from .lexicon import Lexicon
 from .parsing import ParsedDoc, Sentence, Token
 from .triggers import is_headline, phrase_of
@@ -223,8 +223,8 @@ def _type_and_actors(ctx: DocumentContext, group: Group, core: list[Sentence]) -
 
 
 def _descriptors(ctx: DocumentContext, group: Group) -> list[Token]:
-    """What the article calls the named participants anywhere: 'officer Farkhad Z.',
-    'Mikhail A., a 34-year-old mechanic', 'a contract soldier named Albert S.' — but not
+    """What the article calls the named participants anywhere: 'officer Ruslan T.',
+    'Pavel O., a 34-year-old welder', 'a contract soldier named Oleg S.' — but not
     what they were ('former presidential guard')."""
     doc = ctx.doc
     # only the named participants: a sentence may also name a wife, a lawyer, a source
@@ -334,7 +334,7 @@ def _count(ctx: DocumentContext, group: Group, core: list[Sentence], context: li
 
 
 def _distinct_people(names: set[str]) -> set[str]:
-    """'Albert Sakhibgareyev' and 'Sakhibgareyev' are one person."""
+    """'Pavel Orlov' and 'Orlov' are one person."""
     out: set[str] = set()
     for name in sorted(names, key=len, reverse=True):
         parts = set(name.split())

@@ -1,7 +1,8 @@
 """What a language module tells the shared extractor: its words for the codebook's labels.
 
 Each language fills one ``Lexicon``; ``triggers`` and ``assemble`` read only this, so the
-mechanisms are written once and the vocabularies live in ``en.py`` and ``ru.py``.
+mechanisms are written once and the vocabularies live in each language package's
+``words.toml`` (``otkaz/lang/<code>/``).
 All entries are lower-case lemmas (or lemma phrases joined by a space).
 """
 from __future__ import annotations

@@ -50,7 +50,7 @@ def find_sources(doc: ParsedDoc, lexicon: Lexicon, patterns: list[re.Pattern]) -
 
 def _plausible_outlet(name: str, start: int, end: int, text: str, orgs, lexicon: Lexicon) -> bool:
     """A one-word name after "according to" may as well be a person ("according to
-    Elizaveta"): take it when it is an acronym, an organization to the tagger, or introduced
+    Oksana"): take it when it is an acronym, an organization to the tagger, or introduced
     by a word like "the publication"."""
     if " " in name or name.isupper() or any(s <= start and end <= e for s, e in orgs):
         return True
@@ -63,7 +63,7 @@ def _plausible_outlet(name: str, start: int, end: int, text: str, orgs, lexicon:
 def _nationality(name: str, lang: str) -> bool:
     """'citing Russian media' names no source: a bare nationality is not one (a place name
     may be: outlets are often named after their city)."""
-    from .gazetteer import get_gazetteer
+    from ..gazetteer import get_gazetteer
 
     matches = get_gazetteer().find(name, lang)
     return len(matches) == 1 and matches[0].form != "name" and matches[0].start == 0 and matches[0].end == len(name)

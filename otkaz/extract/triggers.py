@@ -27,6 +27,8 @@ class Trigger:
     adds_to_previous: bool = False
     names: list[str] = field(default_factory=list)  # person names in the actor phrase
     extra_sentences: list[Sentence] = field(default_factory=list)  # antecedent sentences
+    learned: bool = False  # found by the sentence model where no rule fired
+    score: float | None = None  # the sentence model's probability that its sentence states an incident
 
     @property
     def offset(self) -> int:
@@ -52,6 +54,15 @@ def is_headline(doc: ParsedDoc, sent: Sentence) -> bool:
     line_end = doc.text.find("\n", sent.end)
     line = doc.text[line_start : line_end if line_end >= 0 else len(doc.text)].strip()
     return line == text.strip() or not line.endswith((".", "!", "?", "\"", "”", "»"))
+
+
+def main_predicate(sent: Sentence) -> Token:
+    """The root verb of a sentence, else its first verb, else its root."""
+    roots = [t for t in sent.tokens if t.dep in {"ROOT", "root"}]
+    for tok in roots + [t for t in sent.tokens if t.pos in {"VERB", "AUX"}]:
+        if tok.pos in {"VERB", "AUX"}:
+            return tok
+    return roots[0] if roots else sent.tokens[0]
 
 
 def find_triggers(doc: ParsedDoc, trigger_at, complement_deps: set[str], per_sentence=None) -> list[Trigger]:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from otkaz.extract.gazetteer import get_gazetteer
+from otkaz.gazetteer import get_gazetteer
 from otkaz.model import PRECISIONS, Count, DateRange, Incident, Place, Report
 
 ID_PREFIX = "inc-"

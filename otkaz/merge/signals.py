@@ -26,7 +26,7 @@ from functools import lru_cache
 from anyascii import anyascii
 from rapidfuzz import fuzz, utils
 
-from otkaz.extract.gazetteer import distance_km, get_gazetteer, latin_key
+from otkaz.gazetteer import distance_km, get_gazetteer, latin_key
 from otkaz.model import Count, DateRange, Document, Place, Report
 
 MERGE_THRESHOLD = 4
@@ -347,7 +347,7 @@ def _name_match(a: Person, b: Person) -> str | None:
     if other.full and same_name_word(word, other.words[-1]):
         return "person"  # "Zorkin" and "Pavel Zorkin"
     if any(same_name_word(word, w) for w in other.words):
-        return "given_name"  # "Ilya" and "Ilya": bare first names are common
+        return "given_name"  # "Oleg" and "Oleg": bare first names are common
     return None
 
 

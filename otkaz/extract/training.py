@@ -1,0 +1,169 @@
+"""Training and cross-validating the sentence model on coded datasets.
+
+A sentence is a positive example of a type when it shares a run of 20 characters with a
+quote of a required gold incident of that type (the scorer's matching rule), a negative
+when it shares none with any gold quote; sentences of optional incidents (aggregates,
+teasers) teach nothing either way and are left out.
+
+    otkaz train                      # every set of training/ and the development sets
+    otkaz evaluate GOLD --folds 5    # held-out scores: each fold extracted by a model
+                                     # trained without it
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from ..datasets import CodedArticle, read_dataset
+from ..evaluation import EvaluationReport, fold, longest_shared_run, score
+from ..model import Report
+from .parsing import ParsedDoc
+from .sentences import SentenceModel, sentence_features
+from .triggers import Trigger
+
+MIN_SHARED_RUN = 20
+SKIP = "skip"
+
+
+@dataclass
+class ParsedArticle:
+    coded: CodedArticle
+    doc: ParsedDoc
+    triggers: list[Trigger]
+
+    @property
+    def lang(self) -> str:
+        return self.coded.document.lang
+
+    @cached_property
+    def examples(self) -> list[tuple[list[str], str | None]]:
+        """(features, label) of each sentence that teaches something (see sentence_labels)."""
+        pairs = zip(sentence_features(self.doc, self.triggers), sentence_labels(self))
+        return [(feats, label) for feats, label in pairs if label != SKIP]
+
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total), as pipeline.Progress
+
+
+def parse_articles(articles: list[CodedArticle], progress: Progress | None = None) -> list[ParsedArticle]:
+    """Each article parsed once by its language's parser, with the rules' triggers; articles
+    in a language no extractor reads are left out."""
+    from . import get_language
+
+    out: dict[int, ParsedArticle] = {}
+    by_lang: dict[str, list[int]] = {}
+    for i, article in enumerate(articles):
+        by_lang.setdefault(article.document.lang, []).append(i)
+    for lang, indices in by_lang.items():
+        language = get_language(lang)
+        if language is None:
+            continue
+        for i, doc in zip(indices, language.parse_many(articles[i].document.text for i in indices)):
+            out[i] = ParsedArticle(articles[i], doc, language.triggers(doc))
+            if progress:
+                progress("parse", len(out), len(articles))
+    return [out[i] for i in sorted(out)]
+
+
+def sentence_labels(article: ParsedArticle) -> list[str | None]:
+    """Per sentence: the type of the required incident it states, None, or SKIP."""
+    labels: list[str | None] = []
+    quotes = [
+        (incident.get("required", True), incident["type"], fold(q))
+        for incident in article.coded.gold.incidents
+        for q in incident["quotes"]
+    ]
+    for sent in article.doc.sentences:
+        text = fold(sent.text)
+        label = None
+        for required, kind, quote in quotes:
+            if longest_shared_run(text, quote) >= min(MIN_SHARED_RUN, len(quote)):
+                if required:
+                    label = kind
+                    break
+                label = SKIP
+        labels.append(label)
+    return labels
+
+
+def fit(lang: str, articles: Iterable[ParsedArticle]) -> SentenceModel:
+    examples = [pair for article in articles for pair in article.examples]
+    return SentenceModel.fit(lang, [f for f, _ in examples], [label for _, label in examples])
+
+
+def gold_files(paths: Iterable[Path]) -> list[Path]:
+    """Gold files as given, and every gold.jsonl under a folder given."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        out += sorted(path.rglob("gold.jsonl")) if path.is_dir() else [path]
+    return out
+
+
+def read_sets(paths: Iterable[Path]) -> tuple[list[CodedArticle], list[str]]:
+    articles, failures = [], []
+    for path in gold_files(paths):
+        found, failed = read_dataset(Path(path))
+        articles += found
+        failures += [f"{path}: {line}" for line in failed]
+    return articles, failures
+
+
+def folds_of(articles: list, k: int, seed: int = 0) -> list[list[int]]:
+    """Article indices in k folds of near-equal size, shuffled with a fixed seed."""
+    order = list(range(len(articles)))
+    random.Random(seed).shuffle(order)
+    return [sorted(order[i::k]) for i in range(k)]
+
+
+def cross_validate(
+    gold: list, evaluated: list[ParsedArticle], training: list[ParsedArticle], k: int,
+    progress: Progress | None = None,
+) -> EvaluationReport:
+    """Each fold of ``evaluated`` is extracted by a model trained on ``training`` and the
+    other folds, never on itself; the pooled predictions are merged and scored."""
+    from ..merge import merge
+    from . import analyze, get_language
+
+    reports: list[Report] = []
+    for number, held_out in enumerate(folds_of(evaluated, k), start=1):
+        held = set(held_out)
+        rest = [a for i, a in enumerate(evaluated) if i not in held]
+        for lang in sorted({evaluated[i].lang for i in held_out}):
+            model = fit(lang, [a for a in training + rest if a.lang == lang])
+            language = get_language(lang)
+            for i in held_out:
+                article = evaluated[i]
+                if article.lang != lang:
+                    continue
+                result = analyze(language, article.coded.document, article.doc, model)
+                reports += [Report(article.coded.document, m) for m in result.mentions]
+        if progress:
+            progress("folds", number, k)
+    incidents = merge(reports, [])
+    report = score(gold, [incident.to_export(include_names=True) for incident in incidents])
+    report.folds = k
+    return report
+
+
+def train(paths: Iterable[Path], out: Path, progress: Progress | None = None) -> list[dict]:
+    """Train one model per language found in the datasets and save it as ``out/<lang>.npz``;
+    returns what was learned from, per language."""
+    articles, failures = read_sets(paths)
+    if failures:
+        raise ValueError(failures[0])
+    parsed = parse_articles(articles, progress)
+    summary = []
+    for lang in sorted({a.lang for a in parsed}):
+        mine = [a for a in parsed if a.lang == lang]
+        model = fit(lang, mine)
+        path = Path(out) / f"{lang}.npz"
+        model.save(path)
+        labels = [label for a in mine for _, label in a.examples]
+        summary.append({
+            "lang": lang, "articles": len(mine), "sentences": len(labels),
+            "incident_sentences": sum(label is not None for label in labels), "model": str(path),
+        })
+    return summary

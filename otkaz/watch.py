@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -104,6 +104,7 @@ class SourceReport:
     duplicates: int = 0  # entries the store already held
     failures: list[IngestFailure] = field(default_factory=list)
     complete: bool = True  # every entry stored or given up on: the validators may be kept
+    document_ids: list[str] = field(default_factory=list)  # the documents stored or updated
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -209,8 +210,7 @@ class Watcher:
     def poll(self) -> PollReport:
         """One poll of every source, then extraction and merging of what it brought."""
         self._polls += 1
-        started = _now()
-        report = PollReport(self._polls, _timestamp(started))
+        report = PollReport(self._polls, _timestamp(_now()))
         by_host: dict[str, list[str]] = {}
         for url in self.urls:
             by_host.setdefault(host_of(url), []).append(url)
@@ -224,10 +224,8 @@ class Watcher:
         report.stopped = self.stopped
         self._extract_and_merge(report, first_poll=self._polls == 1)
         report.stopped = self.stopped
-        # Arrivals are what was stored from the start of this poll on (timestamps have whole
-        # seconds: a second earlier, so that a document stored in the first second counts).
-        since = _timestamp(started - timedelta(seconds=1))
-        for incident_id, kind in sorted(self.db.arrivals_since(since).items()):
+        arrived = {document_id for source in report.sources for document_id in source.document_ids}
+        for incident_id, kind in sorted(self.db.arrivals_of(arrived).items()):
             incident = self.db.get_incident(incident_id)
             if incident is not None and incident.status != "rejected":
                 report.arrivals.append(Arrival(incident, kind))
@@ -290,15 +288,20 @@ class Watcher:
                 report.failures.append(IngestFailure(link, err.reason))
                 self._store_all([result], report)
                 continue
-            # The entry tells what the page may not: its date, the outlet.
-            options = replace(
-                self.settings.ingest,
-                published=entry.metadata.published or self.settings.ingest.published,
-                outlet=entry.metadata.outlet or self.settings.ingest.outlet,
+            # The feed says when the entry was published and what the outlet calls itself;
+            # a page often has no date, and its site name is often the bare host name.
+            said = entry.metadata
+            self._store_all(
+                (
+                    replace(item, published=said.published or item.published, outlet=said.outlet or item.outlet)
+                    if isinstance(item, Document)
+                    else item
+                    for item in read_download(Source(link, URL), page, self.settings.ingest)
+                ),
+                report,
             )
-            self._store_all(read_download(Source(link, URL), page, options), report)
 
-    def _store_all(self, results: Iterator[Document | IngestFailure] | list[Any], report: SourceReport) -> None:
+    def _store_all(self, results: Iterable[Document | IngestFailure], report: SourceReport) -> None:
         for result in results:
             if self.stopped:
                 raise _Stopped
@@ -306,6 +309,8 @@ class Watcher:
                 report.failures.append(result)
                 continue
             added = self.db.add_document(result)
+            if added.created or added.replaced:
+                report.document_ids.append(result.id)
             if added.created:
                 report.stored += 1
             elif added.replaced:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -512,6 +512,23 @@ class Database:
         with self._read() as conn:
             rows = conn.execute(query).all()
         return {row[0]: "new" if row[1] > since else "more_reports" for row in rows}
+
+    def arrivals_of(self, document_ids: Collection[str]) -> dict[str, str]:
+        """Incidents with reports from ``document_ids`` (those a poll just stored): "new" when
+        all their reports come from these documents, else "more_reports"."""
+        ids = set(document_ids)
+        if not ids:
+            return {}
+        touched = select(incident_reports.c.incident_id).where(incident_reports.c.document_id.in_(ids))
+        query = select(incident_reports.c.incident_id, incident_reports.c.document_id).where(
+            incident_reports.c.incident_id.in_(touched)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        reports: dict[str, set[str]] = {}
+        for incident_id, document_id in rows:
+            reports.setdefault(incident_id, set()).add(document_id)
+        return {incident: "new" if docs <= ids else "more_reports" for incident, docs in reports.items()}
 
     def seen_marker(self, user: str) -> str | None:
         """Until when ``user`` has seen the arrivals on the dashboard; None: never marked."""

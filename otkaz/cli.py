@@ -794,9 +794,12 @@ def poll_lines(report: Any) -> list[str]:
     for arrival in report.arrivals:
         incident = arrival.incident
         place = incident.location or incident.origin
-        where = f"  {_place_text(place).split(' at ')[0]}" if place else ""
+        where = ", ".join(dict.fromkeys(filter(None, [place.name, place.admin1, place.country]))) if place else "-"
         label = "new" if arrival.kind == "new" else "more reports"
-        lines.append(f"{label}: {incident.id}  {incident.type}{where}  ({len(incident.reports)} reports)")
+        reports = len(incident.reports)
+        lines.append(f"{label}: {incident.id}  {incident.type}  {where}  ({reports} report{'s' if reports != 1 else ''})")
+    if summary.extracted or summary.not_processed or report.arrivals:
+        lines.append(f"incidents {summary.incidents}")
     if report.stopped:
         lines.append("stopped: the next start resumes where this poll stopped")
     return lines
@@ -860,11 +863,19 @@ def watch(sources_file: Path, every: float, once: bool, delay: float, timeout: f
                        + ("" if once else f", every {sources_every(every)} (Ctrl-C stops)"), err=True)
         with stop_on_signals(watcher.stop) as received:
             last = watcher.run(show, once=once)
+    if received and not quiet:
+        click.echo(f"otkaz: stopped by {signal_name(received[0])}", err=True)
     if received and once:
         raise click.exceptions.Exit(128 + received[0])  # stopped before the poll finished
     if once and (problems or last.failures):
         raise click.exceptions.Exit(EXIT_INPUT_FAILED)
     raise click.exceptions.Exit(EXIT_OK)
+
+
+def signal_name(number: int) -> str:
+    import signal
+
+    return signal.Signals(number).name
 
 
 def sources_every(seconds: float) -> str:

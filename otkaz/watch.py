@@ -347,7 +347,9 @@ def _updated_state(state: SourceState, report: SourceReport, download: Download 
     )
     if report.failures:
         last = report.failures[-1]
-        state = replace(state, last_error=f"{last.input}: {last.reason}", last_error_at=now)
+        # The input is named when it is not the source itself (an entry's page).
+        error = last.reason if last.input == state.url else f"{last.input}: {last.reason}"
+        state = replace(state, last_error=error, last_error_at=now)
     if report.status == CHANGED:
         state = replace(state, changed_at=now)
         if report.complete and download is not None:

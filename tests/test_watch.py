@@ -145,7 +145,7 @@ def test_a_failing_host_is_counted_and_the_others_go_on(
     watcher.poll()
     state = db.get_source(urls[0])
     assert state.errors == 2 and state.etag is None
-    assert state.last_error == f"{urls[0]}: could not fetch: HTTP 503 Service Unavailable"
+    assert state.last_error == "could not fetch: HTTP 503 Service Unavailable"
     assert db.get_source(urls[1]).errors == 0
 
 
@@ -177,6 +177,7 @@ def test_a_page_that_is_gone_leaves_the_summary(fake_extractor: None, server: Fe
     watcher = Watcher(db, [server.url(feed)], FAST)
     report = watcher.poll()
     assert [str(f) for f in report.failures] == [f"{server.url('/news/9')}: could not fetch: HTTP 404 Not Found"]
+    assert db.get_source(server.url(feed)).last_error == f"{server.url('/news/9')}: could not fetch: HTTP 404 Not Found"
     assert len(server.requests("/news/9")) == 1  # a 404 is not retried
     assert "deserted near the border" in db.get_document(server.url("/news/9")).text
     assert db.get_source(server.url(feed)).etag == server.resources[feed].etag
@@ -317,6 +318,7 @@ def test_sigint_in_the_middle_of_watch_once_then_resume(
     assert handled.is_set()
     assert stopped.exit_code == 128 + signal.SIGINT, stopped.output
     assert "stopped: the next start resumes where this poll stopped" in stopped.stdout
+    assert stopped.stderr.splitlines()[-1] == "otkaz: stopped by SIGINT"
     with Database(db_url) as db:
         assert stored_ids(db) == {server.url("/news/1")}
 
@@ -360,3 +362,11 @@ def test_the_installed_command_follows_a_feed_until_sigterm(workdir: Path, serve
     assert process.returncode == 0, errors
     assert any(line.startswith("new: inc-") and "desertion" in line for line in lines), lines
     assert "Traceback" not in errors
+
+
+@pytest.mark.parametrize("verb", ["watch", "sources"])
+def test_the_new_verbs_document_themselves_with_an_example(verb: str) -> None:
+    result = otkaz(verb, "--help")
+    assert result.exit_code == 0
+    assert "Example:" in result.stdout and f"otkaz {verb}" in result.stdout
+    assert "--json" in result.stdout and "--quiet" in result.stdout

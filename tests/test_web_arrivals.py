@@ -106,3 +106,10 @@ def test_marking_as_seen_needs_an_account_and_the_csrf_token(client: TestClient,
     assert arrived.seen_marker("vera") is None
     assert post_form(client, "/seen", {"next": "//elsewhere.example/"}).headers["location"] == "/"
     assert arrived.seen_marker("vera") is not None
+
+
+def test_a_removed_account_takes_its_marker_along(seeded: Database) -> None:
+    seeded.set_seen_marker("vera", SINCE)
+    seeded.delete_user("vera", by="test")
+    seeded.add_user("vera", "viewer", None, by="test")
+    assert seeded.seen_marker("vera") is None  # a new account of the same name starts afresh

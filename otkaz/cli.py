@@ -807,6 +807,192 @@ def document_rows(db: Database) -> list[dict[str, Any]]:
     return rows
 
 
+# --------------------------------------------------------------------------- following sources
+
+
+class Duration(click.ParamType):
+    """"15m", "90s", "1h", "1.5" (seconds): a number of seconds."""
+
+    name = "duration"
+    _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+    _PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, int | float):
+            return float(value)
+        match = self._PATTERN.match(str(value))
+        if not match:
+            self.fail(f"{value!r} is not a duration like 15m, 90s or 1h", param, ctx)
+        return float(match[1]) * self._UNITS[match[2].lower()]
+
+
+@contextmanager
+def stop_on_signals(stop: Callable[[], None]) -> Iterator[list[int]]:
+    """SIGINT and SIGTERM call ``stop`` (a clean stop); a second signal ends at once.
+    Yields the list the signals received are appended to."""
+    import signal
+
+    received: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.getsignal(number) for number in signals}
+
+    def handle(number: int, _frame: Any) -> None:
+        received.append(number)
+        for each in signals:  # a second signal: the default action, at once
+            signal.signal(each, previous[each])
+        stop()
+
+    for number in signals:
+        signal.signal(number, handle)
+    try:
+        yield received
+    finally:
+        for number in signals:
+            signal.signal(number, previous[number])
+
+
+def poll_lines(report: Any) -> list[str]:
+    """A person's view of one poll: the sources, the documents, the incidents that arrived."""
+    stored = sum(s.stored for s in report.sources)
+    updated = sum(s.updated for s in report.sources)
+    lines = [
+        f"poll {report.number} at {report.started_at}: {len(report.sources)} sources: "
+        f"changed {report.count('changed')}, not modified {report.count('not_modified')}, "
+        f"failed {report.count('failed')}" + (f", stopped {report.count('stopped')}" if report.count("stopped") else ""),
+        f"documents: stored {stored}" + (f", updated {updated}" if updated else "") + f", failed {len(report.failures)}",
+    ]
+    summary = report.summary
+    if summary.extracted or summary.not_processed:
+        lines.append(f"extracted {summary.extracted}, not processed {summary.not_processed} (language)")
+    for arrival in report.arrivals:
+        incident = arrival.incident
+        place = incident.location or incident.origin
+        where = ", ".join(dict.fromkeys(filter(None, [place.name, place.admin1, place.country]))) if place else "-"
+        label = "new" if arrival.kind == "new" else "more reports"
+        reports = len(incident.reports)
+        lines.append(f"{label}: {incident.id}  {incident.type}  {where}  ({reports} report{'s' if reports != 1 else ''})")
+    if summary.extracted or summary.not_processed or report.arrivals:
+        lines.append(f"incidents {summary.incidents}")
+    if report.stopped:
+        lines.append("stopped: the next start resumes where this poll stopped")
+    return lines
+
+
+@cli.command()
+@click.argument("sources_file", metavar="SOURCES.txt", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--every", type=Duration(), default="15m", show_default=True,
+              help="Wait this long between polls (15m, 90s, 1h).")
+@click.option("--once", is_flag=True, help="Poll once, then exit (for cron); the exit code tells how it went.")
+@click.option("--delay", type=Duration(), default="1s", show_default=True,
+              help="Wait this long between two requests to one host.")
+@click.option("--timeout", type=Duration(), default="30s", show_default=True, help="Give up a request after this long.")
+@click.option("--retries", type=click.IntRange(0, 10), default=2, show_default=True,
+              help="Further attempts after a network error or HTTP 5xx/429 (waiting 5s, 10s, ...).")
+@click.option("--max-size", type=ByteSize(), default="20MB", show_default=True,
+              help="Feeds and pages larger than this are refused.")
+@common_options
+def watch(sources_file: Path, every: float, once: bool, delay: float, timeout: float, retries: int,
+          max_size: int, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Follow feeds (RSS/Atom) and pages: poll, store what is new, extract and merge it.
+
+    SOURCES.txt holds one URL a line (# starts a comment line). Each poll
+    asks only for what changed (ETag / Last-Modified, kept in the store),
+    stores new feed entries (the article's page when the entry has only a
+    summary), then extracts and merges, and prints the incidents that are
+    new or have new reports. Requests to one host go one at a time, --delay
+    apart. Ctrl-C (SIGINT) or SIGTERM stops cleanly after the current
+    document; the next start resumes. Error counts: otkaz sources.
+    With --json, one JSON document per poll (one line each).
+
+    \b
+    Example:
+      otkaz watch sources.txt --every 15m
+      otkaz watch sources.txt --once --json
+    """
+    from otkaz.ingest import IngestOptions
+    from otkaz.watch import SourceListError, Watcher, WatchSettings, read_source_list
+
+    try:
+        urls, problems = read_source_list(sources_file)
+    except SourceListError as exc:
+        fail(str(exc), EXIT_INPUT_FAILED)
+    print_failures(problems)
+    if not urls:
+        fail(f"{sources_file}: nothing to do: no URLs in it", EXIT_NOTHING)
+    settings = WatchSettings(every=every, delay=delay, timeout=timeout, retries=retries,
+                             ingest=IngestOptions(max_bytes=max_size))
+
+    def show(report: Any) -> None:
+        print_failures(report.failures)
+        if as_json:
+            click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        elif not quiet:
+            click.echo("\n".join(poll_lines(report)))
+
+    with open_store(db_url) as db:
+        watcher = Watcher(db, urls, settings)
+        if not (quiet or as_json):
+            click.echo(f"otkaz: watching {len(urls)} sources into {db.url}"
+                       + ("" if once else f", every {sources_every(every)} (Ctrl-C stops)"), err=True)
+        with stop_on_signals(watcher.stop) as received:
+            last = watcher.run(show, once=once)
+    if received and not quiet:
+        click.echo(f"otkaz: stopped by {signal_name(received[0])}", err=True)
+    if received and once:
+        raise click.exceptions.Exit(128 + received[0])  # stopped before the poll finished
+    if once and (problems or last.failures):
+        raise click.exceptions.Exit(EXIT_INPUT_FAILED)
+    raise click.exceptions.Exit(EXIT_OK)
+
+
+def signal_name(number: int) -> str:
+    import signal
+
+    return signal.Signals(number).name
+
+
+def sources_every(seconds: float) -> str:
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+@cli.command()
+@common_options
+def sources(db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """List the sources otkaz watch follows, with their error counts.
+
+    One row per source: its URL, kind (feed or page), when it was last
+    checked and last changed, the documents it brought, and the failed
+    fetches in all. --json adds the last error and the validators.
+
+    \b
+    Example:
+      otkaz sources
+    """
+    from dataclasses import asdict
+
+    with open_store(db_url) as db:
+        states = db.sources()
+    if as_json:
+        print_json([asdict(state) for state in states])
+        return
+    if not states:
+        if not quiet:
+            click.echo("no sources followed yet (try: otkaz watch SOURCES.txt --once)", err=True)
+        return
+    columns = ("url", "kind", "checked_at", "changed_at", "documents", "errors")
+    table = [["url", "kind", "checked", "changed", "documents", "errors"]]
+    table += [["-" if getattr(s, name) is None else str(getattr(s, name)) for name in columns] for s in states]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+    for state in states:
+        if state.last_error and not quiet:
+            click.echo(f"last error of {state.url} at {state.last_error_at}: {state.last_error}")
+
+
 # --------------------------------------------------------------------------- web application
 
 

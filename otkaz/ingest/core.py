@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from ..model import Document
 from .cleaning import clean_text
-from .downloads import fetch_url
+from .downloads import Download, fetch_url
 from .encoding import decode_bytes, looks_binary
 from .errors import IngestFailure, InputError
-from .feeds import feed_entries, parse_feed
+from .feeds import FeedEntry, feed_entries, parse_feed
 from .formats import FEED, HTML, JSON, JSONL, MARKUP, TEXT, format_for_path, sniff_format
 from .htmlprocessing import extract_html
 from .jsonl import JsonArticle, parse_json_document, read_json_lines
@@ -112,14 +112,19 @@ def _read_html(data: bytes, origin: _Origin, sidecar: Metadata, options: IngestO
     )
 
 
-def _read_feed(data: bytes, origin: _Origin, options: IngestOptions) -> Iterator[Result]:
+def _feed_items(data: bytes, origin: _Origin, options: IngestOptions) -> Iterator[tuple[FeedEntry, Result]]:
     parsed = parse_feed(data)
     if parsed is None:
         raise InputError("not an RSS or Atom feed")
     for entry in feed_entries(parsed):
         entry_name = f"{origin.source.name}#{entry.position}"
         doc_id = entry.metadata.id or entry_name
-        yield _document(doc_id, entry.text, entry.metadata, origin, FEED, options, entry_name)
+        yield entry, _document(doc_id, entry.text, entry.metadata, origin, FEED, options, entry_name)
+
+
+def _read_feed(data: bytes, origin: _Origin, options: IngestOptions) -> Iterator[Result]:
+    for _entry, result in _feed_items(data, origin, options):
+        yield result
 
 
 def _json_article(
@@ -209,10 +214,36 @@ def _read_file(source: Source, options: IngestOptions) -> Iterator[Result]:
 
 
 def _read_url(source: Source, options: IngestOptions) -> Iterator[Result]:
-    download = fetch_url(source.name, options.max_bytes)
+    yield from _read_download(source, fetch_url(source.name, options.max_bytes), options)
+
+
+def _read_download(source: Source, download: Download, options: IngestOptions) -> Iterator[Result]:
     origin = _Origin(source, URL, url=download.url, charset=download.charset)
     # Sniffed like any unnamed input: a page, or a feed, or the plain text some servers send.
     yield from _read_content(download.content, sniff_format(download.content), origin, options)
+
+
+def read_download(source: Source, download: Download, options: IngestOptions) -> Iterator[Result]:
+    """A page or feed fetched from the URL ``source`` names -> its documents, or failures."""
+    try:
+        yield from _read_download(source, download, options)
+    except InputError as err:
+        yield IngestFailure(source.name, err.reason)
+
+
+def is_feed(download: Download) -> bool:
+    return sniff_format(download.content) == MARKUP and parse_feed(download.content) is not None
+
+
+def feed_items(
+    source: Source, download: Download, options: IngestOptions
+) -> Iterator[tuple[FeedEntry, Result]]:
+    """A fetched feed's entries, each with its document (or failure), for callers that treat
+    entries apart (otkaz watch reads the page of a summary-only entry); InputError if no feed."""
+    if looks_binary(download.content):
+        raise InputError("binary file")
+    origin = _Origin(source, URL, url=download.url, charset=download.charset)
+    yield from _feed_items(download.content, origin, options)
 
 
 def _read_stdin(source: Source, options: IngestOptions) -> Iterator[Result]:

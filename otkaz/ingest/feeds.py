@@ -18,6 +18,8 @@ class FeedEntry:
     position: int  # 1-based, for entries without link or id
     text: str
     metadata: Metadata  # id: the entry's link, else its id
+    # No full content, only a summary, and a web page to read the article on.
+    summary_only: bool = False
 
 
 def parse_feed(data: bytes) -> feedparser.FeedParserDict | None:
@@ -63,4 +65,7 @@ def feed_entries(parsed: feedparser.FeedParserDict) -> Iterator[FeedEntry]:
             # for some of its entries, and identification from the text is reliable.
             lang=text_lang,
         )
-        yield FeedEntry(position, text, metadata)
+        summary_only = bool(link) and not any(
+            (detail.get("value") or "").strip() for detail in entry.get("content", [])
+        )
+        yield FeedEntry(position, text, metadata, summary_only)

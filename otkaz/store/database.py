@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -58,6 +58,8 @@ from otkaz.store.schema import (
     incident_reports,
     incidents,
     mentions,
+    seen_markers,
+    sources,
     users,
 )
 
@@ -109,6 +111,22 @@ class DocumentState:
     extractor_version: str | None
     note: str | None
     mentions: int
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """What otkaz watch remembers of a source it follows (see ``otkaz.watch``)."""
+
+    url: str
+    kind: str | None = None  # "feed" or "page", once fetched
+    etag: str | None = None
+    last_modified: str | None = None
+    checked_at: str | None = None
+    changed_at: str | None = None
+    documents: int = 0  # documents it brought that were new to the store
+    errors: int = 0  # failed fetches, in all
+    last_error: str | None = None
+    last_error_at: str | None = None
 
 
 def resolve_url(url: str | None = None) -> URL:
@@ -452,6 +470,79 @@ class Database:
         with self._read() as conn:
             return [codec.audit_entry_from_row(row) for row in conn.execute(query)]
 
+    # --- followed sources (otkaz watch) and arrivals ------------------------
+
+    def has_document(self, document_id: str) -> bool:
+        with self._read() as conn:
+            found = conn.execute(select(documents.c.id).where(documents.c.id == document_id)).first()
+        return found is not None
+
+    def sources(self) -> list[SourceState]:
+        with self._read() as conn:
+            rows = conn.execute(select(sources).order_by(sources.c.url)).all()
+        return [SourceState(**row._mapping) for row in rows]
+
+    def get_source(self, url: str) -> SourceState | None:
+        with self._read() as conn:
+            row = conn.execute(select(sources).where(sources.c.url == url)).first()
+        return SourceState(**row._mapping) if row else None
+
+    def save_source(self, state: SourceState) -> None:
+        values = {name: getattr(state, name) for name in SourceState.__dataclass_fields__}
+        try:
+            with self._write() as conn:
+                _save_source(conn, values)
+        except IntegrityError:  # another writer added it after we looked
+            with self._write() as conn:
+                _save_source(conn, values)
+
+    def arrivals_since(self, since: str) -> dict[str, str]:
+        """Incidents with reports from documents stored (or updated) after ``since`` (an ISO
+        timestamp in UTC): "new" when all their reports arrived since, else "more_reports"."""
+        query = (
+            select(
+                incident_reports.c.incident_id,
+                func.min(documents.c.ingested_at),
+                func.max(documents.c.ingested_at),
+            )
+            .join(documents, documents.c.id == incident_reports.c.document_id)
+            .group_by(incident_reports.c.incident_id)
+            .having(func.max(documents.c.ingested_at) > since)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        return {row[0]: "new" if row[1] > since else "more_reports" for row in rows}
+
+    def arrivals_of(self, document_ids: Collection[str]) -> dict[str, str]:
+        """Incidents with reports from ``document_ids`` (those a poll just stored): "new" when
+        all their reports come from these documents, else "more_reports"."""
+        ids = set(document_ids)
+        if not ids:
+            return {}
+        touched = select(incident_reports.c.incident_id).where(incident_reports.c.document_id.in_(ids))
+        query = select(incident_reports.c.incident_id, incident_reports.c.document_id).where(
+            incident_reports.c.incident_id.in_(touched)
+        )
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        reports: dict[str, set[str]] = {}
+        for incident_id, document_id in rows:
+            reports.setdefault(incident_id, set()).add(document_id)
+        return {incident: "new" if docs <= ids else "more_reports" for incident, docs in reports.items()}
+
+    def seen_marker(self, user: str) -> str | None:
+        """Until when ``user`` has seen the arrivals on the dashboard; None: never marked."""
+        with self._read() as conn:
+            return conn.execute(select(seen_markers.c.seen_at).where(seen_markers.c.user == user)).scalar()
+
+    def set_seen_marker(self, user: str, seen_at: str | None = None) -> str:
+        """Marks the arrivals up to ``seen_at`` (default: now) as seen by ``user``."""
+        seen_at = seen_at or _now()
+        with self._write() as conn:
+            conn.execute(delete(seen_markers).where(seen_markers.c.user == user))
+            conn.execute(insert(seen_markers).values(user=user, seen_at=seen_at))
+        return seen_at
+
     # --- users of the web application -------------------------------------
 
     def add_user(self, name: str, role: str, password_hash: str | None, by: str) -> User:
@@ -507,6 +598,14 @@ class Database:
                 conn, AuditEntry(by, action, "user", name, before.audit_view(), after.audit_view())
             )
         return after
+
+
+def _save_source(conn: Connection, values: dict[str, Any]) -> None:
+    stored = conn.execute(select(sources.c.url).where(sources.c.url == values["url"])).first()
+    if stored is None:
+        conn.execute(insert(sources).values(values))
+    else:
+        conn.execute(update(sources).where(sources.c.url == values["url"]).values(values))
 
 
 def _user_row(conn: Connection, condition: ColumnElement[bool]) -> Any:

@@ -178,3 +178,28 @@ users = Table(
     Column("api_token_hash", String, unique=True),
     Column("created_at", String, nullable=False),
 )
+
+# What `otkaz watch` remembers of each source it follows: the validators of the last
+# response (conditional requests), when it was checked and changed, and its errors.
+sources = Table(
+    "sources",
+    metadata,
+    Column("url", String, primary_key=True),
+    Column("kind", String),  # "feed" or "page", once fetched
+    Column("etag", String),
+    Column("last_modified", String),
+    Column("checked_at", String),  # the last poll that reached it (ISO timestamp, UTC)
+    Column("changed_at", String),  # the last poll that found it changed
+    Column("documents", Integer, nullable=False),  # documents it brought that were new to the store
+    Column("errors", Integer, nullable=False),  # failed fetches of it or of its entries' pages, in all
+    Column("last_error", Text),
+    Column("last_error_at", String),
+)
+
+# Until when each account has seen the dashboard's arrivals ("Mark as seen").
+seen_markers = Table(
+    "seen_markers",
+    metadata,
+    Column("user", String, ForeignKey("users.name", ondelete="CASCADE"), primary_key=True),
+    Column("seen_at", String, nullable=False),
+)

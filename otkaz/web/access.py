@@ -42,6 +42,9 @@ def filtered_incidents(
         published_only=not principal.can("see_unpublished"),
         redact_names=not principal.can("see_names"),
     )
+    if flt.since:
+        arrived = db.arrivals_since(flt.since)
+        chosen = [incident for incident in chosen if incident.id in arrived]
     return base, chosen
 
 

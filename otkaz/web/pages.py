@@ -65,6 +65,11 @@ def dashboard(request: Request) -> Response:
     sort = params.get("sort") or DEFAULT_SORT
     page = paginate(sort_incidents(chosen, sort), int_param(params, "page", 1), PER_PAGE)
     unit = choose_unit(chosen, params.get("unit"))
+    db = _db(request)
+    seen = _seen_marker(db, principal)
+    since_seen = db.arrivals_since(seen) if seen else {}
+    # Rows are marked by what arrived since the filter's time, else since the account's last look.
+    arrivals = db.arrivals_since(flt.since) if flt.since else since_seen
     return render(
         request,
         "dashboard.html",
@@ -77,8 +82,39 @@ def dashboard(request: Request) -> Response:
             "by_type": dict(counts_by(chosen, "type")),
             "facets": {name: counts_by(base, name) for name in FACETS},
             "chart": present.timeline_chart(timeline(chosen, unit), unit),
+            "arrivals": arrivals,
+            "since_visit": _since_visit(seen, since_seen, base) if seen else None,
         },
     )
+
+
+def _seen_marker(db: Database, principal: Principal) -> str | None:
+    """Until when the account has seen the arrivals (at first: since it was created); None for the public."""
+    if not principal.signed_in:
+        return None
+    marker = db.seen_marker(principal.name or "")
+    if marker is None:
+        user = db.get_user(principal.name or "")
+        marker = user.created_at if user else None
+    return marker
+
+
+def _since_visit(seen: str, arrivals: dict[str, str], visible: list[Incident]) -> dict[str, object]:
+    """The banner's counts: the incidents this account may see that arrived since ``seen``."""
+    kinds = [arrivals[i.id] for i in visible if i.id in arrivals]
+    return {
+        "since": seen,
+        "when": seen[:16].replace("T", " ") + " UTC",
+        "new": kinds.count("new"),
+        "more_reports": kinds.count("more_reports"),
+    }
+
+
+@router.post("/seen", dependencies=[Depends(check_csrf)])
+def mark_seen(request: Request, principal: SignedIn, next: Annotated[str, Form()] = "/") -> Response:
+    """Everything that arrived until now counts as seen by this account."""
+    _db(request).set_seen_marker(principal.name or "")
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.get("/incidents/{incident_id}")

@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,6 +56,19 @@ def _date_param(name: str, value: str | None) -> date | None:
         raise FilterError(f"{name}={value!r}: not a date like 2023-05-31") from None
 
 
+def since_param(value: str | None) -> str | None:
+    """``since``: a day or a time (ISO; without a zone: UTC) -> the store's timestamp form."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise FilterError(f"since={value!r}: not a time like 2026-12-05T14:00:00Z or a day like 2026-12-05") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
 @dataclass
 class IncidentFilter:
     types: list[str] = field(default_factory=list)
@@ -69,6 +82,8 @@ class IncidentFilter:
     date_from: date | None = None
     date_to: date | None = None
     q: str = ""
+    # Only incidents with reports that arrived (were stored) after this time: see Database.arrivals_since.
+    since: str | None = None
 
     @classmethod
     def from_params(cls, params: Any) -> IncidentFilter:
@@ -83,7 +98,13 @@ class IncidentFilter:
         date_to = _date_param("to", params.get("to"))
         if date_from and date_to and date_to < date_from:
             raise FilterError(f"to={date_to}: before from={date_from}")
-        return cls(**lists, date_from=date_from, date_to=date_to, q=(params.get("q") or "").strip())
+        return cls(
+            **lists,
+            date_from=date_from,
+            date_to=date_to,
+            q=(params.get("q") or "").strip(),
+            since=since_param(params.get("since")),
+        )
 
     def params(self) -> list[tuple[str, str]]:
         """The URL parameters that give this filter back."""
@@ -94,6 +115,8 @@ class IncidentFilter:
             pairs.append(("to", self.date_to.isoformat()))
         if self.q:
             pairs.append(("q", self.q))
+        if self.since:
+            pairs.append(("since", self.since))
         return pairs
 
     def query(self, **extra: str | int | None) -> str:
@@ -113,6 +136,8 @@ class IncidentFilter:
             copy.date_to = None
         elif name == "q":
             copy.q = ""
+        elif name == "since":
+            copy.since = None
         return copy
 
     @property

@@ -145,3 +145,21 @@ def test_article_payloads_render_as_text(page: Any, base_url: str, store: Databa
     assert page.evaluate("typeof window.pwned") == "undefined"
     assert '<script>alert("title")</script>' in page.inner_text(".report-title")
     assert page.problems == []
+
+
+def test_analyst_sees_what_arrived_and_marks_it_seen(page: Any, base_url: str, store: Database) -> None:
+    store.set_seen_marker("anna", "2000-01-01T00:00:00+00:00")  # before every seeded article
+    visible = len(store.incidents())
+    sign_in(page, base_url)
+    banner = page.locator("#arrivals")
+    assert re.search(rf"{visible} new incidents, 0 with new reports", banner.inner_text())
+    banner.get_by_role("link", name="Show them").click()
+    page.wait_for_url(re.compile(r"/\?since=2000-01-01T00%3A00%3A00%2B00%3A00$"))
+    assert page.locator("table.incidents .arrival").count() == min(visible, 50)
+    assert page.locator("table.incidents .arrival", has_text="new reports").count() == 0
+
+    page.locator("#arrivals").get_by_role("button", name="Mark all as seen").click()
+    page.wait_for_url(f"{base_url}/")
+    assert "0 new incidents, 0 with new reports" in page.locator("#arrivals").inner_text()
+    assert page.locator("table.incidents .arrival").count() == 0
+    assert page.problems == []

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import re
 import shlex
 import sys
@@ -228,10 +229,23 @@ def finish(summary: RunSummary, needs_inputs: bool = True) -> NoReturn:
     raise click.exceptions.Exit(EXIT_OK)
 
 
+class WarningLines(logging.Handler):
+    """The library's warnings (a stored decision skipped, a URL left out) as "otkaz: ..." lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"otkaz: {self.format(record)}", err=True)
+
+
+def report_warnings() -> None:
+    logger = logging.getLogger("otkaz")
+    if not any(isinstance(handler, WarningLines) for handler in logger.handlers):
+        logger.addHandler(WarningLines(logging.WARNING))
+
+
 @click.group(help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="otkaz")
 def cli() -> None:
-    pass
+    report_warnings()
 
 
 @cli.command()
@@ -535,6 +549,7 @@ def merge_command(incident_ids: tuple[str, ...], user: str | None, note: str | N
     Example:
       otkaz merge inc-3f2a9c0d1e4b5a67 inc-9b1c2d3e4f5a6b7c --user anna
     """
+    from otkaz.codebook import CodebookError, check_decision
     from otkaz.merge import DecisionError, merge_decision
 
     if len(set(incident_ids)) < 2:
@@ -542,8 +557,8 @@ def merge_command(incident_ids: tuple[str, ...], user: str | None, note: str | N
     with open_store(db_url) as db:
         target, *others = [_existing_incident(db, incident_id) for incident_id in incident_ids]
         try:
-            decision = merge_decision(target, others, user or _login_name(), note)
-        except DecisionError as exc:
+            decision = check_decision(merge_decision(target, others, user or _login_name(), note))
+        except (DecisionError, CodebookError) as exc:
             fail(str(exc), EXIT_INPUT_FAILED)
         incidents = _record_decision(db, decision)
     _decision_output("merge", incidents, as_json, quiet)
@@ -569,13 +584,14 @@ def split_command(incident_id: str, mention_keys: tuple[str, ...], user: str | N
     Example:
       otkaz split inc-3f2a9c0d1e4b5a67 --mention 9b1c2d3e4f5a6b7c
     """
+    from otkaz.codebook import CodebookError, check_decision
     from otkaz.merge import DecisionError, split_decision
 
     with open_store(db_url) as db:
         incident = _existing_incident(db, incident_id)
         try:
-            decision = split_decision(incident, user or _login_name(), mention_keys, note)
-        except DecisionError as exc:
+            decision = check_decision(split_decision(incident, user or _login_name(), mention_keys, note))
+        except (DecisionError, CodebookError) as exc:
             fail(str(exc), EXIT_INPUT_FAILED)
         incidents = _record_decision(db, decision)
     _decision_output("split", incidents, as_json, quiet)

@@ -37,8 +37,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 
+from otkaz.codebook import CodebookError, check_decision, shown
 from otkaz.model import (
-    DECISION_KINDS,
     Aggregate,
     AuditEntry,
     Decision,
@@ -400,12 +400,13 @@ class Database:
     # --- decisions and audit ---------------------------------------------
 
     def add_decision(self, decision: Decision) -> Decision:
-        """Stores the decision (id and created_at set) and audits it against the incident."""
-        if decision.kind not in DECISION_KINDS:
-            raise StoreError(
-                f"unknown decision kind {decision.kind!r} "
-                f"(expected one of {', '.join(DECISION_KINDS)})"
-            )
+        """Stores the decision (id and created_at set) and audits it against the incident.
+
+        A value the codebook does not allow is refused (StoreError naming the field)."""
+        try:
+            decision = check_decision(decision)
+        except CodebookError as exc:
+            raise StoreError(f"cannot store the decision on {shown(decision.incident_id)}: {exc}") from None
         with self._write() as conn:
             created_at = _now()
             result = conn.execute(

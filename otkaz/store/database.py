@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
@@ -58,6 +59,7 @@ from otkaz.store.schema import (
     incident_reports,
     incidents,
     mentions,
+    sessions,
     users,
 )
 
@@ -65,6 +67,7 @@ DEFAULT_DATABASE = "otkaz.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PAGE_SIZE = 500  # documents() reads this many documents per query
 _WRITE = "otkaz_write"  # execution option marking connections that will write
+_USER_AGENT_LENGTH = 200  # enough to tell one browser from another
 
 
 class StoreError(Exception):
@@ -101,6 +104,19 @@ class User:
 
 
 @dataclass(frozen=True)
+class SessionRecord:
+    """A signed-in browser's session (never its token): who, since when, from where."""
+
+    id: str
+    user: str
+    created_at: str
+    last_seen_at: str
+    expires_at: str
+    address: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
 class DocumentState:
     """Where a stored document stands in extraction (for listings)."""
 
@@ -133,7 +149,7 @@ def masked(url: URL) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return _timestamp(datetime.now(UTC))
 
 
 def _first_line(exc: BaseException) -> str:
@@ -487,7 +503,8 @@ class Database:
         return self._update_user(name, {"role": role}, "set_role", by)
 
     def set_user_password(self, name: str, password_hash: str | None, by: str) -> User:
-        return self._update_user(name, {"password_hash": password_hash}, "set_password", by)
+        """Sets the password and ends every session of the account (a stolen cookie stops working)."""
+        return self._update_user(name, {"password_hash": password_hash}, "set_password", by, end_sessions=True)
 
     def set_user_token(self, name: str, api_token_hash: str | None, by: str) -> User:
         """Replaces (or, with None, revokes) the account's API token."""
@@ -499,15 +516,111 @@ class Database:
             conn.execute(delete(users).where(users.c.name == name))
             _insert_audit(conn, AuditEntry(by, "delete_user", "user", name, before.audit_view(), None))
 
-    def _update_user(self, name: str, values: dict[str, Any], action: str, by: str) -> User:
+    def _update_user(
+        self, name: str, values: dict[str, Any], action: str, by: str, end_sessions: bool = False
+    ) -> User:
         with self._write() as conn:
             before = _existing_user(conn, name)
             conn.execute(update(users).where(users.c.name == name).values(**values))
+            if end_sessions:
+                conn.execute(delete(sessions).where(sessions.c.user_id == before.id))
             after = _user_from_row(_user_row(conn, users.c.name == name))
             _insert_audit(
                 conn, AuditEntry(by, action, "user", name, before.audit_view(), after.audit_view())
             )
         return after
+
+
+    # --- sessions of signed-in browsers -----------------------------------
+
+    def add_session(
+        self, name: str, token_hash: str, lifetime: timedelta, address: str | None, user_agent: str | None
+    ) -> SessionRecord:
+        """A new session of the account; expired sessions of every account are deleted on the way."""
+        now = datetime.now(UTC)
+        values = {
+            "id": secrets.token_hex(8),
+            "token_hash": token_hash,
+            "created_at": _timestamp(now),
+            "last_seen_at": _timestamp(now),
+            "expires_at": _timestamp(now + lifetime),
+            "address": address,
+            "user_agent": (user_agent or "")[:_USER_AGENT_LENGTH] or None,
+        }
+        with self._write() as conn:
+            user = _existing_user(conn, name)
+            conn.execute(delete(sessions).where(sessions.c.expires_at <= values["created_at"]))
+            conn.execute(insert(sessions).values(user_id=user.id, **values))
+        return _session_from_row(values, user.name)
+
+    def session_user(self, token_hash: str) -> tuple[User, SessionRecord] | None:
+        """The account and session a session token belongs to, while the session has not expired."""
+        query = (
+            select(sessions, users.c.name.label("user_name"))
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.token_hash == token_hash, sessions.c.expires_at > _now())
+        )
+        with self._read() as conn:
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            user = _user_from_row(_user_row(conn, users.c.id == row.user_id))
+        return user, _session_from_row(row._mapping, row.user_name)
+
+    def touch_session(self, session_id: str) -> None:
+        """Records that the session was used now."""
+        with self._write() as conn:
+            conn.execute(update(sessions).where(sessions.c.id == session_id).values(last_seen_at=_now()))
+
+    def end_session(self, token_hash: str) -> None:
+        """Signing out: the session's token stops working."""
+        with self._write() as conn:
+            conn.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
+
+    def sessions(self, name: str | None = None) -> list[SessionRecord]:
+        """Open sessions (of the account ``name``, else of all), oldest first."""
+        query = (
+            select(sessions, users.c.name.label("user_name"))
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.expires_at > _now())
+            .order_by(sessions.c.created_at, sessions.c.id)
+        )
+        if name is not None:
+            query = query.where(users.c.name == name)
+        with self._read() as conn:
+            if name is not None:
+                _existing_user(conn, name)
+            return [_session_from_row(row._mapping, row.user_name) for row in conn.execute(query)]
+
+    def revoke_sessions(self, name: str, by: str, session_id: str | None = None) -> int:
+        """Ends every session of the account (or only ``session_id``); audited; returns how many ended."""
+        with self._write() as conn:
+            user = _existing_user(conn, name)
+            condition = sessions.c.user_id == user.id
+            if session_id is not None:
+                condition &= sessions.c.id == session_id
+                if conn.execute(select(sessions.c.id).where(condition)).first() is None:
+                    raise StoreError(f"no session {session_id!r} of user {name!r}")
+            ended = conn.execute(delete(sessions).where(condition)).rowcount
+            _insert_audit(conn, AuditEntry(by, "revoke_sessions", "user", name, None,
+                                           {"session": session_id, "ended": ended}))
+        return ended
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _session_from_row(row: Any, user_name: str) -> SessionRecord:
+    return SessionRecord(
+        id=row["id"],
+        user=user_name,
+        created_at=row["created_at"],
+        last_seen_at=row["last_seen_at"],
+        expires_at=row["expires_at"],
+        address=row["address"],
+        user_agent=row["user_agent"],
+    )
 
 
 def _user_row(conn: Connection, condition: ColumnElement[bool]) -> Any:

@@ -68,6 +68,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 _PAGE_SIZE = 500  # documents() reads this many documents per query
 _WRITE = "otkaz_write"  # execution option marking connections that will write
 _USER_AGENT_LENGTH = 200  # enough to tell one browser from another
+_NUL = "\x00"
 
 
 class StoreError(Exception):
@@ -274,6 +275,8 @@ class Database:
                 return _add_document(conn, doc)
 
     def get_document(self, document_id: str) -> Document | None:
+        if _NUL in document_id:  # no stored id holds one (PostgreSQL refuses the query itself)
+            return None
         with self._read() as conn:
             row = conn.execute(select(documents).where(documents.c.id == document_id)).first()
         return codec.document_from_row(row) if row else None
@@ -409,6 +412,8 @@ class Database:
             return _load_incidents(conn, condition)
 
     def get_incident(self, incident_id: str) -> Incident | None:
+        if _NUL in incident_id:  # as in get_document
+            return None
         with self._read() as conn:
             found = _load_incidents(conn, incidents.c.id == incident_id)
         return found[0] if found else None
@@ -486,6 +491,8 @@ class Database:
         return user
 
     def get_user(self, name: str) -> User | None:
+        if _NUL in name:  # as in get_document
+            return None
         with self._read() as conn:
             row = _user_row(conn, users.c.name == name)
         return _user_from_row(row) if row else None

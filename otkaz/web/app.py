@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -242,10 +243,25 @@ def _error(request: Request, status: int, message: str, headers: dict[str, str] 
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
+def validation_message(exc: RequestValidationError) -> str:
+    """FastAPI's first complaint about a request, on one line: "payload: Input should be a valid dictionary"."""
+    errors = exc.errors()
+    if not errors:
+        return "the request could not be read"
+    first = errors[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path"))
+    message = " ".join(str(first.get("msg", "invalid")).split())
+    return f"{where}: {message}" if where else message
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return _error(request, exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return _error(request, 422, validation_message(exc))
 
     @app.exception_handler(FilterError)
     async def filter_error(request: Request, exc: FilterError) -> Response:

@@ -79,10 +79,14 @@ def make_decision(
     if not isinstance(payload, dict):
         raise CodebookError("payload", f"expected an object, got {shown(payload)}")
     note = check_note(payload.get("note"))
-    if kind == "merge":
-        decision = merge_decision(incident, _others(db, other_ids), user, note)
-    elif kind == "split":
-        decision = split_decision(incident, user, other_ids, note)
+    if kind in ("merge", "split"):
+        try:
+            if kind == "merge":
+                decision = merge_decision(incident, _others(db, other_ids), user, note)
+            else:
+                decision = split_decision(incident, user, other_ids, note)
+        except DecisionError as exc:  # about the incidents or mentions named: other_ids
+            raise CodebookError("other_ids", str(exc)) from None
     else:
         checked = check_correction(payload) if kind == "correct" else {"note": note} if note else {}
         decision = attach_mention_keys(Decision(kind, incident.id, user, payload=checked), {incident.id: incident}.get)

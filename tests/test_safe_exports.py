@@ -9,7 +9,6 @@ import json
 import logging
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from browser.seed import incident_of, seed

@@ -1,8 +1,10 @@
 """The otkaz command line: a thin layer over otkaz.pipeline, otkaz.store and otkaz.publish."""
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import json
+import logging
 import re
 import shlex
 import sys
@@ -228,10 +230,23 @@ def finish(summary: RunSummary, needs_inputs: bool = True) -> NoReturn:
     raise click.exceptions.Exit(EXIT_OK)
 
 
+class WarningLines(logging.Handler):
+    """The library's warnings (a stored decision skipped, a URL left out) as "otkaz: ..." lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"otkaz: {self.format(record)}", err=True)
+
+
+def report_warnings() -> None:
+    logger = logging.getLogger("otkaz")
+    if not any(isinstance(handler, WarningLines) for handler in logger.handlers):
+        logger.addHandler(WarningLines(logging.WARNING))
+
+
 @click.group(help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="otkaz")
 def cli() -> None:
-    pass
+    report_warnings()
 
 
 @cli.command()
@@ -535,6 +550,7 @@ def merge_command(incident_ids: tuple[str, ...], user: str | None, note: str | N
     Example:
       otkaz merge inc-3f2a9c0d1e4b5a67 inc-9b1c2d3e4f5a6b7c --user anna
     """
+    from otkaz.codebook import CodebookError, check_decision
     from otkaz.merge import DecisionError, merge_decision
 
     if len(set(incident_ids)) < 2:
@@ -542,8 +558,8 @@ def merge_command(incident_ids: tuple[str, ...], user: str | None, note: str | N
     with open_store(db_url) as db:
         target, *others = [_existing_incident(db, incident_id) for incident_id in incident_ids]
         try:
-            decision = merge_decision(target, others, user or _login_name(), note)
-        except DecisionError as exc:
+            decision = check_decision(merge_decision(target, others, user or _login_name(), note))
+        except (DecisionError, CodebookError) as exc:
             fail(str(exc), EXIT_INPUT_FAILED)
         incidents = _record_decision(db, decision)
     _decision_output("merge", incidents, as_json, quiet)
@@ -569,13 +585,14 @@ def split_command(incident_id: str, mention_keys: tuple[str, ...], user: str | N
     Example:
       otkaz split inc-3f2a9c0d1e4b5a67 --mention 9b1c2d3e4f5a6b7c
     """
+    from otkaz.codebook import CodebookError, check_decision
     from otkaz.merge import DecisionError, split_decision
 
     with open_store(db_url) as db:
         incident = _existing_incident(db, incident_id)
         try:
-            decision = split_decision(incident, user or _login_name(), mention_keys, note)
-        except DecisionError as exc:
+            decision = check_decision(split_decision(incident, user or _login_name(), mention_keys, note))
+        except (DecisionError, CodebookError) as exc:
             fail(str(exc), EXIT_INPUT_FAILED)
         incidents = _record_decision(db, decision)
     _decision_output("split", incidents, as_json, quiet)
@@ -1001,14 +1018,18 @@ def sources(db_url: str | None, as_json: bool, quiet: bool) -> None:
               help="SQLite file or database URL  [default: $OTKAZ_DATABASE_URL, else otkaz.db]")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-def serve(db_url: str | None, host: str, port: int) -> None:
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
+              help="A proxy (IP address or network) whose X-Forwarded-For is believed; repeat for several  "
+                   "[default: $OTKAZ_TRUSTED_PROXIES, else none]")
+def serve(db_url: str | None, host: str, port: int, trusted_proxies: tuple[str, ...]) -> None:
     """Start the web application: dashboard, incident pages, review, ingest, JSON API.
 
     \b
     Sign-in accounts: otkaz user add NAME --role analyst (on a store without accounts,
     serve creates an admin and prints its password once)
     Set OTKAZ_SECRET_KEY so that sessions outlive a restart; OTKAZ_TILE_URL for map tiles
-    (default: country outlines only). See docs/web.md.
+    (default: country outlines only). Behind a reverse proxy, name it with --trusted-proxy
+    so that sign-in throttling sees the clients' addresses. See docs/web.md.
     """
     import uvicorn
 
@@ -1016,8 +1037,11 @@ def serve(db_url: str | None, host: str, port: int) -> None:
 
     with open_store(db_url) as db:
         try:
-            app = create_app(Settings.from_env(db_url), db=db)
-        except ValueError as exc:  # a bad OTKAZ_TILE_URL
+            settings = Settings.from_env(db_url)
+            if trusted_proxies:
+                settings = dataclasses.replace(settings, trusted_proxies=trusted_proxies)
+            app = create_app(settings, db=db)
+        except ValueError as exc:  # a bad OTKAZ_TILE_URL or trusted proxy
             fail(str(exc), EXIT_INPUT_FAILED)
         first_admin = _first_admin(db)
         click.echo(f"otkaz: serving {db.url} on http://{host}:{port}", err=True)
@@ -1027,7 +1051,9 @@ def serve(db_url: str | None, host: str, port: int) -> None:
                 "(sign in to review; change it under Account)",
                 err=True,
             )
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        # The application believes forwarded headers from the trusted proxies alone; uvicorn's own
+        # handling would believe any local process.
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 def _first_admin(db) -> str | None:
@@ -1143,12 +1169,12 @@ def user_role(name: str, role: str, db_url: str | None, as_json: bool, quiet: bo
 @_password_option
 @common_options
 def user_password(name: str, password_stdin: bool, db_url: str | None, as_json: bool, quiet: bool) -> None:
-    """Set a new password for the account NAME."""
+    """Set a new password for the account NAME (every browser signed in to it is signed out)."""
     from otkaz.web.auth import hash_password
 
     digest = hash_password(_new_password(password_stdin))
     _change_user(db_url, name, lambda db: db.set_user_password(name, digest, by=_login_name()),
-                 f"password of {name} changed", as_json, quiet)
+                 f"password of {name} changed; its sessions ended", as_json, quiet)
 
 
 @user.command("token")
@@ -1187,6 +1213,55 @@ def user_remove(name: str, db_url: str | None, as_json: bool, quiet: bool) -> No
     """Delete the account NAME (its sessions and token stop working)."""
     _change_user(db_url, name, lambda db: db.delete_user(name, by=_login_name()),
                  f"removed {name}", as_json, quiet)
+
+
+@user.command("sessions")
+@click.argument("name", required=False)
+@common_options
+def user_sessions(name: str | None, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """List the open sign-in sessions (of NAME, else of every account).
+
+    \b
+    Example:
+      otkaz user sessions anna
+    """
+    from otkaz.store import StoreError
+
+    with open_store(db_url) as db:
+        try:
+            records = db.sessions(name)
+        except StoreError as exc:  # no such account
+            fail(str(exc), EXIT_NOTHING)
+    if as_json:
+        print_json([dataclasses.asdict(record) for record in records])
+        return
+    if not records and not quiet:
+        click.echo("no open sessions", err=True)
+    for record in records:
+        where = record.address or "-"
+        click.echo(f"{record.id}  {record.user}  since {record.created_at}  last seen {record.last_seen_at}  "
+                   f"from {where}  {record.user_agent or ''}".rstrip())
+
+
+@user.command("revoke-sessions")
+@click.argument("name")
+@click.option("--session", "session_id", metavar="ID", help="Only this session (ids: otkaz user sessions NAME).")
+@common_options
+def user_revoke_sessions(name: str, session_id: str | None, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """Sign NAME out of every browser (or of the session --session names).
+
+    \b
+    Example:
+      otkaz user revoke-sessions anna
+    """
+    from otkaz.store import StoreError
+
+    with open_store(db_url) as db:
+        try:
+            ended = db.revoke_sessions(name, by=_login_name(), session_id=session_id)
+        except StoreError as exc:  # no such account or session
+            fail(str(exc), EXIT_NOTHING)
+    _user_output({"name": name, "sessions_ended": ended}, f"ended {ended} session(s) of {name}", as_json, quiet)
 
 
 def main() -> None:

@@ -14,14 +14,18 @@ and merging rebuilds the incidents from all mentions and the analyst's decisions
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from otkaz.codebook import CodebookError, check_decision, shown
 from otkaz.ingest import IngestFailure, IngestOptions, Source, find_sources, read_source
 from otkaz.merge import merge
-from otkaz.model import Document
+from otkaz.model import Decision, Document
 from otkaz.store import Database, StoreError
+
+log = logging.getLogger(__name__)
 
 # progress(stage, done, total): called as each stage advances.
 Progress = Callable[[str, int, int], None]
@@ -115,10 +119,25 @@ def extract_pending(db: Database, progress: Progress | None = None, all_document
 
 
 def merge_all(db: Database) -> int:
-    """Rebuild the incidents from every mention and decision; returns how many are not rejected."""
-    incidents = merge(db.reports(), db.decisions())
+    """Rebuild the incidents from every mention and decision; returns how many are not rejected.
+
+    A stored decision the codebook refuses (one an older version let through) is logged and
+    skipped: it never stops the merge.
+    """
+    incidents = merge(db.reports(), usable_decisions(db.decisions()))
     db.replace_incidents(incidents)
     return sum(incident.status != "rejected" for incident in incidents)
+
+
+def usable_decisions(decisions: Iterable[Decision]) -> list[Decision]:
+    """The decisions whose values the codebook allows; each other one is logged as skipped."""
+    usable = []
+    for decision in decisions:
+        try:
+            usable.append(check_decision(decision))
+        except CodebookError as exc:
+            log.warning("decision %s (%s of %s): %s: skipped", decision.id, decision.kind, shown(decision.incident_id), exc)
+    return usable
 
 
 def run(

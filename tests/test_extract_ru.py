@@ -392,26 +392,6 @@ def test_a_batch_keeps_the_input_order():
 # -- the development set ----------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not (SHARED / "eval" / "dev-ru" / "gold.jsonl").exists(), reason="../shared/eval/dev-ru is absent")
-def test_development_set_scores():
-    from otkaz.evaluation import load_gold, score
-    from otkaz.merge import merge
-    from otkaz.model import Report
-
-    folder = SHARED / "eval" / "dev-ru"
-    gold = load_gold(folder / "gold.jsonl")
-    documents = []
-    for article in gold:
-        head, sep, body = (folder / article.doc).read_text(encoding="utf-8").partition("\n---\n")
-        documents.append(Document(id=article.doc, text=body if sep else head, published=article.published, lang="ru"))
-    reports = [Report(d, m) for d, r in zip(documents, extract_many(documents)) for m in r.mentions]
-    report = score(gold, [i.to_export(include_names=True) for i in merge(reports, [])])
-    data = report.to_dict()
-    assert data["incidents"]["f1"] >= 0.8, data["incidents"]
-    for name in ("type", "count"):
-        assert data["fields"][name]["accuracy"] >= 0.8, (name, data["fields"][name])
-
-
 def test_a_class_of_people_named_by_a_participle_is_not_an_incident():
     result = extract(Document(id="r.txt", text="Власти заявили, что не будут выдавать граждан, уклоняющихся от мобилизации.", published="2022-10-04", lang="ru"))
     assert result.mentions == []

@@ -354,7 +354,7 @@ def test_add_decision_is_audited(db: Database) -> None:
     assert entry.after["payload"] == {"count": {"min": 3, "max": 3}}
     assert entry.at
     assert db.audit_log("other") == []
-    with pytest.raises(StoreError, match="unknown decision kind"):
+    with pytest.raises(StoreError, match="kind: 'approve' is not one of"):
         db.add_decision(Decision("approve", "i1", user="analyst"))
 
 

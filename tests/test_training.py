@@ -159,3 +159,27 @@ def test_the_shipped_models_load_and_are_small(lang):
     assert path.stat().st_size < 8 * 1024 * 1024
     model = shipped_model(lang)
     assert model.lang == lang and len(model.types) == 8
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+# In-sample regression guards: the shipped models were trained on these sets (held-out scores
+# come from `otkaz evaluate --folds`, see the README), so a drop here means the extractor broke.
+IN_SAMPLE_F1 = {"dev": 0.80, "dev-ru": 0.80}
+
+
+@pytest.mark.parametrize("name", sorted(IN_SAMPLE_F1))
+def test_the_shipped_extractor_on_the_development_set_it_was_trained_on(name):
+    from otkaz.evaluation import load_gold, score
+    from otkaz.extract import extract_many
+    from otkaz.merge import merge
+    from otkaz.model import Report
+
+    gold_path = SHARED / "eval" / name / "gold.jsonl"
+    if not gold_path.exists():
+        pytest.skip(f"../shared/eval/{name} is absent")
+    articles, failures = read_dataset(gold_path)
+    assert not failures
+    documents = [a.document for a in articles]
+    reports = [Report(d, m) for d, r in zip(documents, extract_many(documents)) for m in r.mentions]
+    report = score(load_gold(gold_path), [i.to_export(include_names=True) for i in merge(reports, [])])
+    assert report.f1 >= IN_SAMPLE_F1[name], report.to_dict()["incidents"]

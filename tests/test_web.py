@@ -243,7 +243,7 @@ def test_a_new_place_name_is_looked_up(analyst: TestClient, app: Any, seeded: Da
     assert seeded.get_incident(incident.id).location == found
     moved = seeded.get_incident(incident.id)
     missing = post_form(analyst, f"/incidents/{incident.id}/correct", correction_form(moved, location="Nowhere"))
-    assert missing.status_code == 400 and "'Nowhere' is not in the gazetteer" in html.unescape(missing.text)
+    assert missing.status_code == 422 and "'Nowhere' is not in the gazetteer" in html.unescape(missing.text)
     assert analyst.get("/api/places", params={"q": "Tver"}).json()["place"]["key"] == "geonames:480060"
     assert analyst.get("/api/places", params={"q": "Nowhere"}).status_code == 404
 
@@ -263,7 +263,7 @@ def test_bad_corrections_are_refused_with_a_reason(
 ) -> None:
     incident = incident_of(seeded, UNREVIEWED)
     response = post_form(analyst, f"/incidents/{incident.id}/correct", correction_form(incident, **changes))
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in html.unescape(response.text)
     assert [d.kind for d in seeded.decisions()].count("correct") == 0
 
@@ -281,8 +281,8 @@ def test_reject_takes_the_incident_out_of_the_lists(analyst: TestClient, seeded:
 def test_merge_and_split_are_checked_and_recorded(analyst: TestClient, seeded: Database) -> None:
     belgorod = incident_of(seeded, BELGOROD)
     other = incident_of(seeded, UNREVIEWED)
-    assert post_form(analyst, f"/incidents/{belgorod.id}/merge", {"other": belgorod.id}).status_code == 400
-    assert post_form(analyst, f"/incidents/{belgorod.id}/merge", {"other": "inc-missing"}).status_code == 400
+    assert post_form(analyst, f"/incidents/{belgorod.id}/merge", {"other": belgorod.id}).status_code == 422
+    assert post_form(analyst, f"/incidents/{belgorod.id}/merge", {"other": "inc-missing"}).status_code == 422
     assert post_form(analyst, f"/incidents/{belgorod.id}/merge", {"other": other.id}).status_code == 303
     merged = [d for d in seeded.decisions() if d.kind == "merge"]
     assert [(d.incident_id, d.other_ids) for d in merged] == [(belgorod.id, [other.id])]
@@ -293,8 +293,8 @@ def test_merge_and_split_are_checked_and_recorded(analyst: TestClient, seeded: D
 
     single = incident_of(seeded, XSS)
     refused = post_form(analyst, f"/incidents/{single.id}/split", {"report": [single.reports[0].mention.key]})
-    assert refused.status_code == 400 and "single report" in refused.text
-    assert post_form(analyst, f"/incidents/{belgorod.id}/split", {"report": "not-a-key"}).status_code == 400
+    assert refused.status_code == 422 and "single report" in refused.text
+    assert post_form(analyst, f"/incidents/{belgorod.id}/split", {"report": "not-a-key"}).status_code == 422
     other_key = next(r.mention.key for r in merged_now.reports if r.document.id == UNREVIEWED)
     assert post_form(analyst, f"/incidents/{belgorod.id}/split", {"report": other_key}).status_code == 303
     split = [d for d in seeded.decisions() if d.kind == "split"]
@@ -383,11 +383,37 @@ def test_api_decisions_are_checked(analyst: TestClient, app: Any, seeded: Databa
     ]
     for body in bad:
         response = analyst.post(f"/api/incidents/{incident.id}/decisions", json=body, headers=headers)
-        assert response.status_code == 400, body
+        assert response.status_code == 422, body
         assert response.json()["detail"]
     ok = analyst.post(f"/api/incidents/{incident.id}/decisions", json={"kind": "confirm"}, headers=headers)
     assert ok.status_code == 200
     assert seeded.get_incident(incident.id).status == "confirmed"
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({"kind": "correct", "payload": {"count": {"min": 10**30}}},
+         "count: a number of more than 19 digits is more than 1000000 people"),
+        ({"kind": "correct", "payload": {"date": {"start": "0001-01-01", "end": "2023-01-01"}}},
+         "date: 0001-01-01 is not between 2014-01-01"),
+        ({"kind": "confirm", "payload": {"note": "n" * 2001}}, "note: 2001 characters, more than the 2000 allowed"),
+        ({"kind": "reject", "payload": {"note": ["why"]}}, "note: expected a non-empty text"),
+    ],
+)
+def test_bad_decisions_are_refused_with_422_naming_the_field(
+    analyst: TestClient, seeded: Database, body: dict[str, Any], detail: str
+) -> None:
+    """Failed before the fix: a count of 10**30 gave a 500 and was stored; notes had no limit."""
+    incident = incident_of(seeded, UNREVIEWED)
+    before = seeded.decisions()
+    response = analyst.post(f"/api/incidents/{incident.id}/decisions", json=body,
+                            headers={"X-CSRF-Token": csrf_of(analyst, "/")})
+    assert response.status_code == 422 and response.json()["detail"].startswith(detail)
+    assert seeded.decisions() == before
+    form = post_form(analyst, f"/incidents/{incident.id}/confirm", {"note": "n" * 2001})
+    assert form.status_code == 422 and "note: 2001 characters" in form.text
+    assert seeded.decisions() == before
 
 
 def test_password_change(analyst: TestClient, seeded: Database) -> None:

@@ -117,14 +117,39 @@ def test_throttle_blocks_after_failures_until_the_window_passes() -> None:
     now = [0.0]
     throttle = LoginThrottle(max_failures=3, window=60, clock=lambda: now[0])
     for _ in range(3):
-        assert not throttle.blocked("user:anna")
-        throttle.failed("user:anna")
-    assert throttle.blocked("user:anna") and not throttle.blocked("user:olga")
+        assert not throttle.blocked("anna", "10.0.0.1")
+        throttle.failed("anna", "10.0.0.1")
+    assert throttle.blocked("anna", "10.0.0.1")
     now[0] = 61.0
-    assert not throttle.blocked("user:anna")
-    throttle.failed("user:anna")
-    throttle.succeeded("user:anna")
-    assert not throttle.blocked("user:anna")
+    assert not throttle.blocked("anna", "10.0.0.1")
+    throttle.failed("anna", "10.0.0.1")
+    throttle.succeeded("anna", "10.0.0.1")
+    assert not throttle.blocked("anna", "10.0.0.1")
+
+
+def test_throttle_never_locks_out_other_accounts_or_addresses() -> None:
+    """Failed before the fix: failures from one address refused every account from it."""
+    throttle = LoginThrottle(max_failures=3, window=60, account_max_failures=6, clock=lambda: 0.0)
+    for _ in range(3):
+        throttle.failed("anna", "10.0.0.1")
+    assert throttle.blocked("anna", "10.0.0.1")
+    assert not throttle.blocked("olga", "10.0.0.1")  # another account from the same address
+    assert not throttle.blocked("anna", "10.0.0.2")  # the same account from elsewhere
+    # A guess spread over addresses: once the account has had 6 failures, an address that
+    # has failed for it gets no more tries; an address that has not (its owner's) still may.
+    for address in ("10.0.1.1", "10.0.1.2", "10.0.1.3"):
+        assert not throttle.blocked("anna", address)
+        throttle.failed("anna", address)
+    assert throttle.blocked("anna", "10.0.1.1") and throttle.blocked("anna", "10.0.1.3")
+    assert not throttle.blocked("anna", "192.168.7.7") and not throttle.blocked("olga", "10.0.1.1")
+
+
+def test_throttle_forgets_the_oldest_pairs_past_its_cap() -> None:
+    throttle = LoginThrottle(max_failures=1, window=60, max_tracked=2, clock=lambda: 0.0)
+    for account in ("a", "b", "c"):
+        throttle.failed(account, "10.0.0.1")
+    assert not throttle.blocked("a", "10.0.0.1")  # forgotten: a full table refuses no one
+    assert throttle.blocked("b", "10.0.0.1") and throttle.blocked("c", "10.0.0.1")
 
 
 def test_roles_hold_their_permissions() -> None:

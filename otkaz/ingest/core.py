@@ -1,9 +1,11 @@
 """Reading sources into Documents: the ingest stage's entry points."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from ..codebook import shown
 from ..model import Document
 from .cleaning import clean_text
 from .downloads import Download, fetch_url
@@ -30,6 +32,7 @@ from .sources import (
 )
 
 Result = Document | IngestFailure
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -67,6 +70,8 @@ def _document(
     clean = clean_text(text)
     if not clean:
         return IngestFailure(failure_name, empty_reason)
+    if metadata.dropped_url:
+        log.warning("%s: URL %s is not http(s): left out", failure_name, shown(metadata.dropped_url))
     metadata = metadata.or_else(_options_metadata(options))
     return Document(
         id=doc_id,

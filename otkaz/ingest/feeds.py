@@ -47,6 +47,12 @@ def _web_link(entry: Any) -> str | None:
     return link if link and link.startswith(("http://", "https://")) else None
 
 
+def _stated_link(entry: Any) -> str | None:
+    """The link the entry states (checked like any URL), but not an id feedparser copied into it."""
+    link = entry.get("link")
+    return None if link == entry.get("id") and not _web_link(entry) else link
+
+
 def feed_entries(parsed: feedparser.FeedParserDict) -> Iterator[FeedEntry]:
     """Each entry with its text and metadata; the feed's title is the outlet."""
     if not parsed.entries:
@@ -57,7 +63,7 @@ def feed_entries(parsed: feedparser.FeedParserDict) -> Iterator[FeedEntry]:
         link = _web_link(entry)
         metadata = Metadata.from_values(
             id=link or entry.get("id"),
-            url=link,
+            url=_stated_link(entry),
             title=entry.get("title"),
             published=entry.get("published") or entry.get("updated") or entry.get("created"),
             outlet=feed.get("title"),

@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from dateparser.date import DateDataParser
 
@@ -44,13 +45,17 @@ class Metadata:
     published: str | None = None  # ISO date, month or year
     outlet: str | None = None
     lang: str | None = None
+    # A URL given but left out: not http(s) (javascript:, data:, file: ...); ingest warns of it.
+    dropped_url: str | None = None
 
     @classmethod
     def from_values(cls, **values: Any) -> Metadata:
-        """Raw values -> clean ones: blanks dropped, dates and language codes normalized."""
+        """Raw values -> clean ones: blanks dropped, dates and language codes normalized, URLs other than http(s) left out."""
         cleaned = {name: _clean_value(values.get(name)) for name in _HEADER_KEYS}
         cleaned["published"] = normalize_published(cleaned["published"])
         cleaned["lang"] = normalize_lang(cleaned["lang"])
+        if cleaned["url"] is not None and not is_web_url(cleaned["url"]):
+            cleaned["dropped_url"] = cleaned.pop("url")
         return cls(**cleaned)
 
     def or_else(self, fallback: Metadata) -> Metadata:
@@ -58,6 +63,15 @@ class Metadata:
         return Metadata(
             **{f.name: getattr(self, f.name) or getattr(fallback, f.name) for f in fields(self)}
         )
+
+
+def is_web_url(value: str) -> bool:
+    """An http(s) URL with a host: the only kind a document keeps (others can run script when linked)."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # e.g. a malformed IPv6 host
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
 def _clean_value(value: Any) -> str | None:
@@ -120,7 +134,7 @@ def metadata_from_record(record: dict[str, Any]) -> Metadata:
                 values[name] = record[key]
                 break
     # trafilatura's "source" is the URL, but elsewhere a source can be a name.
-    if values.get("url") and not str(values["url"]).startswith(("http://", "https://")):
+    if _clean_value(record.get("url")) is None and "url" in values and not is_web_url(str(values["url"])):
         values.pop("url")
     return Metadata.from_values(**values)
 

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field, replace
 from itertools import combinations, product
 from typing import Any
 
+from otkaz.codebook import MENTION_KEYS
 from otkaz.merge.reconcile import mention_key_of
 from otkaz.model import Count, DateRange, Decision, Incident, Place
 
-MENTION_KEYS = "mention_keys"
 STATUS_BY_DECISION = {"confirm": "confirmed", "reject": "rejected"}
 
 

@@ -5,7 +5,8 @@ CSV and GeoJSON carry the flat fields of ``flat_record`` (no evidence).
 "acled" is a CSV in the column layout of ACLED event data (``ACLED_COLUMNS``).
 Parquet holds the JSONL record under a typed schema (``parquet_schema``), plus
 the incident's status; it is binary, so it is written to a binary stream.
-Without ``include_names`` no record has a ``people`` key and every evidence
+CSV and ACLED cells that a spreadsheet would run as a formula are neutralized
+(``spreadsheet_safe``). Without ``include_names`` no record has a ``people`` key and every evidence
 quote, ACLED note and document title has the names pseudonymized (see
 ``privacy``); evidence offsets keep pointing into the original text.
 """
@@ -285,6 +286,22 @@ def parquet_table(incidents: Iterable[Incident], include_names: bool = False) ->
 
 # --------------------------------------------------------------------------- writing
 
+# Text a spreadsheet would run as a formula starts with one of these (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row whose text cannot run in a spreadsheet: text starting like a formula gets a
+    leading apostrophe (shown as text). Each ";"-joined item counts as a start too, since a
+    spreadsheet whose list separator is ";" splits such a cell. Numbers stay numbers."""
+    return {column: _safe_text(value) if isinstance(value, str) else value for column, value in row.items()}
+
+
+def _safe_text(text: str) -> str:
+    items = text.split(LIST_SEPARATOR)
+    return LIST_SEPARATOR.join("'" + item if item.startswith(FORMULA_STARTS) else item for item in items)
+
+
 
 def write_export(incidents: Iterable[Incident], fmt: str, out: IO[Any], include_names: bool = False) -> dict[str, int]:
     """Write ``incidents`` to ``out`` in ``fmt``; returns {"written": n, "excluded": m}.
@@ -303,14 +320,14 @@ def write_export(incidents: Iterable[Incident], fmt: str, out: IO[Any], include_
         pseudonymizer = None if include_names else pseudonymizer_for(incidents)
         writer = csv.DictWriter(out, fieldnames=acled_columns(include_names), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(acled_record(incident, pseudonymizer) for incident in incidents)
+        writer.writerows(spreadsheet_safe(acled_record(incident, pseudonymizer)) for incident in incidents)
         return {"written": len(incidents), "excluded": 0}
     if fmt == "jsonl":
         for record in export_records(incidents, include_names):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return {"written": len(incidents), "excluded": 0}
     if fmt == "csv":
-        rows = [flat_record(incident, include_names) for incident in incidents]
+        rows = [spreadsheet_safe(flat_record(incident, include_names)) for incident in incidents]
         writer = csv.DictWriter(out, fieldnames=flat_columns(include_names), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)

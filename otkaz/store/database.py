@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 
@@ -37,8 +38,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
 
+from otkaz.codebook import CodebookError, check_decision, shown
 from otkaz.model import (
-    DECISION_KINDS,
     Aggregate,
     AuditEntry,
     Decision,
@@ -60,6 +61,7 @@ from otkaz.store.schema import (
     mentions,
     seen_markers,
     sources,
+    sessions,
     users,
 )
 
@@ -67,6 +69,8 @@ DEFAULT_DATABASE = "otkaz.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PAGE_SIZE = 500  # documents() reads this many documents per query
 _WRITE = "otkaz_write"  # execution option marking connections that will write
+_USER_AGENT_LENGTH = 200  # enough to tell one browser from another
+_NUL = "\x00"
 
 
 class StoreError(Exception):
@@ -100,6 +104,19 @@ class User:
             "has_password": self.password_hash is not None,
             "has_api_token": self.api_token_hash is not None,
         }
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    """A signed-in browser's session (never its token): who, since when, from where."""
+
+    id: str
+    user: str
+    created_at: str
+    last_seen_at: str
+    expires_at: str
+    address: str | None
+    user_agent: str | None
 
 
 @dataclass(frozen=True)
@@ -151,7 +168,7 @@ def masked(url: URL) -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return _timestamp(datetime.now(UTC))
 
 
 def _first_line(exc: BaseException) -> str:
@@ -276,6 +293,8 @@ class Database:
                 return _add_document(conn, doc)
 
     def get_document(self, document_id: str) -> Document | None:
+        if _NUL in document_id:  # no stored id holds one (PostgreSQL refuses the query itself)
+            return None
         with self._read() as conn:
             row = conn.execute(select(documents).where(documents.c.id == document_id)).first()
         return codec.document_from_row(row) if row else None
@@ -411,6 +430,8 @@ class Database:
             return _load_incidents(conn, condition)
 
     def get_incident(self, incident_id: str) -> Incident | None:
+        if _NUL in incident_id:  # as in get_document
+            return None
         with self._read() as conn:
             found = _load_incidents(conn, incidents.c.id == incident_id)
         return found[0] if found else None
@@ -418,12 +439,13 @@ class Database:
     # --- decisions and audit ---------------------------------------------
 
     def add_decision(self, decision: Decision) -> Decision:
-        """Stores the decision (id and created_at set) and audits it against the incident."""
-        if decision.kind not in DECISION_KINDS:
-            raise StoreError(
-                f"unknown decision kind {decision.kind!r} "
-                f"(expected one of {', '.join(DECISION_KINDS)})"
-            )
+        """Stores the decision (id and created_at set) and audits it against the incident.
+
+        A value the codebook does not allow is refused (StoreError naming the field)."""
+        try:
+            decision = check_decision(decision)
+        except CodebookError as exc:
+            raise StoreError(f"cannot store the decision on {shown(decision.incident_id)}: {exc}") from None
         with self._write() as conn:
             created_at = _now()
             result = conn.execute(
@@ -560,6 +582,8 @@ class Database:
         return user
 
     def get_user(self, name: str) -> User | None:
+        if _NUL in name:  # as in get_document
+            return None
         with self._read() as conn:
             row = _user_row(conn, users.c.name == name)
         return _user_from_row(row) if row else None
@@ -577,7 +601,8 @@ class Database:
         return self._update_user(name, {"role": role}, "set_role", by)
 
     def set_user_password(self, name: str, password_hash: str | None, by: str) -> User:
-        return self._update_user(name, {"password_hash": password_hash}, "set_password", by)
+        """Sets the password and ends every session of the account (a stolen cookie stops working)."""
+        return self._update_user(name, {"password_hash": password_hash}, "set_password", by, end_sessions=True)
 
     def set_user_token(self, name: str, api_token_hash: str | None, by: str) -> User:
         """Replaces (or, with None, revokes) the account's API token."""
@@ -589,15 +614,111 @@ class Database:
             conn.execute(delete(users).where(users.c.name == name))
             _insert_audit(conn, AuditEntry(by, "delete_user", "user", name, before.audit_view(), None))
 
-    def _update_user(self, name: str, values: dict[str, Any], action: str, by: str) -> User:
+    def _update_user(
+        self, name: str, values: dict[str, Any], action: str, by: str, end_sessions: bool = False
+    ) -> User:
         with self._write() as conn:
             before = _existing_user(conn, name)
             conn.execute(update(users).where(users.c.name == name).values(**values))
+            if end_sessions:
+                conn.execute(delete(sessions).where(sessions.c.user_id == before.id))
             after = _user_from_row(_user_row(conn, users.c.name == name))
             _insert_audit(
                 conn, AuditEntry(by, action, "user", name, before.audit_view(), after.audit_view())
             )
         return after
+
+
+    # --- sessions of signed-in browsers -----------------------------------
+
+    def add_session(
+        self, name: str, token_hash: str, lifetime: timedelta, address: str | None, user_agent: str | None
+    ) -> SessionRecord:
+        """A new session of the account; expired sessions of every account are deleted on the way."""
+        now = datetime.now(UTC)
+        values = {
+            "id": secrets.token_hex(8),
+            "token_hash": token_hash,
+            "created_at": _timestamp(now),
+            "last_seen_at": _timestamp(now),
+            "expires_at": _timestamp(now + lifetime),
+            "address": address,
+            "user_agent": (user_agent or "")[:_USER_AGENT_LENGTH] or None,
+        }
+        with self._write() as conn:
+            user = _existing_user(conn, name)
+            conn.execute(delete(sessions).where(sessions.c.expires_at <= values["created_at"]))
+            conn.execute(insert(sessions).values(user_id=user.id, **values))
+        return _session_from_row(values, user.name)
+
+    def session_user(self, token_hash: str) -> tuple[User, SessionRecord] | None:
+        """The account and session a session token belongs to, while the session has not expired."""
+        query = (
+            select(sessions, users.c.name.label("user_name"))
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.token_hash == token_hash, sessions.c.expires_at > _now())
+        )
+        with self._read() as conn:
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            user = _user_from_row(_user_row(conn, users.c.id == row.user_id))
+        return user, _session_from_row(row._mapping, row.user_name)
+
+    def touch_session(self, session_id: str) -> None:
+        """Records that the session was used now."""
+        with self._write() as conn:
+            conn.execute(update(sessions).where(sessions.c.id == session_id).values(last_seen_at=_now()))
+
+    def end_session(self, token_hash: str) -> None:
+        """Signing out: the session's token stops working."""
+        with self._write() as conn:
+            conn.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
+
+    def sessions(self, name: str | None = None) -> list[SessionRecord]:
+        """Open sessions (of the account ``name``, else of all), oldest first."""
+        query = (
+            select(sessions, users.c.name.label("user_name"))
+            .join(users, users.c.id == sessions.c.user_id)
+            .where(sessions.c.expires_at > _now())
+            .order_by(sessions.c.created_at, sessions.c.id)
+        )
+        if name is not None:
+            query = query.where(users.c.name == name)
+        with self._read() as conn:
+            if name is not None:
+                _existing_user(conn, name)
+            return [_session_from_row(row._mapping, row.user_name) for row in conn.execute(query)]
+
+    def revoke_sessions(self, name: str, by: str, session_id: str | None = None) -> int:
+        """Ends every session of the account (or only ``session_id``); audited; returns how many ended."""
+        with self._write() as conn:
+            user = _existing_user(conn, name)
+            condition = sessions.c.user_id == user.id
+            if session_id is not None:
+                condition &= sessions.c.id == session_id
+                if conn.execute(select(sessions.c.id).where(condition)).first() is None:
+                    raise StoreError(f"no session {session_id!r} of user {name!r}")
+            ended = conn.execute(delete(sessions).where(condition)).rowcount
+            _insert_audit(conn, AuditEntry(by, "revoke_sessions", "user", name, None,
+                                           {"session": session_id, "ended": ended}))
+        return ended
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _session_from_row(row: Any, user_name: str) -> SessionRecord:
+    return SessionRecord(
+        id=row["id"],
+        user=user_name,
+        created_at=row["created_at"],
+        last_seen_at=row["last_seen_at"],
+        expires_at=row["expires_at"],
+        address=row["address"],
+        user_agent=row["user_agent"],
+    )
 
 
 def _save_source(conn: Connection, values: dict[str, Any]) -> None:

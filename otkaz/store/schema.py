@@ -203,3 +203,19 @@ seen_markers = Table(
     Column("user", String, ForeignKey("users.name", ondelete="CASCADE"), primary_key=True),
     Column("seen_at", String, nullable=False),
 )
+
+
+# Signed-in browsers. The cookie holds a random token; the store keeps its SHA-256, so
+# signing out, a password change or `otkaz user revoke-sessions` ends a session at once.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),  # a public handle, shown by `otkaz user sessions`
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", String, nullable=False),
+    Column("last_seen_at", String, nullable=False),
+    Column("expires_at", String, nullable=False),
+    Column("address", String),  # the client's address when it signed in
+    Column("user_agent", String),
+)

@@ -9,8 +9,10 @@ the tile URL the operator configures ($OTKAZ_TILE_URL), else the map shows count
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
+import re
 import secrets
 import threading
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -27,6 +30,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from otkaz import __version__
 from otkaz.model import ACTORS, CONSEQUENCES, INCIDENT_TYPES
@@ -34,10 +38,11 @@ from otkaz.store import Database, StoreError
 from otkaz.web import present
 from otkaz.web.auth import (
     ANONYMOUS,
-    SESSION_USER,
+    SESSION_LIFETIME,
     LoginThrottle,
     Principal,
     csrf_token,
+    session_account,
     token_hash,
 )
 from otkaz.web.corrections import gazetteer_lookup
@@ -48,7 +53,6 @@ log = logging.getLogger("otkaz.web")
 
 PACKAGE_DIR = Path(str(resources.files("otkaz.web")))
 SESSION_COOKIE = "otkaz_session"
-SESSION_MAX_AGE = 14 * 24 * 3600
 
 
 def _env_flag(name: str) -> bool:
@@ -65,8 +69,12 @@ class Settings:
     tile_attribution: str = ""
     secure_cookies: bool = False  # cookies only over HTTPS (set when served behind TLS)
     max_upload_bytes: int = 20 * 1024 * 1024
-    login_max_failures: int = 5
+    login_max_failures: int = 5  # for one account from one address
+    login_account_max_failures: int = 20  # for one account from all addresses
     login_window_seconds: float = 900.0
+    # Proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto are believed;
+    # nobody else's are (empty: the connecting peer is the client).
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, db_url: str | None = None) -> Settings:
@@ -76,7 +84,22 @@ class Settings:
             tile_url=os.environ.get("OTKAZ_TILE_URL") or None,
             tile_attribution=os.environ.get("OTKAZ_TILE_ATTRIBUTION", ""),
             secure_cookies=_env_flag("OTKAZ_SECURE_COOKIES"),
+            trusted_proxies=parse_proxies(os.environ.get("OTKAZ_TRUSTED_PROXIES", "")),
         )
+
+
+def parse_proxies(value: str) -> tuple[str, ...]:
+    """"10.0.0.5, 192.168.1.0/24" -> the addresses and networks ($OTKAZ_TRUSTED_PROXIES)."""
+    return tuple(check_proxy(part) for part in re.split(r"[\s,]+", value) if part)
+
+
+def check_proxy(proxy: str) -> str:
+    """An IP address or network; anything else is a ValueError naming it."""
+    try:
+        ipaddress.ip_network(proxy, strict=False)
+    except ValueError:
+        raise ValueError(f"trusted proxy {proxy!r}: expected an IP address or network (10.0.0.5, 10.0.0.0/8)") from None
+    return proxy
 
 
 def tile_origin(tile_url: str | None) -> str | None:
@@ -145,12 +168,8 @@ def load_principal(request: Request) -> None:
         if user is None:
             raise HTTPException(401, "API token not recognized", headers={"WWW-Authenticate": "Bearer"})
         principal = Principal(user.name, user.role, via_token=True)
-    elif name := request.session.get(SESSION_USER):
-        user = db.get_user(name)
-        if user is None:  # the account was deleted: its session ends
-            request.session.clear()
-        else:
-            principal = Principal(user.name, user.role)
+    elif user := session_account(request):
+        principal = Principal(user.name, user.role)
     request.state.principal = principal
 
 
@@ -224,10 +243,25 @@ def _error(request: Request, status: int, message: str, headers: dict[str, str] 
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
+def validation_message(exc: RequestValidationError) -> str:
+    """FastAPI's first complaint about a request, on one line: "payload: Input should be a valid dictionary"."""
+    errors = exc.errors()
+    if not errors:
+        return "the request could not be read"
+    first = errors[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path"))
+    message = " ".join(str(first.get("msg", "invalid")).split())
+    return f"{where}: {message}" if where else message
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return _error(request, exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return _error(request, 422, validation_message(exc))
 
     @app.exception_handler(FilterError)
     async def filter_error(request: Request, exc: FilterError) -> Response:
@@ -262,7 +296,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db or Database(settings.db_url)
     app.state.templates = _templates()
-    app.state.throttle = LoginThrottle(settings.login_max_failures, settings.login_window_seconds)
+    app.state.throttle = LoginThrottle(
+        settings.login_max_failures, settings.login_window_seconds, settings.login_account_max_failures
+    )
     app.state.jobs = JobRunner()
     app.state.decision_lock = threading.Lock()  # decide + re-merge, one at a time
     app.state.place_lookup = gazetteer_lookup
@@ -274,11 +310,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         SessionMiddleware,
         secret_key=secret,
         session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
         same_site="lax",
         https_only=settings.secure_cookies,
     )
     app.add_middleware(SecurityHeaders, csp=content_security_policy(settings.tile_url))
+    if settings.trusted_proxies:  # outermost: everything after sees the client's own address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[check_proxy(p) for p in settings.trusted_proxies])
     app.mount("/static", StaticFiles(directory=PACKAGE_DIR / "static"), name="static")
     for router in (pages.router, review.router, ingest.router, api.router, review.api_router):
         app.include_router(router)

@@ -1,11 +1,13 @@
 """Accounts, roles, sessions, API tokens, CSRF and login throttling.
 
 Roles, from least to most trusted: the public (no login), viewer, analyst, admin.
-Passwords are hashed with argon2; API tokens are random and stored as their
-SHA-256 (they carry 256 bits of entropy, so a slow hash adds nothing and a fast
-one lets the store find the account by it). Browsers authenticate with a signed
-session cookie and must send the session's CSRF token with every form; scripts
-send ``Authorization: Bearer <token>`` and need no CSRF token (no cookie is used).
+Passwords are hashed with argon2; API tokens and session tokens are random and
+stored as their SHA-256 (they carry 256 bits of entropy, so a slow hash adds nothing and a fast
+one lets the store find the account by it). A browser's signed session cookie
+holds a session token; the session itself is a record in the store, so signing out,
+a password change or ``otkaz user revoke-sessions`` ends it at once. Browsers must
+send the session's CSRF token with every form; scripts send ``Authorization: Bearer
+<token>`` and need no CSRF token (no cookie is used).
 """
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -38,8 +44,11 @@ PERMISSIONS = {
 MIN_PASSWORD_LENGTH = 10
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-SESSION_USER = "user"
+SESSION_TOKEN = "session"
 SESSION_CSRF = "csrf"
+SESSION_LIFETIME = timedelta(days=14)
+# A session's "last seen" is written at most this often: reading a page should not write each time.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
 
 _hasher = PasswordHasher()
 
@@ -101,37 +110,112 @@ def new_api_token() -> tuple[str, str]:
 
 
 class LoginThrottle:
-    """Refuses logins for a key (an account name, a client address) after repeated failures.
+    """Refuses sign-ins that keep failing, per account and address, without locking out others.
 
-    After ``max_failures`` failures within ``window`` seconds, the key is refused until the
-    oldest of them is ``window`` seconds old. A success clears the key.
+    An account is refused from an address after ``max_failures`` failures for it from there
+    within ``window`` seconds (until the oldest of them is ``window`` seconds old). While an
+    account has had ``account_max_failures`` failures from all addresses together (a guess
+    spread over many), an address that has failed for it gets no further try. Failures for one
+    account never refuse another account, and never an address that has not failed for it.
+    A success clears its address's failures. At most ``max_tracked`` (account, address) pairs
+    are remembered; past that the oldest are forgotten, which never refuses anyone.
     """
 
     def __init__(
-        self, max_failures: int = 5, window: float = 900.0, clock: Callable[[], float] = time.monotonic
+        self,
+        max_failures: int = 5,
+        window: float = 900.0,
+        account_max_failures: int = 20,
+        max_tracked: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_failures = max_failures
         self.window = window
+        self.account_max_failures = account_max_failures
+        self.max_tracked = max_tracked
         self._clock = clock
-        self._failures: dict[str, list[float]] = {}
+        self._failures: OrderedDict[tuple[str, str], list[float]] = OrderedDict()  # least recent first
+        self._addresses: dict[str, set[str]] = {}  # account -> addresses with failures for it
+        self._lock = threading.Lock()  # requests are served by several threads
 
-    def _recent(self, key: str) -> list[float]:
+    def _recent(self, pair: tuple[str, str]) -> int:
         horizon = self._clock() - self.window
-        recent = [t for t in self._failures.get(key, []) if t > horizon]
+        recent = [t for t in self._failures.get(pair, []) if t > horizon]
         if recent:
-            self._failures[key] = recent
+            self._failures[pair] = recent
         else:
-            self._failures.pop(key, None)
-        return recent
+            self._forget(pair)
+        return len(recent)
 
-    def blocked(self, key: str) -> bool:
-        return len(self._recent(key)) >= self.max_failures
+    def _forget(self, pair: tuple[str, str]) -> None:
+        if self._failures.pop(pair, None) is not None:
+            account, address = pair
+            self._addresses[account].discard(address)
+            if not self._addresses[account]:
+                del self._addresses[account]
 
-    def failed(self, key: str) -> None:
-        self._failures.setdefault(key, []).append(self._clock())
+    def blocked(self, account: str, address: str) -> bool:
+        with self._lock:
+            own = self._recent((account, address))
+            if own >= self.max_failures:
+                return True
+            if own == 0:
+                return False
+            others = list(self._addresses.get(account, ()))
+            return sum(self._recent((account, other)) for other in others) >= self.account_max_failures
 
-    def succeeded(self, key: str) -> None:
-        self._failures.pop(key, None)
+    def failed(self, account: str, address: str) -> None:
+        pair = (account, address)
+        with self._lock:
+            self._failures.setdefault(pair, []).append(self._clock())
+            self._failures.move_to_end(pair)
+            self._addresses.setdefault(account, set()).add(address)
+            while len(self._failures) > self.max_tracked:
+                self._forget(next(iter(self._failures)))
+
+    def succeeded(self, account: str, address: str) -> None:
+        with self._lock:
+            self._forget((account, address))
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the connecting peer's, or what a configured proxy says it is
+    (``Settings.trusted_proxies``; the proxy headers of anyone else are ignored)."""
+    return request.client.host if request.client else "unknown"
+
+
+def start_session(request: Request, name: str) -> None:
+    """Sign the browser in as ``name``: a fresh session (new token, new CSRF token), recorded in the store."""
+    token = secrets.token_urlsafe(32)
+    request.session.clear()
+    request.app.state.db.add_session(
+        name, token_hash(token), SESSION_LIFETIME, client_address(request), request.headers.get("user-agent")
+    )
+    request.session[SESSION_TOKEN] = token
+
+
+def end_session(request: Request) -> None:
+    """Sign the browser out: its session ends in the store, so the cookie is worthless even if kept."""
+    token = request.session.get(SESSION_TOKEN)
+    if isinstance(token, str):
+        request.app.state.db.end_session(token_hash(token))
+    request.session.clear()
+
+
+def session_account(request: Request) -> Any:
+    """The store's ``User`` of the browser's session, or None: no session, or it has ended."""
+    token = request.session.get(SESSION_TOKEN)
+    if not isinstance(token, str):
+        return None
+    db = request.app.state.db
+    found = db.session_user(token_hash(token))
+    if found is None:  # signed out elsewhere, revoked, expired, or the account was removed
+        request.session.clear()
+        return None
+    user, record = found
+    if datetime.fromisoformat(record.last_seen_at) <= datetime.now(UTC) - SESSION_TOUCH_INTERVAL:
+        db.touch_session(record.id)
+    return user
 
 
 def csrf_token(request: Request) -> str:

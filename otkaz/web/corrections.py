@@ -1,35 +1,36 @@
-"""Analysts' corrections: read and check them, from a form or from JSON, into a decision payload.
+"""Analysts' corrections from the review form: read them into a decision payload.
 
 A "correct" payload holds only the fields that change, in their plain JSON form
 (``{"count": {"min": 3, "max": 3}}``), plus an optional ``note``; merging applies it
-over the machine's values on every re-run.
+over the machine's values on every re-run. ``otkaz.codebook`` checks every value.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
 
-from otkaz.model import (
-    ACTORS,
-    CONSEQUENCES,
-    INCIDENT_TYPES,
-    PRECISIONS,
-    Count,
-    DateRange,
-    Incident,
-    Place,
-    as_plain,
+from otkaz.codebook import (
+    MAX_COUNT,
+    CodebookError,
+    check_count,
+    check_date,
+    check_labels,
+    check_note,
+    check_place,
+    check_text,
+    check_type,
+    shown,
 )
-from otkaz.web.present import FIELDS
+from otkaz.model import ACTORS, CONSEQUENCES, Incident, Place
 
 PlaceLookup = Callable[[str], Place | None]
 LIST_SEPARATORS = (";", "\n")
 
 
-class CorrectionError(ValueError):
-    """A corrected value that cannot be used; the message names the field and says why."""
+class CorrectionError(CodebookError):
+    """A form value that cannot be read, or a place the gazetteer cannot give; names the field."""
 
 
 def place_plain(place: Place | None) -> dict[str, Any] | None:
@@ -63,8 +64,8 @@ def gazetteer_lookup(name: str) -> Place | None:
         return get_gazetteer().lookup(name, lang)
     except (ImportError, OSError) as exc:
         raise CorrectionError(
-            f"the gazetteer cannot be read ({type(exc).__name__}): "
-            "give the place's country, latitude and longitude"
+            "place",
+            f"the gazetteer cannot be read ({type(exc).__name__}): give the place's country, latitude and longitude",
         ) from None
 
 
@@ -86,8 +87,10 @@ def _count_bound(form: Mapping[str, Any], name: str) -> int | None:
     raw = _text(form, name)
     if not raw:
         return None
-    if not raw.isdigit():
-        raise CorrectionError(f"count: {raw!r} is not a whole number of people")
+    if not re.fullmatch(r"[0-9]+", raw):
+        raise CorrectionError("count", f"{shown(raw)} is not a whole number of people")
+    if len(raw.lstrip("0")) > len(str(MAX_COUNT)):  # before int(): Python refuses very long numbers
+        raise CorrectionError("count", f"{shown(raw)} is more than {MAX_COUNT} people")
     return int(raw)
 
 
@@ -110,7 +113,8 @@ def _coordinate(form: Mapping[str, Any], name: str) -> float | None:
     try:
         return float(raw)
     except ValueError:
-        raise CorrectionError(f"{name.replace('_', ' ')}: {raw!r} is not a number") from None
+        field, _, coordinate = name.partition("_")
+        raise CorrectionError(field, f"{coordinate} {shown(raw)} is not a number") from None
 
 
 def _form_place(
@@ -120,13 +124,14 @@ def _form_place(
     name = _text(form, prefix)
     if not name:
         return None
+    name = check_text(prefix, name)
     lat, lon = _coordinate(form, f"{prefix}_lat"), _coordinate(form, f"{prefix}_lon")
     same_point = current is not None and (lat, lon) == (current.lat, current.lon)
     if (current is None or name != current.name) and (lat is None or lon is None or same_point):
         found = lookup(name)
         if found is None:
             raise CorrectionError(
-                f"{prefix}: {name!r} is not in the gazetteer: give its country, latitude and longitude"
+                prefix, f"{shown(name)} is not in the gazetteer: give its country, latitude and longitude"
             )
         return place_plain(found)
     key = _text(form, f"{prefix}_key") or (current.key if current and name == current.name else None)
@@ -161,102 +166,8 @@ def payload_from_form(form: Any, incident: Incident, lookup: PlaceLookup) -> dic
         del proposed["people"]
     current = current_values(incident)
     payload: dict[str, Any] = {name: value for name, value in proposed.items() if value != current[name]}
-    if note := _text(form, "note"):
+    if note := check_note(form.get("note")):
         payload["note"] = note
     if not payload:
-        raise CorrectionError("nothing to correct: no field differs from the incident")
+        raise CorrectionError("payload", "nothing to correct: no field differs from the incident")
     return payload
-
-
-# --- checks shared with the JSON API ---------------------------------------------
-
-
-def check_type(value: Any) -> str:
-    if value not in INCIDENT_TYPES:
-        raise CorrectionError(f"type: {value!r} is not one of {', '.join(INCIDENT_TYPES)}")
-    return value
-
-
-def check_labels(name: str, values: Any, allowed: tuple[str, ...]) -> list[str]:
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise CorrectionError(f"{name}: expected a list of labels")
-    unknown = [v for v in values if v not in allowed]
-    if unknown:
-        raise CorrectionError(f"{name}: {unknown[0]!r} is not one of {', '.join(allowed)}")
-    return list(dict.fromkeys(values))
-
-
-def check_strings(name: str, values: Any) -> list[str]:
-    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
-        raise CorrectionError(f"{name}: expected a list of non-empty strings")
-    return list(dict.fromkeys(v.strip() for v in values))
-
-
-def check_count(value: Any) -> dict[str, int | None]:
-    if not isinstance(value, dict):
-        raise CorrectionError("count: expected {\"min\": n, \"max\": m}")
-    low, high = value.get("min"), value.get("max")
-    for bound in (low, high):
-        if bound is not None and (not isinstance(bound, int) or isinstance(bound, bool) or bound < 0):
-            raise CorrectionError(f"count: {bound!r} is not a whole number of people")
-    if low is not None and high is not None and high < low:
-        raise CorrectionError(f"count: the maximum {high} is below the minimum {low}")
-    return Count(low, high).to_dict()
-
-
-def check_date(value: Any) -> dict[str, str] | None:
-    if value is None:
-        return None
-    try:
-        start, end = date.fromisoformat(value["start"]), date.fromisoformat(value["end"])
-        return DateRange(start, end).to_dict()
-    except (TypeError, KeyError, ValueError):
-        raise CorrectionError(f"date: {value!r} is not two ISO dates (2023-05-31), the end not before the start") from None
-
-
-def check_place(name: str, value: Any) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not isinstance(value.get("name"), str) or not value["name"].strip():
-        raise CorrectionError(f"{name}: expected a place with a name")
-    lat, lon = value.get("lat"), value.get("lon")
-    if (lat is None) != (lon is None):
-        raise CorrectionError(f"{name}: give both latitude and longitude, or neither")
-    if lat is not None and not (isinstance(lat, int | float) and -90 <= lat <= 90):
-        raise CorrectionError(f"{name}: latitude {lat!r} is not between -90 and 90")
-    if lon is not None and not (isinstance(lon, int | float) and -180 <= lon <= 180):
-        raise CorrectionError(f"{name}: longitude {lon!r} is not between -180 and 180")
-    country = value.get("country")
-    if country is not None and not (isinstance(country, str) and len(country) == 2 and country.isalpha()):
-        raise CorrectionError(f"{name}: country {country!r} is not a two-letter ISO code")
-    precision = value.get("precision") or "city"
-    if precision not in PRECISIONS:
-        raise CorrectionError(f"{name}: precision {precision!r} is not one of {', '.join(PRECISIONS)}")
-    place = Place.from_dict({**value, "precision": precision, "country": country.upper() if country else None})
-    return place_plain(place)
-
-
-_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "type": check_type,
-    "actors": lambda v: check_labels("actors", v, ACTORS),
-    "count": check_count,
-    "location": lambda v: check_place("location", v),
-    "origin": lambda v: check_place("origin", v),
-    "date": check_date,
-    "consequences": lambda v: check_labels("consequences", v, CONSEQUENCES),
-    "cited": lambda v: check_strings("cited", v),
-    "people": lambda v: check_strings("people", v),
-}
-
-
-def check_payload(payload: Any) -> dict[str, Any]:
-    """A JSON "correct" payload, checked field by field; unknown keys are refused."""
-    if not isinstance(payload, dict) or not payload:
-        raise CorrectionError("payload: expected an object of corrected fields")
-    unknown = sorted(set(payload) - set(FIELDS) - {"note"})
-    if unknown:
-        raise CorrectionError(f"payload: unknown field {unknown[0]!r} (fields: {', '.join(FIELDS)}, note)")
-    checked = {name: _CHECKS[name](value) for name, value in payload.items() if name != "note"}
-    if "note" in payload:
-        checked["note"] = str(payload["note"])
-    return as_plain(checked)

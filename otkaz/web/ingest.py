@@ -30,6 +30,7 @@ router = APIRouter()
 Ingester = Annotated[Principal, Depends(requirement("ingest"))]
 PASTED_NAME = "pasted.txt"
 _CHUNK = 1024 * 1024
+_MAX_NAME = 60  # characters of an upload's name: 240 bytes of UTF-8 at most, under every file system's limit
 
 
 def _text(form: FormData, name: str) -> str:
@@ -49,9 +50,21 @@ def ingest_options(form: FormData) -> IngestOptions:
     return IngestOptions(published=published, outlet=_text(form, "outlet") or None, lang=lang)
 
 
+def upload_name(filename: str | None) -> str:
+    """The upload's own base name, safe to save under: printable characters only (others become
+    "_"), at most ``_MAX_NAME`` of them, its suffix kept; "upload" when nothing is left."""
+    name = PurePath((filename or "").replace("\\", "/")).name
+    name = "".join(ch if ch.isprintable() else "_" for ch in name).strip()
+    if name.strip(".") == "":
+        return "upload"
+    path = PurePath(name)
+    suffix = path.suffix if len(path.suffix) <= 16 else ""
+    return name[: _MAX_NAME - len(suffix)] + suffix if len(name) > _MAX_NAME else name
+
+
 async def _save_upload(upload: UploadFile, folder: Path, limit: int) -> Path:
     """The upload written under its own base name (numbered if taken); refused past ``limit`` bytes."""
-    name = PurePath((upload.filename or "").replace("\\", "/")).name or "upload"
+    name = upload_name(upload.filename)
     target = folder / name
     number = 1
     while target.exists():

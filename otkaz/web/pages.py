@@ -15,15 +15,17 @@ from otkaz.web.access import effective_filter, filtered_incidents, incident_or_4
 from otkaz.web.app import render
 from otkaz.web.auth import (
     MIN_PASSWORD_LENGTH,
-    SESSION_USER,
     LoginThrottle,
     Principal,
     check_csrf,
+    client_address,
+    end_session,
     hash_password,
     new_api_token,
     principal_of,
     requirement,
     spend_verification_time,
+    start_session,
     verify_password,
 )
 from otkaz.web.queries import (
@@ -183,10 +185,6 @@ def login_page(request: Request) -> Response:
     return render(request, "login.html", {"next": safe_next(request.query_params.get("next")), "error": None})
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 @router.post("/login", dependencies=[Depends(check_csrf)])
 def login(
     request: Request,
@@ -195,26 +193,24 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     throttle: LoginThrottle = request.app.state.throttle
-    keys = (f"user:{name.casefold()}", f"client:{_client(request)}")
-    if any(throttle.blocked(key) for key in keys):
+    account, address = name.casefold(), client_address(request)
+    if throttle.blocked(account, address):
         raise HTTPException(429, "too many failed sign-ins: wait a quarter of an hour and try again")
     user = _db(request).get_user(name)
     if user is None:
         spend_verification_time(password)
     if user is None or not verify_password(user.password_hash, password):
-        for key in keys:
-            throttle.failed(key)
+        throttle.failed(account, address)
         context = {"next": safe_next(next), "error": "Wrong name or password."}
         return render(request, "login.html", context, status_code=401)
-    throttle.succeeded(keys[0])
-    request.session.clear()  # a fresh session (and CSRF token) for the signed-in account
-    request.session[SESSION_USER] = user.name
+    throttle.succeeded(account, address)
+    start_session(request, user.name)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
 def logout(request: Request) -> Response:
-    request.session.clear()
+    end_session(request)
     return RedirectResponse("/", status_code=303)
 
 
@@ -246,6 +242,9 @@ def change_password(
     elif len(new) < MIN_PASSWORD_LENGTH:
         message, status = f"The new password needs at least {MIN_PASSWORD_LENGTH} characters.", 400
     else:
+        # Every session of the account ends (a stolen cookie with it); this browser gets a new one.
         user = db.set_user_password(user.name, hash_password(new), by=user.name)
-        message, status = "Password changed.", 200
+        if not principal.via_token:
+            start_session(request, user.name)
+        message, status = "Password changed. Every other browser signed in to this account is signed out.", 200
     return render(request, "account.html", {"user": user, "new_token": None, "message": message}, status)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from otkaz.codebook import MAX_LIST_LENGTH, CodebookError, check_correction, check_decision, check_note, shown
 from otkaz.merge import (
     DecisionError,
     attach_mention_keys,
@@ -25,7 +26,7 @@ from otkaz.pipeline import merge_all
 from otkaz.store import Database
 from otkaz.web.access import incident_or_404
 from otkaz.web.auth import Principal, check_csrf, requirement
-from otkaz.web.corrections import CorrectionError, check_payload, payload_from_form
+from otkaz.web.corrections import payload_from_form
 from otkaz.web.pages import safe_next
 
 router = APIRouter(include_in_schema=False)
@@ -52,8 +53,11 @@ def _incident(request: Request, principal: Principal, incident_id: str) -> Incid
 
 
 def _others(db: Database, ids: list[str]) -> list[Incident]:
+    ids = list(dict.fromkeys(i for i in ids if i))
+    if len(ids) > MAX_LIST_LENGTH:
+        raise CodebookError("other_ids", f"{len(ids)} incidents, more than the {MAX_LIST_LENGTH} allowed")
     others = []
-    for other_id in dict.fromkeys(i for i in ids if i):
+    for other_id in ids:
         other = db.get_incident(other_id)
         if other is None:
             raise DecisionError(f"merge: no incident {other_id!r}")
@@ -68,25 +72,31 @@ def make_decision(
 
     ``payload``: the corrected fields (correct) and an optional note; ``other_ids``: the incidents
     joining this one (merge) or the mention keys taken out (split; none: every report apart).
+    Every value is checked against the codebook (``CodebookError`` names the field).
     """
-    note = str(payload.get("note") or "").strip() or None
-    if kind == "merge":
-        return merge_decision(incident, _others(db, other_ids), user, note)
-    if kind == "split":
-        return split_decision(incident, user, other_ids, note)
     if kind not in DECISION_KINDS:
-        raise DecisionError(f"kind: {kind!r} is not one of {', '.join(DECISION_KINDS)}")
-    if kind == "correct":
-        payload = check_payload(payload)
+        raise CodebookError("kind", f"{shown(kind)} is not one of {', '.join(DECISION_KINDS)}")
+    if not isinstance(payload, dict):
+        raise CodebookError("payload", f"expected an object, got {shown(payload)}")
+    note = check_note(payload.get("note"))
+    if kind in ("merge", "split"):
+        try:
+            if kind == "merge":
+                decision = merge_decision(incident, _others(db, other_ids), user, note)
+            else:
+                decision = split_decision(incident, user, other_ids, note)
+        except DecisionError as exc:  # about the incidents or mentions named: other_ids
+            raise CodebookError("other_ids", str(exc)) from None
     else:
-        payload = {"note": note} if note else {}
-    return attach_mention_keys(Decision(kind, incident.id, user, payload=payload), {incident.id: incident}.get)
+        checked = check_correction(payload) if kind == "correct" else {"note": note} if note else {}
+        decision = attach_mention_keys(Decision(kind, incident.id, user, payload=checked), {incident.id: incident}.get)
+    return check_decision(decision)
 
 
 def _form_decision(request: Request, principal: Principal, incident: Incident, kind: str, form: Any) -> Decision:
     """The decision a review form asks for."""
     db: Database = request.app.state.db
-    note = {"note": str(form.get("note") or "")}
+    note = {"note": form.get("note")}
     if kind == "correct":
         payload = payload_from_form(form, incident, request.app.state.place_lookup)
         return make_decision(db, incident, principal.name or "", kind, payload, [])
@@ -114,8 +124,8 @@ def review_form(
     incident = _incident(request, principal, incident_id)
     try:
         decision = _form_decision(request, principal, incident, kind, form)
-    except (CorrectionError, DecisionError) as exc:
-        raise HTTPException(400, str(exc)) from None
+    except (CodebookError, DecisionError) as exc:
+        raise HTTPException(422, str(exc)) from None
     decide(request, decision)
     return _back(form, incident_id)
 
@@ -137,7 +147,7 @@ def api_decide(
         decision = make_decision(
             request.app.state.db, incident, principal.name or "", kind, payload or {}, other_ids or []
         )
-    except (CorrectionError, DecisionError) as exc:
-        raise HTTPException(400, str(exc)) from None
+    except (CodebookError, DecisionError) as exc:
+        raise HTTPException(422, str(exc)) from None
     stored = decide(request, decision)
     return {"decision": {"id": stored.id, "kind": stored.kind, "created_at": stored.created_at}}

@@ -205,8 +205,9 @@ def ingest_line(summary: RunSummary) -> str:
 
 def extract_lines(summary: RunSummary) -> list[str]:
     refused = f", failed {summary.extraction_failed}" if summary.extraction_failed else ""
+    unparsed = f", not parsed {summary.not_parsed} (no candidate word)" if summary.not_parsed else ""
     return [
-        f"extracted {summary.extracted}, not processed {summary.not_processed} (language){refused}",
+        f"extracted {summary.extracted}{unparsed}, not processed {summary.not_processed} (language){refused}",
         f"incident mentions {summary.mentions}, aggregates {summary.aggregates}",
         f"incidents {summary.incidents}",
     ]

@@ -94,7 +94,7 @@ class DaskCluster:
     """Extraction on a Dask cluster: a scheduler's address, or a local cluster of ``workers``
     single-threaded worker processes. The workers need otkaz installed (same version)."""
 
-    def __init__(self, scheduler: str | None = None, workers: int | None = None) -> None:
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, timeout: str = "30s") -> None:
         try:
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:
@@ -103,7 +103,7 @@ class DaskCluster:
         self._cluster = None
         try:
             if scheduler:
-                self._client = Client(scheduler, timeout="30s")
+                self._client = Client(scheduler, timeout=timeout)
             else:
                 self._cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1,
                                              processes=True, dashboard_address=None)

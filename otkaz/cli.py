@@ -276,8 +276,8 @@ def ingest(inputs: tuple[str, ...], published: str | None, outlet: str | None, l
     """Read articles and store them, without extracting.
 
     Inputs are text files (optionally with a header or a .meta.json sidecar),
-    HTML, JSONL, RSS/Atom feeds, folders of these (read recursively), URLs,
-    or - for stdin. A document the store already holds (same text) is
+    HTML, JSONL, RSS/Atom feeds, .jsonl.gz, Parquet and WARC files (read as
+    streams), folders of these (read recursively), URLs, or - for stdin. A document the store already holds (same text) is
     counted as a duplicate and left as it is; one whose text or metadata
     changed under the same id is updated (and extracted again later).
 

@@ -119,6 +119,38 @@ def ingest_options(command: Callable[..., T]) -> Callable[..., T]:
     return command
 
 
+def engine_options(command: Callable[..., T]) -> Callable[..., T]:
+    """Where parsing runs: local processes or a Dask cluster."""
+    options = [
+        click.option("--workers", type=click.IntRange(1), default=None, metavar="N",
+                     help="Parse in N processes (Dask: N local workers)  [default: the cores available]"),
+        click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+                     help="local: processes of this machine; dask: a Dask cluster (--scheduler, else a local one)."),
+        click.option("--scheduler", metavar="ADDRESS",
+                     help="The Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --engine dask)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _check_engine(engine: str, scheduler: str | None) -> dict[str, Any]:
+    if scheduler and engine != "dask":
+        raise click.BadParameter("needs --engine dask", param_hint="'--scheduler'")
+    return {"engine": engine, "scheduler": scheduler}
+
+
+@contextmanager
+def engine_errors() -> Iterator[None]:
+    """An engine that cannot start (Dask missing, scheduler unreachable) ends the command with exit code 3."""
+    from otkaz.engines import EngineError
+
+    try:
+        yield
+    except EngineError as exc:
+        fail(str(exc), EXIT_STORE)
+
+
 @contextmanager
 def open_store(db_url: str | None) -> Iterator[Database]:
     """The store, closed afterwards; a database error ends the command with exit code 3."""
@@ -207,8 +239,9 @@ def ingest_line(summary: RunSummary) -> str:
 
 def extract_lines(summary: RunSummary) -> list[str]:
     refused = f", failed {summary.extraction_failed}" if summary.extraction_failed else ""
+    unparsed = f", not parsed {summary.not_parsed} (no candidate word)" if summary.not_parsed else ""
     return [
-        f"extracted {summary.extracted}, not processed {summary.not_processed} (language){refused}",
+        f"extracted {summary.extracted}{unparsed}, not processed {summary.not_processed} (language){refused}",
         f"incident mentions {summary.mentions}, aggregates {summary.aggregates}",
         f"incidents {summary.incidents}",
     ]
@@ -258,8 +291,8 @@ def ingest(inputs: tuple[str, ...], published: str | None, outlet: str | None, l
     """Read articles and store them, without extracting.
 
     Inputs are text files (optionally with a header or a .meta.json sidecar),
-    HTML, JSONL, RSS/Atom feeds, folders of these (read recursively), URLs,
-    or - for stdin. A document the store already holds (same text) is
+    HTML, JSONL, RSS/Atom feeds, .jsonl.gz, Parquet and WARC files (read as
+    streams), folders of these (read recursively), URLs, or - for stdin. A document the store already holds (same text) is
     counted as a duplicate and left as it is; one whose text or metadata
     changed under the same id is updated (and extracted again later).
 
@@ -285,25 +318,32 @@ def ingest(inputs: tuple[str, ...], published: str | None, outlet: str | None, l
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="PATH|URL|-...")
 @ingest_options
+@engine_options
 @common_options
 def run(inputs: tuple[str, ...], published: str | None, outlet: str | None, lang: str | None,
-        max_size: int, db_url: str | None, as_json: bool, quiet: bool) -> None:
+        max_size: int, workers: int | None, engine: str, scheduler: str | None, db_url: str | None,
+        as_json: bool, quiet: bool) -> None:
     """Ingest, extract and merge: the whole pipeline.
 
     Takes the same inputs and options as ingest; then extracts every stored
-    document not yet extracted and rebuilds the incidents.
+    document not yet extracted and rebuilds the incidents. Documents without
+    a word of the candidate vocabulary are not parsed. Parsing runs in
+    --workers processes, or on a Dask cluster with --engine dask.
 
     \b
     Example:
       otkaz run examples/
+      otkaz run --workers 2 archive.jsonl.gz
       otkaz run --db postgresql://otkaz@localhost/otkaz feed.xml
+      otkaz run --engine dask --scheduler tcp://10.0.0.5:8786 archive.warc.gz
     """
     from otkaz import pipeline
     from otkaz.ingest import IngestOptions
 
     options = IngestOptions(published=published, outlet=outlet, lang=lang, max_bytes=max_size)
-    with open_store(db_url) as db, progress_for(quiet, as_json) as progress:
-        summary = pipeline.run(db, inputs, options, progress)
+    extraction = _check_engine(engine, scheduler)
+    with open_store(db_url) as db, progress_for(quiet, as_json) as progress, engine_errors():
+        summary = pipeline.run(db, inputs, options, progress, workers=workers, **extraction)
         where, with_db = db.url, db_option(db_url, db)
     print_failures(summary.failures)
     if as_json:
@@ -318,8 +358,10 @@ def run(inputs: tuple[str, ...], published: str | None, outlet: str | None, lang
 
 @cli.command()
 @click.option("--all", "all_documents", is_flag=True, help="Re-extract every stored document.")
+@engine_options
 @common_options
-def extract(all_documents: bool, db_url: str | None, as_json: bool, quiet: bool) -> None:
+def extract(all_documents: bool, workers: int | None, engine: str, scheduler: str | None, db_url: str | None,
+            as_json: bool, quiet: bool) -> None:
     """(Re)extract stored documents, then rebuild the incidents.
 
     Without --all only documents never extracted, or extracted by another
@@ -327,14 +369,15 @@ def extract(all_documents: bool, db_url: str | None, as_json: bool, quiet: bool)
 
     \b
     Example:
-      otkaz extract --all
+      otkaz extract --all --workers 2
     """
     from otkaz import pipeline
 
-    with open_store(db_url) as db, progress_for(quiet, as_json) as progress:
+    extraction = _check_engine(engine, scheduler)
+    with open_store(db_url) as db, progress_for(quiet, as_json) as progress, engine_errors():
         if not sum(db.extraction_status().values()):
             fail("nothing to do: the store holds no documents (try: otkaz ingest PATH)", EXIT_NOTHING)
-        summary = pipeline.extract_pending(db, progress, all_documents=all_documents)
+        summary = pipeline.extract_pending(db, progress, all_documents=all_documents, workers=workers, **extraction)
         summary.incidents = pipeline.merge_all(db)
     print_failures(summary.failures)
     if as_json:

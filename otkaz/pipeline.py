@@ -15,15 +15,19 @@ and merging rebuilds the incidents from all mentions and the analyst's decisions
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
+from itertools import islice
 from typing import Any
 
 from otkaz.codebook import CodebookError, check_decision, shown
 from otkaz.ingest import IngestFailure, IngestOptions, Source, find_sources, read_source
 from otkaz.merge import merge
-from otkaz.model import Decision, Document
+from otkaz.model import Decision, Document, ExtractionResult
 from otkaz.store import Database, StoreError
+
+# Documents stored per transaction while ingesting: a large input is written in batches.
+INGEST_BATCH = 200
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,7 @@ class RunSummary:
     extracted: int = 0  # documents the extractor read
     extraction_failed: int = 0  # documents whose extraction the store refused (they stay pending)
     not_processed: int = 0  # documents in a language no extractor reads
+    not_parsed: int = 0  # documents without a candidate word: the prefilter kept them from the parser
     mentions: int = 0  # incident mentions found in the documents extracted
     aggregates: int = 0  # aggregate figures found in the documents extracted
     incidents: int = 0  # incidents in the store after merging (rejected ones left out)
@@ -76,46 +81,109 @@ def ingest_sources(
     options = options or IngestOptions()
     summary = RunSummary(inputs=len(sources))
     for done, source in enumerate(sources, start=1):
+        batch: list[Document] = []
         for item in read_source(source, options):
             if isinstance(item, IngestFailure):
                 summary.failed += 1
                 summary.failures.append(item)
             else:
-                added = db.add_document(item)
-                if added.created:
-                    summary.stored += 1
-                elif added.replaced:
-                    summary.updated += 1
-                else:
-                    summary.duplicates += 1
+                batch.append(item)
+                if len(batch) >= INGEST_BATCH:
+                    _store_batch(db, batch, summary)
+                    batch = []
+        _store_batch(db, batch, summary)
         _report(progress, "ingest", done, len(sources))
     return summary
 
 
-def extract_pending(db: Database, progress: Progress | None = None, all_documents: bool = False) -> RunSummary:
+def _store_batch(db: Database, batch: list[Document], summary: RunSummary) -> None:
+    for added in db.add_documents(batch) if batch else []:
+        if added.created:
+            summary.stored += 1
+        elif added.replaced:
+            summary.updated += 1
+        else:
+            summary.duplicates += 1
+
+
+def extract_pending(
+    db: Database,
+    progress: Progress | None = None,
+    all_documents: bool = False,
+    *,
+    workers: int | None = 1,
+    engine: str = "local",
+    scheduler: str | None = None,
+    prefilter: bool = True,
+) -> RunSummary:
     """Extract the documents that need it (never extracted, or by another extractor version).
 
-    ``all_documents``: re-extract every stored document.
+    ``all_documents``: re-extract every stored document. Documents without a candidate
+    word (``otkaz.prefilter``) are stored as processed, with no mentions and a note,
+    without parsing (``prefilter=False`` parses them all). The others are parsed by the
+    engine (``otkaz.engines``): ``workers`` local processes (None: the cores available),
+    or a Dask cluster. Results are saved a batch per transaction.
     """
-    from otkaz.extract import EXTRACTOR_VERSION, extract_many  # here: ingest alone needs no extractor
+    from otkaz.engines import open_engine
+    from otkaz.extract import EXTRACTOR_VERSION  # here: ingest alone needs no extractor
 
-    documents: list[Document] = list(db.documents()) if all_documents else db.documents_to_extract(EXTRACTOR_VERSION)
+    if all_documents:
+        total, documents = sum(db.extraction_status().values()), db.documents()
+    else:
+        total = db.count_documents_to_extract(EXTRACTOR_VERSION)
+        documents = db.iter_documents_to_extract(EXTRACTOR_VERSION)
     summary = RunSummary()
-    for done, result in enumerate(extract_many(documents), start=1):
-        _report(progress, "extract", done, len(documents))
-        try:
-            db.save_extraction(result, EXTRACTOR_VERSION)  # one by one: an interruption loses little
-        except StoreError as exc:  # an inconsistent result: the others are still saved
-            summary.extraction_failed += 1
-            summary.failures.append(IngestFailure(result.document_id, str(exc)))
-            continue
-        if result.processed:
-            summary.extracted += 1
-            summary.mentions += len(result.mentions)
-            summary.aggregates += len(result.aggregates)
-        else:
-            summary.not_processed += 1
+    done = 0
+    with open_engine(engine, workers, scheduler, documents=total) as running:
+        for results in extract_results(documents, running, prefilter):
+            refused = db.save_extractions(results, EXTRACTOR_VERSION)
+            for result in results:
+                _count_result(summary, result, refused.get(result.document_id))
+            done += len(results)
+            _report(progress, "extract", done, total)
     return summary
+
+
+def extract_results(documents: Iterable[Document], engine: Any, prefilter: bool = True) -> Iterator[list[ExtractionResult]]:
+    """The documents' results, a batch at a time: the prefilter's for documents without a
+    candidate word, the engine's for the others."""
+    from otkaz.engines import BATCH
+    from otkaz.prefilter import NOTE, get_prefilter
+
+    relevant = get_prefilter().is_relevant if prefilter else (lambda _document: True)
+    unparsed: list[list[ExtractionResult]] = []  # of each batch sent to the engine, in order
+
+    def batches() -> Iterator[list[Document]]:
+        # A batch is BATCH documents to parse, or the documents read in the meantime (bounded).
+        stream = iter(documents)
+        while chunk := list(islice(stream, BATCH)):
+            to_parse, skipped = [], []
+            for document in chunk:
+                if relevant(document):
+                    to_parse.append(document)
+                else:
+                    skipped.append(ExtractionResult(document.id, document.lang, True, note=NOTE))
+            unparsed.append(skipped)
+            yield to_parse
+
+    for parsed in engine.map_batches(batches()):
+        yield unparsed.pop(0) + parsed
+
+
+def _count_result(summary: RunSummary, result: ExtractionResult, refused: str | None) -> None:
+    from otkaz.prefilter import NOTE
+
+    if refused is not None:  # an inconsistent result: the others are still saved
+        summary.extraction_failed += 1
+        summary.failures.append(IngestFailure(result.document_id, refused))
+    elif not result.processed:
+        summary.not_processed += 1
+    elif result.note == NOTE and not result.mentions:
+        summary.not_parsed += 1
+    else:
+        summary.extracted += 1
+        summary.mentions += len(result.mentions)
+        summary.aggregates += len(result.aggregates)
 
 
 def merge_all(db: Database) -> int:
@@ -141,11 +209,15 @@ def usable_decisions(decisions: Iterable[Decision]) -> list[Decision]:
 
 
 def run(
-    db: Database, inputs: Iterable[str], options: IngestOptions | None = None, progress: Progress | None = None
+    db: Database, inputs: Iterable[str], options: IngestOptions | None = None, progress: Progress | None = None,
+    **extraction: Any,
 ) -> RunSummary:
-    """Ingest ``inputs``, extract what needs it, merge: the whole pipeline."""
+    """Ingest ``inputs``, extract what needs it, merge: the whole pipeline.
+
+    ``extraction``: the options of ``extract_pending`` (workers, engine, scheduler, prefilter).
+    """
     summary = ingest_into(db, inputs, options, progress)
-    summary = summary.combine(extract_pending(db, progress))
+    summary = summary.combine(extract_pending(db, progress, **extraction))
     summary.incidents = merge_all(db)
     return summary
 

@@ -190,3 +190,30 @@ def test_merge_applies_decisions_in_order() -> None:
     incidents = {incident.id: incident for incident in merge(reports, decisions)}
     assert incidents[first].status == "confirmed"
     assert incidents[second].type == "protest" and incidents[second].status == "unreviewed"
+
+
+def test_documents_without_a_candidate_word_are_never_parsed(
+    fake_extractor: None, articles: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (articles / "football_en.txt").write_text(
+        "The home side won the cup final 2-1 after extra time on Saturday evening.\n"
+        "Their coach praised the fans who travelled across the country to see the match.\n",
+        encoding="utf-8",
+    )
+    parsed: list[str] = []
+    fake = sys.modules["otkaz.extract"]
+    monkeypatch.setattr(fake, "extract_many", lambda docs: fake_extract_many(parsed.extend(d.id for d in docs) or docs))
+    summary = pipeline.run(db, [str(articles)], IngestOptions())
+    football = str(articles / "football_en.txt")
+    assert football not in parsed and str(articles / "protest_ru.txt") in parsed
+    assert str(articles / "weather_de.txt") in parsed  # no German vocabulary: the extractor decides
+    assert summary.not_parsed == 1 and summary.extracted == 2
+    state = next(s for s in db.document_states() if s.document_id == football)
+    assert (state.status, state.mentions, state.note) == ("processed", 0, "prefilter: no candidate word, not parsed")
+    assert summary.mentions > 0
+
+
+def test_without_the_prefilter_every_document_is_parsed(fake_extractor: None, articles: Path, db: Database) -> None:
+    (articles / "football_en.txt").write_text("The home side won the cup final on Saturday.\n", encoding="utf-8")
+    summary = pipeline.run(db, [str(articles)], IngestOptions(), prefilter=False)
+    assert summary.not_parsed == 0 and summary.extracted == 3

@@ -22,7 +22,7 @@ from .sources import find_sources
 from .triggers import Trigger, is_headline
 
 # Bump when extraction changes, so that stored documents are extracted again.
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"
 
 BATCH = 32
 
@@ -68,8 +68,8 @@ def _extract_batch(documents: list[Document]) -> Iterator[ExtractionResult]:
 # a sentence scored ADD or more with no rule trigger gets one of the model's type, which may
 # join an incident told nearby but starts one of its own only when scored NEW or more.
 KEEP = 0.25
-ADD = 0.6
-NEW = 0.8
+ADD = 0.5
+NEW = 0.7
 SHIPPED = object()
 
 

@@ -12,12 +12,25 @@ from .downloads import Download, fetch_url
 from .encoding import decode_bytes, looks_binary
 from .errors import IngestFailure, InputError
 from .feeds import FeedEntry, feed_entries, parse_feed
-from .formats import FEED, HTML, JSON, JSONL, MARKUP, TEXT, format_for_path, sniff_format
+from .formats import (
+    FEED,
+    HTML,
+    JSON,
+    JSONL,
+    JSONL_GZ,
+    MARKUP,
+    PARQUET,
+    TEXT,
+    WARC,
+    format_for_path,
+    sniff_format,
+)
 from .htmlprocessing import extract_html
 from .jsonl import JsonArticle, parse_json_document, read_json_lines
 from .language import detect_lang
 from .metadata import Metadata, read_sidecar, split_header
 from .settings import IngestOptions
+from .streams import open_gzip_lines, parquet_articles, warc_pages
 from .sources import (
     FILE,
     STDIN,
@@ -212,10 +225,50 @@ def _read_file(source: Source, options: IngestOptions) -> Iterator[Result]:
             raise InputError("binary file")
         yield from _read_json_lines(open_lines(source.path), origin, options)
         return
+    if content_format in _STREAMED:  # likewise, a record at a time
+        yield from _STREAMED[content_format](source, origin, options)
+        return
     data = read_file_bytes(source.path, options.max_bytes)
     content_format = content_format or sniff_format(data)
     sidecar = read_sidecar(source.path) if content_format in (TEXT, HTML, MARKUP) else None
     yield from _read_content(data, content_format, origin, options, sidecar)
+
+
+def _read_gzip_json_lines(source: Source, origin: _Origin, options: IngestOptions) -> Iterator[Result]:
+    assert source.path is not None
+    yield from _read_json_lines(open_gzip_lines(source.path), origin, options)
+
+
+def _read_parquet(source: Source, origin: _Origin, options: IngestOptions) -> Iterator[Result]:
+    assert source.path is not None
+    seen_row = False
+    for row, item in parquet_articles(source.path, options.max_bytes):
+        seen_row = True
+        row_name = f"{source.name}:{row}"
+        if isinstance(item, InputError):
+            yield IngestFailure(row_name, item.reason)
+        else:
+            yield _json_article(item, row_name, origin, PARQUET, options)
+    if not seen_row:
+        yield IngestFailure(source.name, "empty")
+
+
+def _read_warc(source: Source, origin: _Origin, options: IngestOptions) -> Iterator[Result]:
+    """Each archived HTML page is a document named by the URI it was fetched from."""
+    assert source.path is not None
+    seen_page = False
+    for uri, item in warc_pages(source.path, options.max_bytes):
+        seen_page = True
+        if isinstance(item, InputError):
+            yield IngestFailure(uri, item.reason)
+            continue
+        text, page = extract_html(decode_bytes(item.html, item.charset), uri)
+        yield _document(uri, text, page, origin, WARC, options, uri, empty_reason="no main text found")
+    if not seen_page:
+        yield IngestFailure(source.name, "no HTML pages in the archive")
+
+
+_STREAMED = {JSONL_GZ: _read_gzip_json_lines, PARQUET: _read_parquet, WARC: _read_warc}
 
 
 def _read_url(source: Source, options: IngestOptions) -> Iterator[Result]:

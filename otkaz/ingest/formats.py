@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 TEXT, HTML, FEED, JSONL, JSON, MARKUP = "text", "html", "feed", "jsonl", "json", "markup"
+# Read as streams, a record at a time (otkaz.ingest.streams).
+JSONL_GZ, PARQUET, WARC = "jsonl.gz", "parquet", "warc"
 # MARKUP: an RSS/Atom feed if feedparser recognizes one, else HTML.
 
 _BY_EXTENSION = {
@@ -22,13 +24,17 @@ _BY_EXTENSION = {
     ".xml": FEED,
     ".rss": FEED,
     ".atom": FEED,
+    ".parquet": PARQUET,
+    ".warc": WARC,
 }
+_BY_DOUBLE_EXTENSION = {".jsonl.gz": JSONL_GZ, ".ndjson.gz": JSONL_GZ, ".warc.gz": WARC}
 _SNIFF_BYTES = 4096
 
 
 def format_for_path(path: Path) -> str | None:
     """The format the extension names, or None for an extension to sniff."""
-    return _BY_EXTENSION.get(path.suffix.lower())
+    double = "".join(path.suffixes[-2:]).lower()
+    return _BY_DOUBLE_EXTENSION.get(double) or _BY_EXTENSION.get(path.suffix.lower())
 
 
 def _is_json_object(line: str) -> bool:

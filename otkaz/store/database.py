@@ -292,6 +292,15 @@ class Database:
             with self._write() as conn:
                 return _add_document(conn, doc)
 
+    def add_documents(self, docs: list[Document]) -> list[AddResult]:
+        """``add_document`` for many documents in one transaction (a batch of a large input)."""
+        try:
+            with self._write() as conn:
+                return [_add_document(conn, doc) for doc in docs]
+        except IntegrityError:
+            # Another writer stored one of them after we looked: one by one, each looks again.
+            return [self.add_document(doc) for doc in docs]
+
     def get_document(self, document_id: str) -> Document | None:
         if _NUL in document_id:  # no stored id holds one (PostgreSQL refuses the query itself)
             return None
@@ -315,50 +324,62 @@ class Database:
 
     def documents_to_extract(self, extractor_version: str) -> list[Document]:
         """Documents never extracted, or extracted by another extractor version."""
-        query = (
-            select(documents)
-            .where(
-                or_(
-                    documents.c.extraction_status == "pending",
-                    documents.c.extractor_version.is_(None),
-                    documents.c.extractor_version != extractor_version,
-                )
-            )
-            .order_by(documents.c.id)
-        )
+        query = select(documents).where(_to_extract(extractor_version)).order_by(documents.c.id)
         with self._read() as conn:
             return [codec.document_from_row(row) for row in conn.execute(query)]
+
+    def iter_documents_to_extract(self, extractor_version: str) -> Iterator[Document]:
+        """``documents_to_extract`` a page per query, for stores larger than memory; the
+        documents extracted while it runs are simply not seen again."""
+        last_id: str | None = None
+        while True:
+            query = select(documents).where(_to_extract(extractor_version))
+            if last_id is not None:
+                query = query.where(documents.c.id > last_id)
+            with self._read() as conn:
+                rows = conn.execute(query.order_by(documents.c.id).limit(_PAGE_SIZE)).all()
+            yield from (codec.document_from_row(row) for row in rows)
+            if len(rows) < _PAGE_SIZE:
+                return
+            last_id = rows[-1].id
+
+    def count_documents_to_extract(self, extractor_version: str) -> int:
+        with self._read() as conn:
+            return conn.execute(select(func.count()).select_from(documents).where(_to_extract(extractor_version))).scalar_one()
 
     # --- extraction ------------------------------------------------------
 
     def save_extraction(self, result: ExtractionResult, extractor_version: str) -> None:
         """Replaces the document's mentions and aggregates, all or nothing."""
         _check_extraction(result)
-        document_id = result.document_id
         with self._write() as conn:
-            if (
-                conn.execute(select(documents.c.id).where(documents.c.id == document_id)).first()
-                is None
-            ):
-                raise StoreError(f"cannot save extraction: document {document_id!r} is not stored")
-            _delete_extraction(conn, document_id)
-            if result.mentions:
-                rows = [codec.mention_row(document_id, n, m) for n, m in enumerate(result.mentions)]
-                conn.execute(insert(mentions), rows)
-            if result.aggregates:
-                rows = [
-                    codec.aggregate_row(document_id, n, a) for n, a in enumerate(result.aggregates)
-                ]
-                conn.execute(insert(aggregates), rows)
-            conn.execute(
-                update(documents)
-                .where(documents.c.id == document_id)
-                .values(
-                    extraction_status="processed" if result.processed else "not_processed",
-                    extractor_version=extractor_version,
-                    extraction_note=result.note,
-                )
-            )
+            if conn.execute(select(documents.c.id).where(documents.c.id == result.document_id)).first() is None:
+                raise StoreError(_not_stored(result.document_id))
+            _save_extraction(conn, result, extractor_version)
+
+    def save_extractions(self, results: list[ExtractionResult], extractor_version: str) -> dict[str, str]:
+        """``save_extraction`` for many documents in one transaction (a batch of a large run).
+
+        A result the store refuses (see ``save_extraction``) is left out, the others are
+        saved; returns the refused ones' document ids with the reason.
+        """
+        refused: dict[str, str] = {}
+        valid = []
+        for result in results:
+            try:
+                _check_extraction(result)
+                valid.append(result)
+            except StoreError as exc:
+                refused[result.document_id] = str(exc)
+        with self._write() as conn:
+            ids = [result.document_id for result in valid]
+            stored = set(conn.execute(select(documents.c.id).where(documents.c.id.in_(ids))).scalars())
+            for result in valid:
+                if result.document_id in stored:
+                    _save_extraction(conn, result, extractor_version)
+                else:
+                    refused[result.document_id] = _not_stored(result.document_id)
+        return refused
 
     def extraction_status(self) -> dict[str, int]:
         """Documents per status: processed / not_processed / pending (zeros included)."""
@@ -776,6 +797,39 @@ def _add_document(conn: Connection, doc: Document) -> AddResult:
     _delete_extraction(conn, doc.id)
     conn.execute(update(documents).where(documents.c.id == doc.id).values(values))
     return AddResult(doc.id, created=False, replaced=True)
+
+
+def _to_extract(extractor_version: str) -> ColumnElement[bool]:
+    return or_(
+        documents.c.extraction_status == "pending",
+        documents.c.extractor_version.is_(None),
+        documents.c.extractor_version != extractor_version,
+    )
+
+
+def _not_stored(document_id: str) -> str:
+    return f"cannot save extraction: document {document_id!r} is not stored"
+
+
+def _save_extraction(conn: Connection, result: ExtractionResult, extractor_version: str) -> None:
+    """Write a checked result of a stored document."""
+    document_id = result.document_id
+    _delete_extraction(conn, document_id)
+    if result.mentions:
+        rows = [codec.mention_row(document_id, n, m) for n, m in enumerate(result.mentions)]
+        conn.execute(insert(mentions), rows)
+    if result.aggregates:
+        rows = [codec.aggregate_row(document_id, n, a) for n, a in enumerate(result.aggregates)]
+        conn.execute(insert(aggregates), rows)
+    conn.execute(
+        update(documents)
+        .where(documents.c.id == document_id)
+        .values(
+            extraction_status="processed" if result.processed else "not_processed",
+            extractor_version=extractor_version,
+            extraction_note=result.note,
+        )
+    )
 
 
 def _delete_extraction(conn: Connection, document_id: str) -> None:

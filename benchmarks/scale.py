@@ -1,0 +1,199 @@
+"""The scale benchmarks of one machine and of Dask (issue 10), in one command:
+
+    .venv/bin/pip install -e '.[dask,bench]'
+    .venv/bin/python benchmarks/scale.py                       # everything, at full size
+    .venv/bin/python benchmarks/scale.py --docs 10000 --memory-size 200MB --only firehose,memory
+
+Each figure comes from the real CLI (``otkaz run`` / ``otkaz extract``) run in a child
+process on a corpus made by ``benchmarks/corpus.py`` (seeded), in a throwaway folder:
+
+- firehose: ``otkaz run`` on --docs mixed documents (2% relevant): wall and CPU time, the
+  share of documents that reached the parser, peak memory of the process tree;
+- recall: the prefilter on every gold set under ../shared/eval (and training/*/gold.jsonl):
+  quotes of required incidents kept / all, documents and text kept;
+- workers: ``otkaz extract --all`` of --speedup-docs relevant documents, --workers 1 and 2;
+- dask: the same with --engine dask --workers 1 and 2 (a local cluster);
+- memory: ``otkaz run`` on a JSONL file of --memory-size: peak memory of the process tree.
+
+Wall times depend on what else the machine runs: the CPU time (user + system of every
+process of the run) is printed beside each.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import corpus  # noqa: E402  (benchmarks/ is not a package)
+
+OTKAZ = [str(Path(sys.executable).with_name("otkaz"))]  # the CLI of this environment
+BENCHMARKS = ("recall", "firehose", "workers", "dask", "memory")
+
+
+class Measured:
+    def __init__(self, wall: float, cpu: float, peak_rss: int, output: dict) -> None:
+        self.wall, self.cpu, self.peak_rss, self.output = wall, cpu, peak_rss, output
+
+    def __str__(self) -> str:
+        return f"wall {self.wall:7.1f} s   cpu {self.cpu:7.1f} s   peak memory {self.peak_rss / 2**20:6.0f} MB"
+
+
+def measure(args: list[str]) -> Measured:
+    """Run otkaz in a child process; its wall time, the CPU time and the peak memory (sum of
+    the resident sizes of the process and its children, sampled every 0.2 s)."""
+    start = time.perf_counter()
+    process = psutil.Popen([*OTKAZ, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak, cpu_by_pid = 0, {}
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            try:
+                tree = [process, *process.children(recursive=True)]
+                rss = 0
+                for member in tree:
+                    try:
+                        rss += member.memory_info().rss
+                        times = member.cpu_times()
+                        cpu_by_pid[member.pid] = times.user + times.system
+                    except psutil.NoSuchProcess:
+                        pass
+                peak = max(peak, rss)
+            except psutil.NoSuchProcess:
+                pass
+            done.wait(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    before = os.times()
+    stdout, stderr = process.communicate()
+    done.set()
+    sampler.join()
+    after = os.times()
+    wall = time.perf_counter() - start
+    # Children waited for are in os.times(); worker processes of a pool are too once reaped,
+    # else the last sample of each is the best we have.
+    reaped = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    cpu = max(reaped, sum(cpu_by_pid.values()))
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"otkaz {' '.join(args)} failed ({process.returncode}):\n{stderr[-2000:]}")
+    return Measured(wall, cpu, peak, json.loads(stdout) if stdout.strip() else {})
+
+
+def write_corpus(path: Path, docs: int | None = None, relevant: float = 0.02, size: int | None = None,
+                 seed: int = 1) -> int:
+    with path.open("w", encoding="utf-8") as out:
+        return corpus.write(out, corpus.generate(docs, relevant, seed, size))
+
+
+def bench_recall() -> None:
+    from otkaz.datasets import read_dataset
+    from otkaz.evaluation import fold
+    from otkaz.prefilter import get_prefilter
+
+    prefilter = get_prefilter()
+    gold_sets = sorted((ROOT.parent / "shared").glob("eval/*/gold.jsonl")) + sorted(ROOT.glob("training/*/gold.jsonl"))
+    if not gold_sets:
+        print("recall: no gold sets (../shared/eval is absent)")
+        return
+    for gold in gold_sets:
+        articles, _failures = read_dataset(gold)
+        quotes = kept_quotes = documents = kept_documents = chars = kept_chars = 0
+        for article in articles:
+            text, lang = article.document.text, article.document.lang
+            relevant = prefilter.is_relevant_text(text, lang)
+            spans = prefilter.relevant_spans(text, lang) if relevant else []
+            documents += 1
+            kept_documents += relevant
+            chars += len(text)
+            kept_chars += sum(end - start for start, end in spans)
+            kept = fold(" ".join(text[start:end] for start, end in spans))
+            for incident in article.required:
+                for quote in incident["quotes"]:
+                    quotes += 1
+                    kept_quotes += fold(quote) in kept
+        name = gold.parent.relative_to(gold.parents[2])
+        print(f"recall {name}: quotes of required incidents kept {kept_quotes}/{quotes} = {kept_quotes / max(quotes, 1):.2f}; "
+              f"documents kept {kept_documents}/{documents}; text kept {kept_chars / max(chars, 1):.0%}")
+
+
+def bench_firehose(folder: Path, docs: int, workers: int) -> None:
+    path = folder / "firehose.jsonl"
+    write_corpus(path, docs)
+    result = measure(["run", str(path), "--db", str(folder / "firehose.db"), "--workers", str(workers), "--json"])
+    out = result.output
+    parsed = out["extracted"] + out["not_processed"]
+    total = parsed + out["not_parsed"]
+    print(f"firehose {docs} documents (--workers {workers}): {result}")
+    print(f"  reached the parser {parsed}/{total} = {parsed / max(total, 1):.1%}; mentions {out['mentions']}, incidents {out['incidents']}")
+
+
+def _relevant_store(folder: Path, docs: int) -> Path:
+    path, db = folder / "relevant.jsonl", folder / "relevant.db"
+    if not db.exists():
+        write_corpus(path, docs, relevant=1.0, seed=2)
+        measure(["ingest", str(path), "--db", str(db), "--json"])
+    return db
+
+
+def bench_speedup(folder: Path, docs: int, engine: str) -> None:
+    db = _relevant_store(folder, docs)
+    runs = {}
+    for workers in (1, 2):
+        runs[workers] = measure(["extract", "--all", "--db", str(db), "--engine", engine, "--workers", str(workers), "--json"])
+        print(f"{engine} --workers {workers}, {docs} relevant documents: {runs[workers]}")
+    print(f"  speed-up {engine} 2 vs 1 workers: {runs[1].wall / runs[2].wall:.2f}x (wall time)")
+
+
+def bench_memory(folder: Path, size: int, workers: int) -> None:
+    path = folder / "big.jsonl"
+    docs = write_corpus(path, size=size, seed=3)
+    result = measure(["run", str(path), "--db", str(folder / "big.db"), "--workers", str(workers), "--json"])
+    print(f"memory: {path.stat().st_size / 2**20:.0f} MB JSONL, {docs} documents: {result}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=100_000, help="Documents of the firehose.")
+    parser.add_argument("--speedup-docs", type=int, default=96, help="Relevant documents of the speed-up runs.")
+    parser.add_argument("--memory-size", type=corpus.parse_size, default=corpus.parse_size("1GB"))
+    parser.add_argument("--workers", type=int, default=2, help="Workers of the firehose and memory runs.")
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help=f"Some of: {','.join(BENCHMARKS)}")
+    parser.add_argument("--keep", type=Path, help="Work in this folder and keep it (default: a temporary one).")
+    args = parser.parse_args(argv)
+    chosen = args.only.split(",")
+    unknown = set(chosen) - set(BENCHMARKS)
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(sorted(unknown))}")
+    print(f"machine: {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GB; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory(prefix="otkaz-bench-") as temporary:
+        folder = args.keep or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        if "recall" in chosen:
+            bench_recall()
+        if "firehose" in chosen:
+            bench_firehose(folder, args.docs, args.workers)
+        if "workers" in chosen:
+            bench_speedup(folder, args.speedup_docs, "local")
+        if "dask" in chosen:
+            bench_speedup(folder, args.speedup_docs, "dask")
+        if "memory" in chosen:
+            bench_memory(folder, args.memory_size, args.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Where extraction runs: in this process, in N local processes, or on a Dask cluster.
+
+Every engine maps batches of documents to their extraction results, batch by batch in
+the order given, with a bounded number of batches in flight (memory stays flat however
+many documents there are). Each process (or Dask worker) loads the NLP models once, on
+its first batch of a language, and keeps them: ``otkaz.extract`` caches them per process.
+Extraction of one document does not depend on the others, so every engine gives the
+results of one process.
+
+    with open_engine(workers=2) as engine:          # or open_engine("dask", scheduler=...)
+        for results in engine.map_batches(batches):
+            ...
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from otkaz.model import Document, ExtractionResult
+
+ENGINES = ("local", "dask")
+BATCH = 16  # documents per task: large enough to pay a task's overhead, small enough to share out
+IN_FLIGHT_PER_WORKER = 2  # tasks queued per worker, so that none waits for the next batch
+
+
+class EngineError(Exception):
+    """The engine cannot start (a missing package, an unreachable scheduler); one line."""
+
+
+class Engine(Protocol):
+    workers: int
+
+    def map_batches(self, batches: Iterable[list[Document]]) -> Iterator[list[ExtractionResult]]: ...
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def extract_batch(documents: list[Document]) -> list[ExtractionResult]:
+    """The task every engine runs: one batch through the extractor of this process."""
+    from otkaz.extract import extract_many  # imported here: a worker imports it on its first task
+
+    return list(extract_many(documents))
+
+
+class InProcess:
+    """Extraction in this process: no start-up cost, one core."""
+
+    workers = 1
+
+    def map_batches(self, batches: Iterable[list[Document]]) -> Iterator[list[ExtractionResult]]:
+        return map(extract_batch, batches)
+
+
+def _ordered(submit: Callable[[list[Document]], Any], result: Callable[[Any], list[ExtractionResult]],
+             batches: Iterable[list[Document]], in_flight: int) -> Iterator[list[ExtractionResult]]:
+    """Results in the order of the batches, with at most ``in_flight`` tasks submitted ahead."""
+    pending: deque[Any] = deque()
+    for batch in batches:
+        pending.append(submit(batch))
+        if len(pending) >= in_flight:
+            yield result(pending.popleft())
+    while pending:
+        yield result(pending.popleft())
+
+
+class LocalProcesses:
+    """Extraction in ``workers`` processes of this machine."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        # spawn: a fresh interpreter, not a fork of one holding database connections and threads
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def map_batches(self, batches: Iterable[list[Document]]) -> Iterator[list[ExtractionResult]]:
+        return _ordered(lambda batch: self._pool.submit(extract_batch, batch), Future.result,
+                        batches, self.workers * IN_FLIGHT_PER_WORKER)
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+
+class DaskCluster:
+    """Extraction on a Dask cluster: a scheduler's address, or a local cluster of ``workers``
+    single-threaded worker processes. The workers need otkaz installed (same version)."""
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None, timeout: str = "30s") -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise EngineError(f"the dask engine needs dask.distributed ({exc.name} missing): "
+                              "pip install 'otkaz[dask]'") from exc
+        self._cluster = None
+        try:
+            if scheduler:
+                self._client = Client(scheduler, timeout=timeout)
+            else:
+                self._cluster = LocalCluster(n_workers=workers or available_cores(), threads_per_worker=1,
+                                             processes=True, dashboard_address=None)
+                self._client = Client(self._cluster)
+        except (OSError, TimeoutError) as exc:
+            if self._cluster is not None:
+                self._cluster.close()
+            where = scheduler or "a local cluster"
+            raise EngineError(f"cannot start the dask engine on {where}: {exc}") from exc
+        self.workers = max(1, sum(self._client.nthreads().values()))
+
+    def map_batches(self, batches: Iterable[list[Document]]) -> Iterator[list[ExtractionResult]]:
+        # pure=False: two batches with equal content are still two tasks (each is saved)
+        return _ordered(lambda batch: self._client.submit(extract_batch, batch, pure=False),
+                        lambda future: future.result(), batches, self.workers * IN_FLIGHT_PER_WORKER)
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+@contextmanager
+def open_engine(engine: str = "local", workers: int | None = None, scheduler: str | None = None,
+                documents: int | None = None) -> Iterator[Engine]:
+    """The engine asked for, closed afterwards.
+
+    ``local``: ``workers`` processes (default: the cores available), or this process when
+    one is asked for or ``documents`` (how many will be parsed, when known) fit in one
+    batch, so that a small run pays no start-up. ``dask``: the cluster at ``scheduler``,
+    else a local one of ``workers`` processes.
+    """
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r} (expected one of {', '.join(ENGINES)})")
+    if engine == "dask":
+        opened: Any = DaskCluster(scheduler, workers)
+    elif scheduler:
+        raise EngineError("--scheduler needs --engine dask")
+    else:
+        workers = workers or available_cores()
+        small = documents is not None and documents <= BATCH
+        opened = InProcess() if workers == 1 or small else LocalProcesses(workers)
+    try:
+        yield opened
+    finally:
+        if hasattr(opened, "close"):
+            opened.close()

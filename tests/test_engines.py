@@ -1,0 +1,101 @@
+"""Where parsing runs: N local processes and a Dask cluster give the results of one process."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from otkaz import engines, pipeline
+from otkaz.cli import cli
+from otkaz.ingest import IngestOptions
+from otkaz.publish.exports import export_records
+from otkaz.store import Database
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _store_contents(db: Database) -> dict[str, Any]:
+    """What a run leaves in the store, ids, evidence and names included."""
+    return {
+        "incidents": export_records(db.incidents(), include_names=True),
+        "documents": [(s.document_id, s.status, s.mentions, s.note) for s in db.document_states()],
+        "aggregates": [(a.document_id, a.type, a.count.min, a.count.max) for a in db.aggregates()],
+    }
+
+
+@pytest.fixture(scope="module")
+def single_process(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    with Database(str(tmp_path_factory.mktemp("single") / "otkaz.db")) as db:
+        summary = pipeline.run(db, [str(EXAMPLES)], IngestOptions(), workers=1)
+        assert summary.mentions > 0
+        return _store_contents(db)
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 2 documents, so that the examples are shared out among the workers."""
+    monkeypatch.setattr(engines, "BATCH", 2)
+
+
+@pytest.mark.slow
+def test_two_local_processes_give_the_results_of_one(
+    single_process: dict[str, Any], small_batches: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[int] = []
+
+    class RecordedProcesses(engines.LocalProcesses):
+        def __init__(self, workers: int) -> None:
+            started.append(workers)
+            super().__init__(workers)
+
+    monkeypatch.setattr(engines, "LocalProcesses", RecordedProcesses)
+    with Database(str(tmp_path / "otkaz.db")) as db:
+        pipeline.run(db, [str(EXAMPLES)], IngestOptions(), workers=2)
+        assert _store_contents(db) == single_process
+    assert started == [2]
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_of_two_workers_gives_the_results_of_one_process(
+    single_process: dict[str, Any], small_batches: None, tmp_path: Path
+) -> None:
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Database(str(tmp_path / "otkaz.db")) as db:
+            pipeline.run(db, [str(EXAMPLES)], IngestOptions(), engine="dask", scheduler=cluster.scheduler_address)
+            assert _store_contents(db) == single_process
+
+
+@pytest.mark.slow
+def test_cli_dask_engine_with_a_local_cluster(single_process: dict[str, Any], small_batches: None, tmp_path: Path) -> None:
+    db_path = str(tmp_path / "otkaz.db")
+    result = CliRunner().invoke(cli, ["run", str(EXAMPLES), "--engine", "dask", "--workers", "2", "--db", db_path, "-q"])
+    assert result.exit_code == 0, result.output
+    with Database(db_path) as db:
+        assert _store_contents(db) == single_process
+
+
+def test_a_small_run_or_one_worker_parses_in_this_process() -> None:
+    with engines.open_engine(workers=4, documents=engines.BATCH) as engine:
+        assert isinstance(engine, engines.InProcess)
+    with engines.open_engine(workers=1, documents=10_000) as engine:
+        assert isinstance(engine, engines.InProcess)
+
+
+def test_scheduler_without_the_dask_engine_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["run", str(EXAMPLES), "--scheduler", "tcp://127.0.0.1:1", "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 2
+    assert "--scheduler" in result.output and "needs --engine dask" in result.output
+
+
+def test_an_unreachable_scheduler_is_an_engine_error() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(engines.EngineError, match=f"cannot start the dask engine on tcp://127.0.0.1:{port}"):
+        engines.DaskCluster(f"tcp://127.0.0.1:{port}", timeout="2s")

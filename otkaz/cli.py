@@ -691,8 +691,10 @@ def documents(db_url: str | None, as_json: bool, quiet: bool) -> None:
     """List the stored documents.
 
     One row per document: id, language, publication date, extraction status
-    (pending, processed, or not_processed: a language no extractor reads) and
-    incident mentions. --json adds the extractor version and its note.
+    (pending; processed; not_processed: a language no extractor reads; failed:
+    the extractor failed on it, skipped until another extractor version or
+    extract --all), incident mentions and the extraction's note (why it
+    failed, what was left out). --json adds the extractor version.
 
     \b
     Example:
@@ -707,7 +709,7 @@ def documents(db_url: str | None, as_json: bool, quiet: bool) -> None:
         if not quiet:
             click.echo("no documents stored (try: otkaz ingest PATH)", err=True)
         return
-    columns = ("id", "lang", "published", "status", "mentions")
+    columns = ("id", "lang", "published", "status", "mentions", "note")
     table = [list(columns)] + [["-" if row[name] is None else str(row[name]) for name in columns] for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:

@@ -14,13 +14,13 @@ and merging rebuilds the incidents from all mentions and the analyst's decisions
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from otkaz.ingest import IngestFailure, IngestOptions, Source, find_sources, read_source
 from otkaz.merge import merge
-from otkaz.model import Document
+from otkaz.model import Document, ExtractionResult
 from otkaz.store import Database, StoreError
 
 # progress(stage, done, total): called as each stage advances.
@@ -39,7 +39,9 @@ class RunSummary:
     # Each input that failed, and each document whose extraction the store refused.
     failures: list[IngestFailure] = field(default_factory=list)
     extracted: int = 0  # documents the extractor read
-    extraction_failed: int = 0  # documents whose extraction the store refused (they stay pending)
+    # documents the extractor failed on (marked failed) or whose extraction the store refused
+    # (they stay pending)
+    extraction_failed: int = 0
     not_processed: int = 0  # documents in a language no extractor reads
     mentions: int = 0  # incident mentions found in the documents extracted
     aggregates: int = 0  # aggregate figures found in the documents extracted
@@ -91,19 +93,26 @@ def ingest_sources(
 def extract_pending(db: Database, progress: Progress | None = None, all_documents: bool = False) -> RunSummary:
     """Extract the documents that need it (never extracted, or by another extractor version).
 
-    ``all_documents``: re-extract every stored document.
+    ``all_documents``: re-extract every stored document. A document the extractor fails on
+    is marked ``failed`` with the reason, and the others go on; it is tried again by another
+    extractor version or with ``all_documents``.
     """
-    from otkaz.extract import EXTRACTOR_VERSION, extract_many  # here: ingest alone needs no extractor
+    from otkaz.extract import EXTRACTOR_VERSION  # here: ingest alone needs no extractor
 
     documents: list[Document] = list(db.documents()) if all_documents else db.documents_to_extract(EXTRACTOR_VERSION)
     summary = RunSummary()
-    for done, result in enumerate(extract_many(documents), start=1):
+    for done, (document, result) in enumerate(_extract_each(documents), start=1):
         _report(progress, "extract", done, len(documents))
+        if isinstance(result, ExtractionFailed):
+            db.mark_extraction_failed(document.id, EXTRACTOR_VERSION, result.reason)
+            summary.extraction_failed += 1
+            summary.failures.append(IngestFailure(document.id, result.reason))
+            continue
         try:
             db.save_extraction(result, EXTRACTOR_VERSION)  # one by one: an interruption loses little
         except StoreError as exc:  # an inconsistent result: the others are still saved
             summary.extraction_failed += 1
-            summary.failures.append(IngestFailure(result.document_id, str(exc)))
+            summary.failures.append(IngestFailure(document.id, str(exc)))
             continue
         if result.processed:
             summary.extracted += 1
@@ -112,6 +121,58 @@ def extract_pending(db: Database, progress: Progress | None = None, all_document
         else:
             summary.not_processed += 1
     return summary
+
+
+@dataclass(frozen=True)
+class ExtractionFailed:
+    """The extractor raised on a document: why, in one line."""
+
+    reason: str
+
+    @classmethod
+    def of(cls, exc: Exception) -> ExtractionFailed:
+        detail = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+        return cls(f"extraction failed: {type(exc).__name__}" + (f": {detail}" if detail else ""))
+
+
+# Documents are parsed in batches (the NLP models are faster so); a batch is cut at this many
+# documents or characters, whichever comes first, so that long texts do not pile up in memory.
+BATCH_DOCUMENTS = 32
+BATCH_CHARACTERS = 200_000
+
+
+def _extract_each(documents: list[Document]) -> Iterator[tuple[Document, ExtractionResult | ExtractionFailed]]:
+    """Each document with its result, in order. When a batch fails, its documents are extracted
+    one by one, so that only the document the extractor fails on is lost."""
+    from otkaz.extract import extract_many
+
+    for batch in _batches(documents):
+        try:
+            results = list(extract_many(batch))
+        except Exception:  # noqa: BLE001 - which document failed is found below, one by one
+            results = [_extract_alone(document, extract_many) for document in batch]
+        yield from zip(batch, results, strict=True)
+
+
+def _extract_alone(document: Document, extract_many: Callable[[list[Document]], Iterable[ExtractionResult]]) -> ExtractionResult | ExtractionFailed:
+    try:
+        [result] = extract_many([document])
+    except Exception as exc:  # noqa: BLE001 - any fault of the extractor on this text is this document's
+        return ExtractionFailed.of(exc)
+    return result
+
+
+def _batches(documents: list[Document]) -> Iterator[list[Document]]:
+    batch: list[Document] = []
+    size = 0
+    for document in documents:
+        if batch and (len(batch) >= BATCH_DOCUMENTS or size + len(document.text) > BATCH_CHARACTERS):
+            yield batch
+            batch, size = [], 0
+        batch.append(document)
+        size += len(document.text)
+    if batch:
+        yield batch
 
 
 def merge_all(db: Database) -> int:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self
@@ -105,7 +106,7 @@ class DocumentState:
     """Where a stored document stands in extraction (for listings)."""
 
     document_id: str
-    status: str  # pending, processed, not_processed
+    status: str  # pending, processed, not_processed, failed
     extractor_version: str | None
     note: str | None
     mentions: int
@@ -156,11 +157,11 @@ def _check_sqlite_path(url: URL) -> None:
         )
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any, foreign_keys: bool = True) -> None:
     # Let SQLAlchemy's BEGIN (below) drive transactions: pysqlite's own handling
     # leaves DDL outside them and cannot take the write lock up front.
     dbapi_connection.isolation_level = None
-    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+    for pragma in ("journal_mode=WAL", f"foreign_keys={'ON' if foreign_keys else 'OFF'}", "synchronous=NORMAL"):
         dbapi_connection.execute(f"PRAGMA {pragma}")
 
 
@@ -171,12 +172,16 @@ def _sqlite_on_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-def _create_engine(url: URL) -> Engine:
+def _create_engine(url: URL, migrating: bool = False) -> Engine:
     backend = url.get_backend_name()
     if backend == "sqlite":
         _check_sqlite_path(url)
         engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_on_connect)
+        # SQLite alters a constraint by rebuilding the table, and dropping the old table
+        # would cascade to the rows that refer to it: migrations run with foreign keys off
+        # (SQLite's documented procedure; the pragma cannot change inside a transaction)
+        # and are checked afterwards (_upgrade_to_head).
+        event.listen(engine, "connect", partial(_sqlite_on_connect, foreign_keys=not migrating))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     if backend == "postgresql":
@@ -188,12 +193,20 @@ def _create_engine(url: URL) -> Engine:
     )
 
 
-def _upgrade_to_head(engine: Engine) -> None:
+def _upgrade_to_head(url: URL) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection  # read by migrations/env.py
-        command.upgrade(config, "head")
+    engine = _create_engine(url, migrating=True).execution_options(**{_WRITE: True})
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection  # read by migrations/env.py
+            command.upgrade(config, "head")
+            if url.get_backend_name() == "sqlite":
+                orphan = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if orphan is not None:  # rolls the migration back
+                    raise StoreError(f"migration left a row of {orphan[0]} without its {orphan[2]} row")
+    finally:
+        engine.dispose()
 
 
 class Database:
@@ -219,8 +232,8 @@ class Database:
             else self._engine
         )
         try:
-            _upgrade_to_head(self._writer)
-        except (SQLAlchemyError, CommandError) as exc:
+            _upgrade_to_head(self._url)
+        except (SQLAlchemyError, CommandError, StoreError) as exc:
             self._engine.dispose()
             raise StoreError(f"cannot open database {self.url}: {_first_line(exc)}") from exc
 
@@ -323,8 +336,23 @@ class Database:
                 )
             )
 
+    def mark_extraction_failed(self, document_id: str, extractor_version: str, reason: str) -> None:
+        """The extractor failed on the document: it is marked failed with ``reason`` and left
+        without mentions (any it had came from another extractor version, or from its old text)."""
+        with self._write() as conn:
+            _delete_extraction(conn, document_id)
+            conn.execute(
+                update(documents)
+                .where(documents.c.id == document_id)
+                .values(
+                    extraction_status="failed",
+                    extractor_version=extractor_version,
+                    extraction_note=reason,
+                )
+            )
+
     def extraction_status(self) -> dict[str, int]:
-        """Documents per status: processed / not_processed / pending (zeros included)."""
+        """Documents per status: pending / processed / not_processed / failed (zeros included)."""
         query = select(documents.c.extraction_status, func.count()).group_by(
             documents.c.extraction_status
         )

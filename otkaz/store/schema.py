@@ -22,7 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-EXTRACTION_STATUSES = ("pending", "processed", "not_processed")
+# failed: the extractor raised on the document (the reason is its extraction_note); it is
+# skipped until another extractor version or `extract --all` tries it again.
+EXTRACTION_STATUSES = ("pending", "processed", "not_processed", "failed")
 
 # Named constraints, so later migrations (SQLite batch mode included) can address them.
 metadata = MetaData(

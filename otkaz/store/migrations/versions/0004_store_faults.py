@@ -1,0 +1,37 @@
+"""Faults: a document whose extraction failed has the status "failed".
+
+Revision ID: 0004
+Revises: 0001
+Create Date: 2026-12-05
+"""
+
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0001"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+_STATUS_CHECK = "ck_documents_extraction_status"
+
+
+def _status_check(statuses: tuple[str, ...]) -> str:
+    return "extraction_status IN (" + ", ".join(f"'{s}'" for s in statuses) + ")"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("documents") as batch:
+        batch.drop_constraint(op.f(_STATUS_CHECK), type_="check")
+        batch.create_check_constraint(
+            op.f(_STATUS_CHECK), _status_check(("pending", "processed", "not_processed", "failed"))
+        )
+
+
+def downgrade() -> None:
+    # A failed document goes back to pending: the older schema has no word for it.
+    op.execute("UPDATE documents SET extraction_status = 'pending' WHERE extraction_status = 'failed'")
+    with op.batch_alter_table("documents") as batch:
+        batch.drop_constraint(op.f(_STATUS_CHECK), type_="check")
+        batch.create_check_constraint(
+            op.f(_STATUS_CHECK), _status_check(("pending", "processed", "not_processed"))
+        )

@@ -1,0 +1,161 @@
+"""The store and the pipeline under faults: documents the extractor fails on, over-long texts,
+removing documents, concurrent merges, reproducible output, moved incident ids.
+
+``db`` and ``db_url`` are the fixtures of conftest.py (SQLite, and PostgreSQL when configured);
+``fake_extractor`` is the fast stand-in of tests/test_pipeline.py. The articles here are
+written for these tests.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from otkaz import pipeline
+from otkaz.cli import cli
+from otkaz.ingest import IngestOptions
+from otkaz.model import Document, ExtractionResult
+from otkaz.store import Database
+from test_pipeline import FAKE_VERSION, fake_extract_many, fake_extractor  # noqa: F401  (a fixture)
+
+DESERTION = """URL: https://example.org/news/deserter
+TITLE: A deserter from Tambov
+PUBLISHED: {published}
+LANG: en
+---
+A deserter from Tambov
+
+Two mobilized soldiers from Tambov deserted from their unit near Belgorod on Sunday, a relative told reporters.
+"""
+
+PROTEST = """URL: https://example.org/news/protest
+TITLE: Wives protest in Kazan
+PUBLISHED: 2023-03-02
+LANG: en
+---
+Wives protest in Kazan
+
+About forty wives of mobilized men held a protest outside the regional government in Kazan on Monday.
+"""
+
+
+def otkaz(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def statuses(db: Database) -> dict[str, tuple[str, str | None]]:
+    return {state.document_id: (state.status, state.note) for state in db.document_states()}
+
+
+# --- a document the extractor fails on ------------------------------------------------------
+
+
+def failing_on(marker: str):
+    """The fake extractor, raising as a buggy extractor would on any batch holding ``marker``."""
+
+    def extract_many(documents: Iterable[Document]) -> Iterator[ExtractionResult]:
+        documents = list(documents)
+        if any(marker in document.text for document in documents):
+            raise OverflowError("date value out of range")
+        return fake_extract_many(documents)
+
+    return extract_many
+
+
+def test_a_document_the_extractor_fails_on_is_marked_failed_and_skipped(
+    fake_extractor: None, tmp_path: Path, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Two soldiers deserted from Belgorod.", encoding="utf-8")
+    (folder / "b.txt").write_text("The poison pill: three soldiers deserted.", encoding="utf-8")
+    (folder / "c.txt").write_text("Ten more soldiers deserted in spring.", encoding="utf-8")
+    monkeypatch.setattr(sys.modules["otkaz.extract"], "extract_many", failing_on("poison"))
+
+    summary = pipeline.run(db, [str(folder)], IngestOptions(lang="en"))
+
+    bad = str(folder / "b.txt")
+    assert (summary.extracted, summary.extraction_failed) == (2, 1)
+    assert [(f.input, f.reason) for f in summary.failures] == [
+        (bad, "extraction failed: OverflowError: date value out of range")
+    ]
+    assert summary.incidents == 2  # the others went on to merging
+    assert statuses(db)[bad] == ("failed", "extraction failed: OverflowError: date value out of range")
+    # Skipped from now on: the next run has nothing to extract and nothing fails.
+    assert db.documents_to_extract(FAKE_VERSION) == []
+    again = pipeline.run(db, [str(folder)], IngestOptions(lang="en"))
+    assert (again.extracted, again.extraction_failed, again.failures) == (0, 0, [])
+    # Tried again when everything is re-extracted (say, after a fix).
+    monkeypatch.setattr(sys.modules["otkaz.extract"], "extract_many", fake_extract_many)
+    assert pipeline.extract_pending(db, all_documents=True).extracted == 3
+    assert statuses(db)[bad] == ("processed", None)
+
+
+@pytest.mark.slow
+def test_a_year_one_publication_date_no_longer_stops_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0001-01-01 (a feed's zero date) once ended every later run in a traceback."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "a-zero-date.txt").write_text(DESERTION.format(published="0001-01-01"), encoding="utf-8")
+    (tmp_path / "articles" / "b-protest.txt").write_text(PROTEST, encoding="utf-8")
+
+    first = otkaz("run", "--db", "s.db", "articles")
+
+    assert first.exit_code == 1, first.output
+    assert first.stderr.splitlines() == [
+        "otkaz: articles/a-zero-date.txt: extraction failed: OverflowError: date value out of range"
+    ]
+    rows = {row["id"]: row for row in json.loads(otkaz("documents", "--db", "s.db", "--json").stdout)}
+    assert rows["articles/a-zero-date.txt"]["status"] == "failed"
+    assert rows["articles/b-protest.txt"]["status"] == "processed"
+    assert rows["articles/b-protest.txt"]["mentions"] >= 1
+    table = otkaz("documents", "--db", "s.db").stdout.splitlines()
+    assert table[0].split() == ["id", "lang", "published", "status", "mentions", "note"]
+    assert table[1].split()[:6] == ["articles/a-zero-date.txt", "en", "0001-01-01", "failed", "0", "extraction"]
+    again = otkaz("run", "--db", "s.db", "articles")
+    assert again.exit_code == 0 and again.stderr == ""
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+def test_upgrading_an_older_store_keeps_every_row(db_url: str) -> None:
+    """SQLite rebuilds a table to change a constraint; with foreign keys on, that once
+    deleted every mention of the store."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, insert
+
+    from otkaz.model import Report
+    from otkaz.store import codec
+    from otkaz.store.database import MIGRATIONS, resolve_url
+    from otkaz.store.schema import documents, incident_reports, incidents, mentions
+    from test_store import TEXT, full_mention, make_document, make_incident
+
+    engine = create_engine(resolve_url(db_url))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    document = make_document()
+    mention = full_mention(document)
+    incident = make_incident("inc-old", Report(document, mention), day=None)
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(insert(documents).values(
+            **codec.document_columns(document), content_hash=document.content_hash, ingested_at="2023-05-04T00:00:00+00:00",
+            extraction_status="processed", extractor_version="v1"))
+        conn.execute(insert(mentions).values(codec.mention_row(document.id, 0, mention)))
+        conn.execute(insert(incidents).values(codec.incident_row(incident)))
+        conn.execute(insert(incident_reports).values(
+            incident_id="inc-old", position=0, document_id=document.id, mention_key=mention.key))
+    engine.dispose()
+
+    with Database(db_url) as db:  # migrates to the newest schema
+        assert [r.mention for r in db.reports()] == [mention]
+        assert [(s.status, s.mentions) for s in db.document_states()] == [("processed", 1)]
+        assert [i.reports[0].mention.key for i in db.incidents()] == [mention.key]
+        assert db.get_document(document.id).text == TEXT

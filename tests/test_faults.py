@@ -120,6 +120,74 @@ def test_a_year_one_publication_date_no_longer_stops_the_store(tmp_path: Path, m
     assert again.exit_code == 0 and again.stderr == ""
 
 
+# --- long texts --------------------------------------------------------------------------------
+
+FILLER = "The regional weather service said that the river stayed within its banks all week.\n"
+
+
+def long_text(first: str, length: int, last: str) -> str:
+    """``first``, filler paragraphs up to about ``length`` characters, then ``last``."""
+    return first + "\n" + FILLER * ((length - len(first) - len(last)) // len(FILLER)) + last
+
+
+def test_long_texts_are_cut_per_language_and_the_cut_is_noted(
+    fake_extractor: None, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: dict[str, str] = {}
+
+    def recording(documents: Iterable[Document]) -> Iterator[ExtractionResult]:
+        documents = list(documents)
+        read.update((document.id, document.text) for document in documents)
+        return fake_extract_many(documents)
+
+    monkeypatch.setattr(sys.modules["otkaz.extract"], "extract_many", recording)
+    english = long_text("Two soldiers deserted from Belgorod.", 1_200_000, "Five more soldiers deserted later.")
+    russian = long_text("Жители вышли на протест в Казани.", 300_000, "Второй протест прошёл позже.")
+    db.add_document(Document("long-en", english, lang="en"))
+    db.add_document(Document("long-ru", russian, lang="ru"))
+    db.add_document(Document("short", "Three soldiers deserted.", lang="en"))
+
+    summary = pipeline.extract_pending(db)
+
+    assert (summary.extracted, summary.failures) == (3, [])
+    assert english.startswith(read["long-en"]) and russian.startswith(read["long-ru"])
+    assert 50_000 < len(read["long-en"]) <= pipeline.EXTRACTION_CAPS["en"] == 100_000
+    assert 25_000 < len(read["long-ru"]) <= pipeline.EXTRACTION_CAPS["ru"] == 50_000
+    assert read["long-en"].endswith("all week.") and read["short"] == "Three soldiers deserted."
+    notes = {state.document_id: state.note for state in db.document_states()}
+    assert notes["long-en"] == (
+        f"text cut for extraction: read the first {len(read['long-en']):,} of {len(english):,} characters "
+        "(the cap for en is 100,000)"
+    )
+    assert notes["long-ru"].startswith("text cut for extraction: read the first") and notes["short"] is None
+    # Only what was read holds incidents, and their evidence points into the whole stored text.
+    reports = db.reports()
+    assert [r.mention.evidence[0].quote for r in reports] == [
+        "Two soldiers deserted from Belgorod.", "Жители вышли на протест в Казани.", "Three soldiers deserted."
+    ]
+    for report in reports:
+        evidence = report.mention.evidence[0]
+        assert report.document.text[evidence.start : evidence.end] == evidence.quote
+
+
+@pytest.mark.slow
+def test_an_english_text_over_spacys_limit_is_extracted(db: Database) -> None:
+    """Over 1,000,000 characters spaCy refuses a text; the document once stopped every run."""
+    text = long_text(
+        "Two mobilized soldiers from Tambov deserted from their unit near Belgorod on Sunday.",
+        1_000_500,
+        "Three more soldiers deserted on Monday.",
+    )
+    db.add_document(Document("long", text, lang="en", published="2023-05-12"))
+
+    summary = pipeline.extract_pending(db)
+
+    assert (summary.extracted, summary.failures) == (1, [])
+    [state] = db.document_states()
+    assert state.status == "processed" and state.mentions >= 1
+    assert state.note.startswith("text cut for extraction: read the first 99,")
+
+
 # --- migrations -------------------------------------------------------------------------------
 
 

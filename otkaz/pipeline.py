@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import date
 from typing import Any
 
 from otkaz.ingest import IngestFailure, IngestOptions, Source, find_sources, read_source
 from otkaz.merge import merge
-from otkaz.model import Document, ExtractionResult
+from otkaz.model import DateRange, Document, ExtractionResult
 from otkaz.store import Database, StoreError
 
 # progress(stage, done, total): called as each stage advances.
@@ -149,39 +150,57 @@ EXTRACTION_CAPS = {"en": 100_000, "ru": 50_000}
 
 
 def _extract_each(documents: list[Document]) -> Iterator[tuple[Document, ExtractionResult | ExtractionFailed]]:
-    """Each document with its result, in order. Texts are cut to their language's cap. When a
+    """Each document (as the extractor read it: ``_as_read``) with its result, in order. When a
     batch fails, its documents are extracted one by one, so that only the document the
     extractor fails on is lost."""
     from otkaz.extract import extract_many
 
-    for batch in _batches([_capped(document) for document in documents]):
+    for batch in _batches([_as_read(document) for document in documents]):
         try:
-            results = list(extract_many([capped for capped, _ in batch]))
+            results = list(extract_many([read for read, _ in batch]))
         except Exception:  # noqa: BLE001 - which document failed is found below, one by one
-            results = [_extract_alone(capped, extract_many) for capped, _ in batch]
-        for (capped, cut_note), result in zip(batch, results, strict=True):
-            if cut_note and isinstance(result, ExtractionResult):
-                result.note = "; ".join(filter(None, [cut_note, result.note]))
-            yield capped, result
+            results = [_extract_alone(read, extract_many) for read, _ in batch]
+        for (read, changes), result in zip(batch, results, strict=True):
+            if changes and isinstance(result, ExtractionResult):
+                result.note = "; ".join(filter(None, [changes, result.note]))
+            yield read, result
 
 
-def _capped(document: Document) -> tuple[Document, str | None]:
-    """The document as the extractor reads it, and what was cut (None: nothing). The cut falls
-    at the end of a paragraph, else of a sentence, in the last half before the cap: evidence
-    offsets into the cut text are offsets into the whole."""
+# Publication dates outside these years are placeholders, not dates: feeds write Go's zero
+# time (0001-01-01) for "none". The extractor reads such a document as undated.
+PUBLISHED_YEARS = range(1900, 2101)
+
+
+def _as_read(document: Document) -> tuple[Document, str | None]:
+    """The document as the extractor reads it, and what was changed (None: nothing): a
+    placeholder publication date is dropped; the text is cut to its language's cap."""
+    notes = []
+    try:
+        published = document.published_range
+    except ValueError:  # not an ISO date, month or year, or no such day
+        published = DateRange(date.min, date.min)
+    if published is not None and not {published.start.year, published.end.year} <= set(PUBLISHED_YEARS):
+        notes.append(f"publication date {document.published} taken as unknown (not a date between "
+                     f"{PUBLISHED_YEARS.start} and {PUBLISHED_YEARS.stop - 1})")
+        document = replace(document, published=None)
     cap = EXTRACTION_CAPS.get((document.lang or "").lower())
-    if cap is None or len(document.text) <= cap:
-        return document, None
-    text = document.text
+    if cap is not None and len(document.text) > cap:
+        end = _cut(document.text, cap)
+        notes.append(f"text cut for extraction: read the first {end:,} of {len(document.text):,} characters "
+                     f"(the cap for {document.lang} is {cap:,})")
+        document = replace(document, text=document.text[:end])
+    return document, "; ".join(notes) or None
+
+
+def _cut(text: str, cap: int) -> int:
+    """Where to cut ``text`` to at most ``cap`` characters: at the end of a paragraph, else of a
+    sentence, in the last half before the cap. Evidence offsets into the cut text are offsets
+    into the whole."""
     end = text.rfind("\n", cap // 2, cap)
     if end < 0:
         end = max(text.rfind(mark, cap // 2, cap - 1) for mark in (". ", "! ", "? ", "… "))
         end = end + 1 if end >= 0 else cap
-    note = (
-        f"text cut for extraction: read the first {end:,} of {len(text):,} characters "
-        f"(the cap for {document.lang} is {cap:,})"
-    )
-    return replace(document, text=text[:end]), note
+    return end
 
 
 def _extract_alone(document: Document, extract_many: Callable[[list[Document]], Iterable[ExtractionResult]]) -> ExtractionResult | ExtractionFailed:

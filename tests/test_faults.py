@@ -96,8 +96,9 @@ def test_a_document_the_extractor_fails_on_is_marked_failed_and_skipped(
 
 
 @pytest.mark.slow
-def test_a_year_one_publication_date_no_longer_stops_the_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """0001-01-01 (a feed's zero date) once ended every later run in a traceback."""
+def test_a_year_one_publication_date_is_read_as_unknown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """0001-01-01 (Go's zero time, which feeds write for "none") once ended every later run in
+    a traceback; then it failed its document. It is no date: the document is read as undated."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "articles").mkdir()
     (tmp_path / "articles" / "a-zero-date.txt").write_text(DESERTION.format(published="0001-01-01"), encoding="utf-8")
@@ -105,19 +106,28 @@ def test_a_year_one_publication_date_no_longer_stops_the_store(tmp_path: Path, m
 
     first = otkaz("run", "--db", "s.db", "articles")
 
-    assert first.exit_code == 1, first.output
-    assert first.stderr.splitlines() == [
-        "otkaz: articles/a-zero-date.txt: extraction failed: OverflowError: date value out of range"
-    ]
+    assert first.exit_code == 0 and first.stderr == "", first.output
     rows = {row["id"]: row for row in json.loads(otkaz("documents", "--db", "s.db", "--json").stdout)}
-    assert rows["articles/a-zero-date.txt"]["status"] == "failed"
+    zero = rows["articles/a-zero-date.txt"]
+    assert (zero["status"], zero["published"]) == ("processed", "0001-01-01")  # stored as given
+    assert zero["mentions"] >= 1
+    assert zero["note"].startswith("publication date 0001-01-01 taken as unknown (not a date between 1900 and 2100)")
     assert rows["articles/b-protest.txt"]["status"] == "processed"
-    assert rows["articles/b-protest.txt"]["mentions"] >= 1
     table = otkaz("documents", "--db", "s.db").stdout.splitlines()
     assert table[0].split() == ["id", "lang", "published", "status", "mentions", "note"]
-    assert table[1].split()[:6] == ["articles/a-zero-date.txt", "en", "0001-01-01", "failed", "0", "extraction"]
-    again = otkaz("run", "--db", "s.db", "articles")
-    assert again.exit_code == 0 and again.stderr == ""
+    assert table[1].split()[:7] == ["articles/a-zero-date.txt", "en", "0001-01-01", "processed", "1", "publication", "date"]
+    # No date of its incident is taken from the year 1.
+    for line in otkaz("export", "--db", "s.db").stdout.splitlines():
+        record = json.loads(line)
+        assert record["date"] is None or record["date"]["start"] >= "2022-02-24"
+
+
+def test_a_malformed_stored_publication_date_is_read_as_unknown(fake_extractor: None, db: Database) -> None:
+    db.add_document(Document("odd", "Two soldiers deserted.", lang="en", published="2023-02-30"))
+    summary = pipeline.extract_pending(db)
+    assert (summary.extracted, summary.failures) == (1, [])
+    [state] = db.document_states()
+    assert state.note == "publication date 2023-02-30 taken as unknown (not a date between 1900 and 2100)"
 
 
 # --- long texts --------------------------------------------------------------------------------

@@ -226,9 +226,11 @@ def _batches(documents: list[tuple[Document, str | None]]) -> Iterator[list[tupl
 
 
 def merge_all(db: Database) -> int:
-    """Rebuild the incidents from every mention and decision; returns how many are not rejected."""
-    incidents = merge(db.reports(), db.decisions())
-    db.replace_incidents(incidents)
+    """Rebuild the incidents from every mention and decision; returns how many are not rejected.
+
+    One consistent unit: a run storing documents meanwhile never drops out of the incidents.
+    """
+    incidents = db.rebuild_incidents(merge)
     return sum(incident.status != "rejected" for incident in incidents)
 
 

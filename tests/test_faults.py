@@ -198,6 +198,45 @@ def test_an_english_text_over_spacys_limit_is_extracted(db: Database) -> None:
     assert state.note.startswith("text cut for extraction: read the first 99,")
 
 
+# --- concurrent writers ------------------------------------------------------------------------
+
+
+def test_a_merge_never_drops_the_documents_a_concurrent_run_stored(
+    fake_extractor: None, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merging read the mentions, then wrote the incidents in another transaction: a run that
+    stored and merged a document in between lost it from the incidents (a lost update)."""
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("Two soldiers deserted from Belgorod.", encoding="utf-8")
+    second.write_text("Жители вышли на протест в Казани.", encoding="utf-8")
+    merge = pipeline.merge
+    meanwhile: list[str] = []
+
+    def merge_while_another_run_stores(reports, decisions):
+        if not meanwhile:  # the first merge: while it works, another process runs on the store
+            meanwhile.append("second run")
+            with Database(db_url) as other:
+                pipeline.run(other, [str(second)], IngestOptions(lang="ru"))
+        return merge(reports, decisions)
+
+    with Database(db_url) as db:
+        pipeline.ingest_into(db, [str(first)], IngestOptions(lang="en"))
+        pipeline.extract_pending(db)
+        monkeypatch.setattr(pipeline, "merge", merge_while_another_run_stores)
+
+        pipeline.merge_all(db)
+
+        assert meanwhile == ["second run"]
+        stored = {r.mention.key for r in db.reports()}
+        merged = {r.mention.key for incident in db.incidents() for r in incident.reports}
+        assert len(stored) == 2 and merged == stored
+
+
+def test_sqlite_writers_wait_a_minute_for_each_other(tmp_path: Path) -> None:
+    with Database(str(tmp_path / "s.db")) as db, db._engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 60_000
+
+
 # --- migrations -------------------------------------------------------------------------------
 
 

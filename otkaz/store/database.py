@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import partial
@@ -59,6 +59,7 @@ from otkaz.store.schema import (
     incident_reports,
     incidents,
     mentions,
+    merge_state,
     users,
 )
 
@@ -66,6 +67,9 @@ DEFAULT_DATABASE = "otkaz.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PAGE_SIZE = 500  # documents() reads this many documents per query
 _WRITE = "otkaz_write"  # execution option marking connections that will write
+# How long a SQLite writer waits for another to finish (a merge of a big store holds the lock
+# while it rebuilds the incidents) before giving up with "database is locked".
+SQLITE_BUSY_SECONDS = 60
 
 
 class StoreError(Exception):
@@ -176,7 +180,7 @@ def _create_engine(url: URL, migrating: bool = False) -> Engine:
     backend = url.get_backend_name()
     if backend == "sqlite":
         _check_sqlite_path(url)
-        engine = create_engine(url)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
         # SQLite alters a constraint by rebuilding the table, and dropping the old table
         # would cascade to the rows that refer to it: migrations run with foreign keys off
         # (SQLite's documented procedure; the pragma cannot change inside a transaction)
@@ -379,11 +383,8 @@ class Database:
 
     def reports(self) -> list[Report]:
         """Every stored mention with its document, by document id and position."""
-        query = select(mentions).order_by(mentions.c.document_id, mentions.c.position)
         with self._read() as conn:
-            rows = conn.execute(query).all()
-            docs = _documents_by_id(conn, select(mentions.c.document_id))
-        return [Report(docs[row.document_id], codec.mention_from_row(row)) for row in rows]
+            return _reports(conn)
 
     def aggregates(self) -> list[Aggregate]:
         query = select(aggregates).order_by(aggregates.c.document_id, aggregates.c.position)
@@ -395,24 +396,32 @@ class Database:
     def replace_incidents(self, new_incidents: list[Incident]) -> None:
         """Stores the machine's incidents in place of the previous ones; decisions stay."""
         _check_unique_ids(new_incidents)
-        report_rows = [
-            {
-                "incident_id": incident.id,
-                "position": n,
-                "document_id": report.mention.document_id,
-                "mention_key": report.mention.key,
-            }
-            for incident in new_incidents
-            for n, report in enumerate(incident.reports)
-        ]
         with self._write() as conn:
-            _check_mentions_stored(conn, report_rows)
-            conn.execute(delete(incident_reports))
-            conn.execute(delete(incidents))
-            if new_incidents:
-                conn.execute(insert(incidents), [codec.incident_row(i) for i in new_incidents])
-            if report_rows:
-                conn.execute(insert(incident_reports), report_rows)
+            _replace_incidents(conn, new_incidents)
+
+    def rebuild_incidents(self, build: Callable[[list[Report], list[Decision]], list[Incident]]) -> list[Incident]:
+        """Builds the incidents from every mention and decision (``build``: merging) and stores
+        them, as one consistent unit: what is stored was built from the mentions and decisions
+        stored at that moment, whatever other writers do meanwhile.
+
+        Optimistic first: read, build without holding a lock, store if nothing merging reads
+        has changed since. Otherwise again, reading and building inside the write transaction
+        that stores, while mentions and decisions are held still (other writers wait).
+        """
+        with self._read() as conn:
+            revision = _merge_revision(conn)
+            built = build(_reports(conn), _decisions(conn))
+        _check_unique_ids(built)
+        with self._write() as conn:
+            if _merge_revision(conn, hold=True) == revision:
+                _replace_incidents(conn, built)
+                return built
+        with self._write() as conn:
+            _merge_revision(conn, hold=True)
+            built = build(_reports(conn), _decisions(conn))
+            _check_unique_ids(built)
+            _replace_incidents(conn, built)
+        return built
 
     def incidents(self, include_rejected: bool = False) -> list[Incident]:
         """Incidents with their reports, by date (undated last), then id."""
@@ -447,6 +456,7 @@ class Database:
                 )
             )
             stored = replace(decision, id=result.inserted_primary_key[0], created_at=created_at)
+            _changed_merge_inputs(conn)
             incident = conn.execute(
                 select(incidents).where(incidents.c.id == decision.incident_id)
             ).first()
@@ -465,8 +475,7 @@ class Database:
 
     def decisions(self) -> list[Decision]:
         with self._read() as conn:
-            rows = conn.execute(select(decisions).order_by(decisions.c.id))
-            return [codec.decision_from_row(row) for row in rows]
+            return _decisions(conn)
 
     def audit(self, entry: AuditEntry) -> None:
         with self._write() as conn:
@@ -587,8 +596,22 @@ def _add_document(conn: Connection, doc: Document) -> AddResult:
 
 
 def _delete_extraction(conn: Connection, document_id: str) -> None:
+    """Every write of mentions starts here, so this is where merging learns of it."""
     conn.execute(delete(mentions).where(mentions.c.document_id == document_id))
     conn.execute(delete(aggregates).where(aggregates.c.document_id == document_id))
+    _changed_merge_inputs(conn)
+
+
+def _changed_merge_inputs(conn: Connection) -> None:
+    conn.execute(update(merge_state).where(merge_state.c.id == 1).values(revision=merge_state.c.revision + 1))
+
+
+def _merge_revision(conn: Connection, hold: bool = False) -> int:
+    """The count of changes to mentions and decisions. ``hold`` (in a write transaction): no
+    other writer changes them until it ends (PostgreSQL: the row's lock, which every such
+    write takes; SQLite: the write lock, already held)."""
+    query = select(merge_state.c.revision).where(merge_state.c.id == 1)
+    return conn.execute(query.with_for_update() if hold else query).scalar_one()
 
 
 def _check_extraction(result: ExtractionResult) -> None:
@@ -606,6 +629,36 @@ def _check_extraction(result: ExtractionResult) -> None:
             f"cannot save extraction of {result.document_id!r}: two mentions share the key "
             f"{repeated[0]} (same type and incident evidence)"
         )
+
+
+def _reports(conn: Connection) -> list[Report]:
+    rows = conn.execute(select(mentions).order_by(mentions.c.document_id, mentions.c.position)).all()
+    docs = _documents_by_id(conn, select(mentions.c.document_id))
+    return [Report(docs[row.document_id], codec.mention_from_row(row)) for row in rows]
+
+
+def _decisions(conn: Connection) -> list[Decision]:
+    return [codec.decision_from_row(row) for row in conn.execute(select(decisions).order_by(decisions.c.id))]
+
+
+def _replace_incidents(conn: Connection, new_incidents: list[Incident]) -> None:
+    report_rows = [
+        {
+            "incident_id": incident.id,
+            "position": n,
+            "document_id": report.mention.document_id,
+            "mention_key": report.mention.key,
+        }
+        for incident in new_incidents
+        for n, report in enumerate(incident.reports)
+    ]
+    _check_mentions_stored(conn, report_rows)
+    conn.execute(delete(incident_reports))
+    conn.execute(delete(incidents))
+    if new_incidents:
+        conn.execute(insert(incidents), [codec.incident_row(i) for i in new_incidents])
+    if report_rows:
+        conn.execute(insert(incident_reports), report_rows)
 
 
 def _check_unique_ids(new_incidents: list[Incident]) -> None:

@@ -180,3 +180,13 @@ users = Table(
     Column("api_token_hash", String, unique=True),
     Column("created_at", String, nullable=False),
 )
+
+# How many times what merging reads (mentions, decisions) has changed: every write of those
+# adds one, and a merge stores its incidents only if the count is what it read
+# (Database.rebuild_incidents). One row, id 1, created by the migration.
+merge_state = Table(
+    "merge_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", Integer, nullable=False),
+)

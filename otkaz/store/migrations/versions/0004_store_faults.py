@@ -1,10 +1,12 @@
-"""Faults: a document whose extraction failed has the status "failed".
+"""Faults: a document whose extraction failed has the status "failed"; merge_state counts the
+changes to what merging reads, so that a merge never stores incidents from stale mentions.
 
 Revision ID: 0004
 Revises: 0001
 Create Date: 2026-12-05
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
@@ -20,6 +22,13 @@ def _status_check(statuses: tuple[str, ...]) -> str:
 
 
 def upgrade() -> None:
+    merge_state = op.create_table(
+        "merge_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_merge_state")),
+    )
+    op.bulk_insert(merge_state, [{"id": 1, "revision": 0}])
     with op.batch_alter_table("documents") as batch:
         batch.drop_constraint(op.f(_STATUS_CHECK), type_="check")
         batch.create_check_constraint(
@@ -28,6 +37,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("merge_state")
     # A failed document goes back to pending: the older schema has no word for it.
     op.execute("UPDATE documents SET extraction_status = 'pending' WHERE extraction_status = 'failed'")
     with op.batch_alter_table("documents") as batch:

@@ -685,10 +685,11 @@ def ingest_gold(db: Database, gold: list[Any], folder: Path) -> list[IngestFailu
     return failures
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @common_options
-def documents(db_url: str | None, as_json: bool, quiet: bool) -> None:
-    """List the stored documents.
+@click.pass_context
+def documents(ctx: click.Context, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """List the stored documents; documents rm ID removes one.
 
     One row per document: id, language, publication date, extraction status
     (pending; processed; not_processed: a language no extractor reads; failed:
@@ -699,7 +700,11 @@ def documents(db_url: str | None, as_json: bool, quiet: bool) -> None:
     \b
     Example:
       otkaz documents --json
+      otkaz documents rm articles/duplicate-story.txt
     """
+    ctx.obj = {"db_url": db_url, "as_json": as_json, "quiet": quiet}  # for documents rm
+    if ctx.invoked_subcommand is not None:
+        return
     with open_store(db_url) as db:
         rows = document_rows(db)
     if as_json:
@@ -714,6 +719,40 @@ def documents(db_url: str | None, as_json: bool, quiet: bool) -> None:
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+
+
+@documents.command("rm")
+@click.argument("document_ids", nargs=-1, required=True, metavar="ID...")
+@_user_option
+@common_options
+@click.pass_context
+def documents_rm(ctx: click.Context, document_ids: tuple[str, ...], user: str | None, db_url: str | None,
+                 as_json: bool, quiet: bool) -> None:
+    """Remove stored documents, with their incident mentions and reports.
+
+    Each removal is audited (who, when, the document's id, URL and outlet;
+    not its text). The incidents are merged again at once: an incident only
+    these documents reported goes, the others lose these reports. Ids are
+    listed by: otkaz documents.
+
+    \b
+    Example:
+      otkaz documents rm articles/duplicate-story.txt --user anna
+    """
+    from otkaz import pipeline
+
+    group = ctx.obj or {}
+    db_url, as_json, quiet = db_url or group.get("db_url"), as_json or group.get("as_json"), quiet or group.get("quiet")
+    with open_store(db_url) as db:
+        removed, missing, incidents = pipeline.remove_documents(db, document_ids, user or _login_name())
+    for document_id in missing:
+        click.echo(f"otkaz: document {document_id}: not found (list them with: otkaz documents)", err=True)
+    if as_json:
+        print_json({"removed": removed, "not_found": missing, "incidents": incidents})
+    elif not quiet and removed:
+        click.echo(f"removed {len(removed)} document{'s' if len(removed) != 1 else ''}; incidents {incidents}")
+    if missing:
+        raise click.exceptions.Exit(EXIT_INPUT_FAILED if removed else EXIT_NOTHING)
 
 
 def document_rows(db: Database) -> list[dict[str, Any]]:

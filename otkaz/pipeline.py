@@ -234,6 +234,15 @@ def merge_all(db: Database) -> int:
     return sum(incident.status != "rejected" for incident in incidents)
 
 
+def remove_documents(db: Database, document_ids: Iterable[str], user: str) -> tuple[list[str], list[str], int]:
+    """Remove stored documents (audited as done by ``user``) with their mentions, then merge
+    again: (removed ids, ids not stored, incidents now not rejected)."""
+    removed, missing = [], []
+    for document_id in document_ids:
+        (removed if db.remove_document(document_id, user) else missing).append(document_id)
+    return removed, missing, merge_all(db) if removed else len(db.incidents())
+
+
 def run(
     db: Database, inputs: Iterable[str], options: IngestOptions | None = None, progress: Progress | None = None
 ) -> RunSummary:

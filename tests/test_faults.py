@@ -198,6 +198,50 @@ def test_an_english_text_over_spacys_limit_is_extracted(db: Database) -> None:
     assert state.note.startswith("text cut for extraction: read the first 99,")
 
 
+# --- removing a document ------------------------------------------------------------------------
+
+
+def test_removing_a_document_takes_its_mentions_reports_and_lone_incidents(db: Database) -> None:
+    from test_store import TEXT, make_document, make_incident, stored_report
+
+    kept = stored_report(db, make_document("news/kept.txt"), "refused to return to the front")
+    gone = stored_report(db, make_document("news/gone.txt", TEXT + " Again."), "refused to return to the front")
+    alone = stored_report(db, make_document("news/gone-2.txt", TEXT + " More."), "A criminal case was opened")
+    db.replace_incidents([make_incident("inc-shared", kept, gone, day=None), make_incident("inc-alone", alone, day=None)])
+
+    assert db.remove_document("news/gone.txt", by="anna") and db.remove_document("news/gone-2.txt", by="anna")
+    assert not db.remove_document("news/never.txt", by="anna")
+
+    assert [d.id for d in db.documents()] == ["news/kept.txt"]
+    assert [r.document.id for r in db.reports()] == ["news/kept.txt"]
+    assert [(i.id, [r.document.id for r in i.reports]) for i in db.incidents()] == [("inc-shared", ["news/kept.txt"])]
+    [entry, _] = db.audit_log("news/gone.txt") + db.audit_log("news/gone-2.txt")
+    assert (entry.user, entry.action, entry.object_type, entry.after) == ("anna", "remove_document", "document", None)
+    assert entry.before["mentions"] == 1 and "text" not in entry.before
+
+
+def test_documents_rm_removes_and_merges_again(fake_extractor: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("Two soldiers deserted from Belgorod.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Five soldiers deserted near Kursk last spring.", encoding="utf-8")
+    assert otkaz("run", "-q", "--lang", "en", "a.txt", "b.txt").exit_code == 0
+    before = [json.loads(line)["id"] for line in otkaz("export").stdout.splitlines()]
+    assert len(before) == 2
+
+    removed = otkaz("documents", "rm", "b.txt", "--user", "anna")
+
+    assert removed.exit_code == 0, removed.output
+    assert removed.stdout == "removed 1 document; incidents 1\n"
+    assert [row["id"] for row in json.loads(otkaz("documents", "--json").stdout)] == ["a.txt"]
+    assert len(otkaz("export").stdout.splitlines()) == 1
+    missing = otkaz("documents", "rm", "b.txt")
+    assert missing.exit_code == 4
+    assert missing.stderr == "otkaz: document b.txt: not found (list them with: otkaz documents)\n"
+    both = otkaz("documents", "--json", "rm", "a.txt", "b.txt")  # the group's options apply too
+    assert both.exit_code == 1
+    assert json.loads(both.stdout) == {"removed": ["a.txt"], "not_found": ["b.txt"], "incidents": 0}
+
+
 # --- concurrent writers ------------------------------------------------------------------------
 
 

@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from functools import partial
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Self
 
@@ -308,6 +308,27 @@ class Database:
         )
         with self._read() as conn:
             return [codec.document_from_row(row) for row in conn.execute(query)]
+
+    def remove_document(self, document_id: str, by: str) -> bool:
+        """Deletes the document with its mentions, aggregates and reports, audited as done
+        ``by`` (its metadata, not its text); incidents left without a report go too, the others
+        keep their fields until the next merge (``pipeline.remove_documents`` merges at once).
+        False when no such document is stored."""
+        with self._write() as conn:
+            row = conn.execute(select(documents).where(documents.c.id == document_id)).first()
+            if row is None:
+                return False
+            held = conn.execute(select(func.count()).where(mentions.c.document_id == document_id)).scalar_one()
+            conn.execute(delete(incident_reports).where(incident_reports.c.document_id == document_id))
+            conn.execute(delete(incidents).where(~incidents.c.id.in_(select(incident_reports.c.incident_id))))
+            _delete_extraction(conn, document_id)
+            conn.execute(delete(documents).where(documents.c.id == document_id))
+            before = {
+                "id": row.id, "url": row.url, "outlet": row.outlet, "published": row.published, "lang": row.lang,
+                "content_hash": row.content_hash, "extraction_status": row.extraction_status, "mentions": held,
+            }
+            _insert_audit(conn, AuditEntry(by, "remove_document", "document", document_id, before, None))
+        return True
 
     # --- extraction ------------------------------------------------------
 

@@ -161,9 +161,28 @@ def _extract_each(documents: list[Document]) -> Iterator[tuple[Document, Extract
         except Exception:  # noqa: BLE001 - which document failed is found below, one by one
             results = [_extract_alone(read, extract_many) for read, _ in batch]
         for (read, changes), result in zip(batch, results, strict=True):
-            if changes and isinstance(result, ExtractionResult):
-                result.note = "; ".join(filter(None, [changes, result.note]))
+            if isinstance(result, ExtractionResult):
+                _in_text_order(result, read.text)
+                if changes:
+                    result.note = "; ".join(filter(None, [changes, result.note]))
             yield read, result
+
+
+def _in_text_order(result: ExtractionResult, text: str) -> None:
+    """The extractor lists a mention's people (and their evidence) in an order that depends on
+    Python's hash seed; put them in the order the text names them, so that every run gives the
+    same output, and so the same "[person N]"."""
+    for mention in result.mentions:
+        mention.people = sorted(mention.people, key=lambda name: (_first_at(text, name), name))
+        slots = [n for n, evidence in enumerate(mention.evidence) if evidence.field == "people"]
+        ordered = sorted((mention.evidence[n] for n in slots), key=lambda evidence: (evidence.start, evidence.end))
+        for n, evidence in zip(slots, ordered, strict=True):
+            mention.evidence[n] = evidence
+
+
+def _first_at(text: str, name: str) -> int:
+    at = text.find(name)
+    return at if at >= 0 else len(text)
 
 
 # Publication dates outside these years are placeholders, not dates: feeds write Go's zero

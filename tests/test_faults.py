@@ -281,6 +281,58 @@ def test_sqlite_writers_wait_a_minute_for_each_other(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 60_000
 
 
+# --- reproducible output -------------------------------------------------------------------------
+
+TWO_DESERTERS = """URL: https://example.org/news/two-deserters
+TITLE: Two deserters detained in Tula
+PUBLISHED: 2023-05-12
+LANG: en
+---
+Two deserters detained in Tula
+
+Oleg Varnakov, a mobilized soldier from Tula, deserted from his unit near Belgorod in March, his lawyer said.
+Varnakov left the unit together with Sergei Belyanin, who also deserted.
+Belyanin and Varnakov were detained in Tula in May.
+"""
+
+
+SEEDS = (4, 5)
+
+
+@pytest.mark.slow
+def test_the_same_articles_give_the_same_output_whatever_the_hash_seed(tmp_path: Path) -> None:
+    """The order of a mention's people (and so of "[person N]") followed Python's string hashes:
+    with PYTHONHASHSEED 4 and 5 this article listed them in two orders."""
+    import os
+    import subprocess
+
+    (tmp_path / "two-deserters.txt").write_text(TWO_DESERTERS, encoding="utf-8")
+    script = (
+        "import sys; from otkaz.cli import main; sys.argv = ['otkaz', 'run', '-q', '--db', sys.argv[1], "
+        "'two-deserters.txt']; main()"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", script, f"seed{seed}.db"], cwd=tmp_path,
+                         env={**os.environ, "PYTHONHASHSEED": str(seed)})
+        for seed in SEEDS
+    ]
+    assert [run.wait(timeout=600) for run in runs] == [0, 0]
+
+    exports = []
+    for seed in SEEDS:
+        export = otkaz("export", "--db", str(tmp_path / f"seed{seed}.db"), "--include-names")
+        exports.append(export.stdout)
+    assert exports[0] == exports[1]
+    with Database(str(tmp_path / f"seed{SEEDS[0]}.db")) as db:
+        text = db.get_document("two-deserters.txt").text
+    records = [json.loads(line) for line in exports[0].splitlines()]
+    assert sum(len(record["people"]) for record in records) >= 4
+    for record in records:  # as the text names them
+        assert [text.find(name) for name in record["people"]] == sorted(text.find(name) for name in record["people"])
+        starts = [e["start"] for e in record["reports"][0]["evidence"] if e["field"] == "people"]
+        assert starts == sorted(starts)
+
+
 # --- migrations -------------------------------------------------------------------------------
 
 

@@ -387,7 +387,7 @@ def show(incident_id: str, db_url: str | None, as_json: bool, quiet: bool) -> No
       otkaz show inc-3f2a9c0d1e4b5a67
     """
     with open_store(db_url) as db:
-        incident = db.get_incident(incident_id)
+        incident = _find_incident(db, incident_id)
     if incident is None:
         fail(f"incident {incident_id}: not found (list them with: otkaz export)", EXIT_NOTHING)
     if as_json:
@@ -489,8 +489,17 @@ def _login_name() -> str:
         return "cli"
 
 
-def _existing_incident(db: Database, incident_id: str) -> Incident:
+def _find_incident(db: Database, incident_id: str) -> Incident | None:
+    """The incident, or the one that an id merging gave up leads to (said on stderr)."""
     incident = db.get_incident(incident_id)
+    if incident is None and (new_id := db.moved_incident(incident_id)) is not None:
+        click.echo(f"otkaz: incident {incident_id} is now {new_id} (merged again)", err=True)
+        incident = db.get_incident(new_id)
+    return incident
+
+
+def _existing_incident(db: Database, incident_id: str) -> Incident:
+    incident = _find_incident(db, incident_id)
     if incident is None:
         fail(f"incident {incident_id}: not found (list them with: otkaz export)", EXIT_NOTHING)
     return incident

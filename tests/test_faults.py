@@ -333,6 +333,76 @@ def test_the_same_articles_give_the_same_output_whatever_the_hash_seed(tmp_path:
         assert starts == sorted(starts)
 
 
+# --- incident ids that merging gave up ---------------------------------------------------------
+
+
+def test_an_id_merging_gave_up_leads_to_the_incident_holding_its_reports(db: Database) -> None:
+    from test_store import TEXT, make_document, make_incident, stored_report
+
+    a, b, c = (
+        stored_report(db, make_document(f"news/{name}.txt", TEXT + name), "refused to return to the front")
+        for name in "abc"
+    )
+    db.replace_incidents([make_incident("inc-1", a, b, day=None), make_incident("inc-2", c, day=None)])
+
+    # Re-clustered: inc-1's reports went one each way (the one with its first report wins).
+    db.replace_incidents([make_incident("inc-3", b, c, day=None), make_incident("inc-4", a, day=None)])
+    assert (db.moved_incident("inc-1"), db.moved_incident("inc-2")) == ("inc-4", "inc-3")
+    assert db.get_incident("inc-1") is None and db.moved_incident("inc-3") is None
+
+    # Aliases follow their incident when it moves on.
+    db.replace_incidents([make_incident("inc-5", a, b, c, day=None)])
+    assert [db.moved_incident(old) for old in ("inc-1", "inc-2", "inc-3", "inc-4")] == ["inc-5"] * 4
+
+    # An id that is current again is no alias; an alias whose reports are gone goes too.
+    db.replace_incidents([make_incident("inc-1", a, day=None), make_incident("inc-5", b, c, day=None)])
+    assert db.moved_incident("inc-1") is None and db.moved_incident("inc-2") == "inc-5"
+    db.replace_incidents([])
+    assert [db.moved_incident(old) for old in ("inc-1", "inc-2", "inc-3", "inc-4", "inc-5")] == [None] * 5
+
+
+def _belgorod_moved(db: Database) -> tuple[str, str]:
+    """Removing the earliest report of the seeded Belgorod pair moves its incident to the other
+    report's id: (old id, new id)."""
+    from browser.seed import MERGED_PAIR, incident_of
+
+    old = incident_of(db, MERGED_PAIR[0])
+    assert len(old.reports) == 2 and old.status == "confirmed"
+    pipeline.remove_documents(db, [old.reports[0].document.id], "anna")
+    [new] = [i for i in db.incidents() if i.reports[0].document.id == old.reports[1].document.id]
+    assert new.id != old.id and db.get_incident(old.id) is None
+    return old.id, new.id
+
+
+def test_web_pages_and_api_redirect_an_id_merging_gave_up(db: Database) -> None:
+    from browser.seed import seed
+    from fastapi.testclient import TestClient
+
+    from otkaz.web import Settings, create_app
+
+    seed(db)
+    old, new = _belgorod_moved(db)
+    with TestClient(create_app(Settings(secret_key="test-secret"), db=db)) as client:  # the public
+        page = client.get(f"/incidents/{old}", headers={"accept": "text/html"}, follow_redirects=False)
+        assert (page.status_code, page.headers["location"]) == (307, f"/incidents/{new}")
+        api = client.get(f"/api/incidents/{old}", follow_redirects=False)
+        assert (api.status_code, api.headers["location"]) == (307, f"/api/incidents/{new}")
+        assert client.get(f"/api/incidents/{old}").json()["id"] == new
+        assert client.get("/api/incidents/inc-0000000000000000").status_code == 404
+
+
+def test_show_an_id_merging_gave_up(db_url: str) -> None:
+    from browser.seed import seed
+
+    with Database(db_url) as db:
+        seed(db)
+        old, new = _belgorod_moved(db)
+    shown = otkaz("show", "--db", db_url, "--json", old)
+    assert shown.exit_code == 0
+    assert shown.stderr == f"otkaz: incident {old} is now {new} (merged again)\n"
+    assert json.loads(shown.stdout)["id"] == new
+
+
 # --- migrations -------------------------------------------------------------------------------
 
 

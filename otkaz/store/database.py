@@ -56,6 +56,7 @@ from otkaz.store.schema import (
     audit_log,
     decisions,
     documents,
+    incident_aliases,
     incident_reports,
     incidents,
     mentions,
@@ -455,6 +456,14 @@ class Database:
             found = _load_incidents(conn, incidents.c.id == incident_id)
         return found[0] if found else None
 
+    def moved_incident(self, old_id: str) -> str | None:
+        """The id of the incident that now holds the reports of ``old_id``, an id merging gave
+        up (its earliest report was split off, or an earlier report joined); None if unknown."""
+        with self._read() as conn:
+            return conn.execute(
+                select(incident_aliases.c.incident_id).where(incident_aliases.c.old_id == old_id)
+            ).scalar()
+
     # --- decisions and audit ---------------------------------------------
 
     def add_decision(self, decision: Decision) -> Decision:
@@ -674,12 +683,46 @@ def _replace_incidents(conn: Connection, new_incidents: list[Incident]) -> None:
         for n, report in enumerate(incident.reports)
     ]
     _check_mentions_stored(conn, report_rows)
+    _keep_aliases(conn, new_incidents)
     conn.execute(delete(incident_reports))
     conn.execute(delete(incidents))
     if new_incidents:
         conn.execute(insert(incidents), [codec.incident_row(i) for i in new_incidents])
     if report_rows:
         conn.execute(insert(incident_reports), report_rows)
+
+
+def _keep_aliases(conn: Connection, new_incidents: list[Incident]) -> None:
+    """Before the stored incidents are replaced: each stored id that goes, whose reports live
+    on, becomes an alias of the new incident holding most of them (ties: the one holding its
+    earliest report); earlier aliases follow their incident, and go with it."""
+    new_ids = {incident.id for incident in new_incidents}
+    holder = {(r.mention.document_id, r.mention.key): i.id for i in new_incidents for r in i.reports}
+    holders: dict[str, list[str]] = {}
+    rows = conn.execute(
+        select(incident_reports).order_by(incident_reports.c.incident_id, incident_reports.c.position)
+    )
+    for row in rows:
+        if row.incident_id not in new_ids:
+            now = holder.get((row.document_id, row.mention_key))
+            holders.setdefault(row.incident_id, []).extend([now] if now else [])
+    moved = {
+        old: max(found, key=lambda new: (found.count(new), -found.index(new)))
+        for old, found in holders.items()
+        if found
+    }
+    for old_id, target in conn.execute(select(incident_aliases.c.old_id, incident_aliases.c.incident_id)).all():
+        if old_id in new_ids or old_id in moved or (target not in new_ids and target not in moved):
+            conn.execute(delete(incident_aliases).where(incident_aliases.c.old_id == old_id))
+        elif target in moved:
+            conn.execute(
+                update(incident_aliases).where(incident_aliases.c.old_id == old_id).values(incident_id=moved[target])
+            )
+    if moved:
+        since = _now()
+        conn.execute(insert(incident_aliases), [
+            {"old_id": old, "incident_id": new, "since": since} for old, new in sorted(moved.items())
+        ])
 
 
 def _check_unique_ids(new_incidents: list[Incident]) -> None:

@@ -143,6 +143,17 @@ incident_reports = Table(
     Index(None, "document_id", "mention_key"),
 )
 
+# An incident id that merging gave up (its reports now belong to another incident) and the
+# incident that holds most of them now, so that links to the old id still lead somewhere.
+# Kept pointing at a current incident; gone when its id is current again or its reports are.
+incident_aliases = Table(
+    "incident_aliases",
+    metadata,
+    Column("old_id", String, primary_key=True),
+    Column("incident_id", String, nullable=False),
+    Column("since", String, nullable=False),
+)
+
 # Analyst decisions refer to incident ids without a foreign key: they outlive
 # every replacement of the machine's incidents.
 decisions = Table(

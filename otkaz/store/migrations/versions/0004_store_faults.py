@@ -1,5 +1,6 @@
 """Faults: a document whose extraction failed has the status "failed"; merge_state counts the
-changes to what merging reads, so that a merge never stores incidents from stale mentions.
+changes to what merging reads, so that a merge never stores incidents from stale mentions;
+incident_aliases leads an incident id that merging gave up to the incident holding its reports.
 
 Revision ID: 0004
 Revises: 0001
@@ -29,6 +30,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_merge_state")),
     )
     op.bulk_insert(merge_state, [{"id": 1, "revision": 0}])
+    op.create_table(
+        "incident_aliases",
+        sa.Column("old_id", sa.String(), nullable=False),
+        sa.Column("incident_id", sa.String(), nullable=False),
+        sa.Column("since", sa.String(), nullable=False),
+        sa.PrimaryKeyConstraint("old_id", name=op.f("pk_incident_aliases")),
+    )
     with op.batch_alter_table("documents") as batch:
         batch.drop_constraint(op.f(_STATUS_CHECK), type_="check")
         batch.create_check_constraint(
@@ -37,6 +45,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("incident_aliases")
     op.drop_table("merge_state")
     # A failed document goes back to pending: the older schema has no word for it.
     op.execute("UPDATE documents SET extraction_status = 'pending' WHERE extraction_status = 'failed'")

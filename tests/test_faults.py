@@ -7,6 +7,8 @@ written for these tests.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -18,7 +20,7 @@ from click.testing import CliRunner, Result
 from otkaz import pipeline
 from otkaz.cli import cli
 from otkaz.ingest import IngestOptions
-from otkaz.model import Document, ExtractionResult
+from otkaz.model import Decision, Document, ExtractionResult
 from otkaz.store import Database
 from test_pipeline import FAKE_VERSION, fake_extract_many, fake_extractor  # noqa: F401  (a fixture)
 
@@ -401,6 +403,58 @@ def test_show_an_id_merging_gave_up(db_url: str) -> None:
     assert shown.exit_code == 0
     assert shown.stderr == f"otkaz: incident {old} is now {new} (merged again)\n"
     assert json.loads(shown.stdout)["id"] == new
+
+
+# --- articles without a publication date --------------------------------------------------------
+
+UNDATED = {
+    "contract.txt": "A deserter from Tambov\n\nIvan, a soldier who signed a contract in 2020, deserted "
+                    "from his unit near Kursk, his mother told reporters.\n",
+    "drafted.txt": "Refused to fight\n\nThe soldier, who was drafted in 2021, refused to fight in Ukraine "
+                   "and deserted from his unit, his lawyer said.\n",
+    "sentenced.txt": "A deserter sentenced\n\nIvan Sorokin, who signed a contract in 2020, deserted from his "
+                     "unit near Belgorod, his mother said.\nIn May 2023 a garrison court sentenced Sorokin "
+                     "to five years.\n",
+    "kontrakt.txt": "Дезертир из Тамбова\n\nСолдат, который служит по контракту с 2019 года, самовольно "
+                    "оставил часть под Брянском, рассказала его мать.\n",
+}
+
+
+@pytest.mark.slow
+def test_articles_without_a_publication_date_are_never_dated_before_the_war(db: Database, tmp_path: Path) -> None:
+    """An undated article was placed in the year of whatever date it mentioned (a contract
+    signed in 2020): a timeline starting before the war. Its own later dates bound it, or its
+    date stays unknown."""
+    from fastapi.testclient import TestClient
+
+    from otkaz.publish.exports import write_export
+    from otkaz.web import Settings, create_app
+
+    folder = tmp_path / "undated"
+    folder.mkdir()
+    for name, text in UNDATED.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    summary = pipeline.run(db, [str(folder)], IngestOptions())
+    assert summary.failures == [] and summary.mentions == 4
+
+    dates = {r.document.id.rsplit("/", 1)[-1]: r.mention.date for r in db.reports()}
+    assert dates["contract.txt"] is None and dates["drafted.txt"] is None and dates["kontrakt.txt"] is None
+    start, end = dates["sentenced.txt"].start.isoformat(), dates["sentenced.txt"].end.isoformat()
+    assert (start, end) == ("2022-02-24", "2023-05-31")  # from the war's start to the article's latest date
+
+    exported = io.StringIO()
+    write_export(db.incidents(), "csv", exported, False)
+    cells = {(row["date_start"], row["date_end"]) for row in csv.DictReader(io.StringIO(exported.getvalue()))}
+    assert cells == {("", ""), (start, end)}  # unknown: empty, never a guess
+
+    undated = next(i for i in db.incidents() if i.date is None)
+    db.add_decision(Decision("confirm", undated.id, "anna"))  # so that the public sees it
+    pipeline.merge_all(db)
+    with TestClient(create_app(Settings(secret_key="test-secret"), db=db)) as client:
+        page = client.get(f"/incidents/{undated.id}", headers={"accept": "text/html"})
+        record = client.get(f"/api/incidents/{undated.id}").json()
+    assert page.status_code == 200 and "undated" in page.text
+    assert record["date"] is None
 
 
 # --- migrations -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import re
 import shlex
 import sys
@@ -165,6 +166,30 @@ class ProgressBars:
             self._bar = None
 
 
+class StderrLog(logging.Handler):
+    """The library's log records ("otkaz.*") as ``otkaz: message`` lines on stderr: warnings
+    always, progress notes (INFO) only while progress is shown (``progress_for``)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.bars: ProgressBars | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.bars is not None:
+            self.bars.close()  # a line of its own, not the tail of a bar
+        click.echo(f"otkaz: {record.getMessage()}", err=True)
+
+
+STDERR_LOG = StderrLog()
+
+
+def _log_to_stderr() -> None:
+    logger = logging.getLogger("otkaz")
+    logger.setLevel(logging.INFO)  # the handler's level decides what shows
+    if STDERR_LOG not in logger.handlers:
+        logger.addHandler(STDERR_LOG)
+
+
 def _stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
@@ -180,9 +205,13 @@ def progress_for(quiet: bool, as_json: bool) -> Iterator[Progress | None]:
         yield None
         return
     bars = ProgressBars()
+    STDERR_LOG.setLevel(logging.INFO)
+    STDERR_LOG.bars = bars
     try:
         yield bars
     finally:
+        STDERR_LOG.setLevel(logging.WARNING)
+        STDERR_LOG.bars = None
         bars.close()
 
 
@@ -231,7 +260,7 @@ def finish(summary: RunSummary, needs_inputs: bool = True) -> NoReturn:
 @click.group(help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="otkaz")
 def cli() -> None:
-    pass
+    _log_to_stderr()
 
 
 @cli.command()

@@ -457,6 +457,67 @@ def test_articles_without_a_publication_date_are_never_dated_before_the_war(db: 
     assert record["date"] is None
 
 
+# --- the place index ---------------------------------------------------------------------------
+
+
+def test_building_the_place_index_is_announced_and_an_unwritable_cache_warned_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first run was silent for 15-40 s, and with a cache folder that cannot be written
+    every run built the index again without a word."""
+    import logging
+
+    from otkaz.extract import gazetteer
+
+    monkeypatch.setattr(gazetteer, "_build_index", lambda: {"a small": "index"})
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("OTKAZ_CACHE_DIR", str(blocked / "otkaz"))
+    caplog.set_level(logging.INFO, logger="otkaz")
+
+    assert gazetteer._load_or_build_index() == {"a small": "index"}
+
+    assert [(r.levelname, r.getMessage().split(" (")[0]) for r in caplog.records] == [
+        ("INFO", "building the place index"),
+        ("INFO", "place index built in 0 s"),
+        ("WARNING", f"cannot cache the place index in {blocked / 'otkaz'}"),
+    ]
+    assert "every run builds it again" in caplog.records[-1].getMessage()
+
+    caplog.clear()
+    monkeypatch.setenv("OTKAZ_CACHE_DIR", str(tmp_path / "cache"))
+    gazetteer._load_or_build_index()
+    assert [r.levelname for r in caplog.records] == ["INFO", "INFO"]  # built and cached: no warning
+    caplog.clear()
+    gazetteer._load_or_build_index()
+    assert caplog.records == []  # read from the cache: nothing to say
+
+
+def test_the_cli_shows_warnings_always_and_progress_notes_on_a_terminal(
+    fake_extractor: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+
+    from otkaz import cli as cli_module
+
+    def merging_with_notes(db: Database) -> int:
+        logging.getLogger("otkaz.extract.gazetteer").info("building the place index (once)")
+        logging.getLogger("otkaz.extract.gazetteer").warning("cannot cache the place index")
+        return 0
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.txt").write_text("Two soldiers deserted.", encoding="utf-8")
+    monkeypatch.setattr(pipeline, "merge_all", merging_with_notes)
+
+    piped = otkaz("run", "--lang", "en", "a.txt")
+    assert piped.stderr == "otkaz: cannot cache the place index\n"
+    monkeypatch.setattr(cli_module, "_stderr_is_terminal", lambda: True)
+    on_terminal = otkaz("run", "--lang", "en", "a.txt")
+    assert "otkaz: building the place index (once)\notkaz: cannot cache the place index\n" in on_terminal.stderr
+    quiet = otkaz("run", "-q", "--lang", "en", "a.txt")
+    assert quiet.stderr == "otkaz: cannot cache the place index\n"
+
+
 # --- migrations -------------------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ from sqlalchemy import (
     make_url,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -71,6 +72,7 @@ _WRITE = "otkaz_write"  # execution option marking connections that will write
 # How long a SQLite writer waits for another to finish (a merge of a big store holds the lock
 # while it rebuilds the incidents) before giving up with "database is locked".
 SQLITE_BUSY_SECONDS = 60
+_MIGRATION_LOCK = int.from_bytes(b"otkaz", "big")  # PostgreSQL advisory lock held while migrating
 
 
 class StoreError(Exception):
@@ -204,6 +206,10 @@ def _upgrade_to_head(url: URL) -> None:
     engine = _create_engine(url, migrating=True).execution_options(**{_WRITE: True})
     try:
         with engine.begin() as connection:
+            if url.get_backend_name() == "postgresql":
+                # Processes opening a new store at once would each create its tables; on SQLite
+                # the write lock (BEGIN IMMEDIATE) already makes them take turns.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config.attributes["connection"] = connection  # read by migrations/env.py
             command.upgrade(config, "head")
             if url.get_backend_name() == "sqlite":

@@ -199,6 +199,30 @@ class ProgressBars:
             self._bar = None
 
 
+class StderrLog(logging.Handler):
+    """The library's log records ("otkaz.*") as ``otkaz: message`` lines on stderr: warnings
+    always, progress notes (INFO) only while progress is shown (``progress_for``)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.bars: ProgressBars | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.bars is not None:
+            self.bars.close()  # a line of its own, not the tail of a bar
+        click.echo(f"otkaz: {record.getMessage()}", err=True)
+
+
+STDERR_LOG = StderrLog()
+
+
+def _log_to_stderr() -> None:
+    logger = logging.getLogger("otkaz")
+    logger.setLevel(logging.INFO)  # the handler's level decides what shows
+    if STDERR_LOG not in logger.handlers:
+        logger.addHandler(STDERR_LOG)
+
+
 def _stderr_is_terminal() -> bool:
     return sys.stderr.isatty()
 
@@ -214,9 +238,13 @@ def progress_for(quiet: bool, as_json: bool) -> Iterator[Progress | None]:
         yield None
         return
     bars = ProgressBars()
+    STDERR_LOG.setLevel(logging.INFO)
+    STDERR_LOG.bars = bars
     try:
         yield bars
     finally:
+        STDERR_LOG.setLevel(logging.WARNING)
+        STDERR_LOG.bars = None
         bars.close()
 
 
@@ -263,23 +291,10 @@ def finish(summary: RunSummary, needs_inputs: bool = True) -> NoReturn:
     raise click.exceptions.Exit(EXIT_OK)
 
 
-class WarningLines(logging.Handler):
-    """The library's warnings (a stored decision skipped, a URL left out) as "otkaz: ..." lines on stderr."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        click.echo(f"otkaz: {self.format(record)}", err=True)
-
-
-def report_warnings() -> None:
-    logger = logging.getLogger("otkaz")
-    if not any(isinstance(handler, WarningLines) for handler in logger.handlers):
-        logger.addHandler(WarningLines(logging.WARNING))
-
-
 @click.group(help=MAIN_HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="otkaz")
 def cli() -> None:
-    report_warnings()
+    _log_to_stderr()
 
 
 @cli.command()
@@ -445,7 +460,7 @@ def show(incident_id: str, db_url: str | None, as_json: bool, quiet: bool) -> No
       otkaz show inc-3f2a9c0d1e4b5a67
     """
     with open_store(db_url) as db:
-        incident = db.get_incident(incident_id)
+        incident = _find_incident(db, incident_id)
     if incident is None:
         fail(f"incident {incident_id}: not found (list them with: otkaz export)", EXIT_NOTHING)
     if as_json:
@@ -547,8 +562,17 @@ def _login_name() -> str:
         return "cli"
 
 
-def _existing_incident(db: Database, incident_id: str) -> Incident:
+def _find_incident(db: Database, incident_id: str) -> Incident | None:
+    """The incident, or the one that an id merging gave up leads to (said on stderr)."""
     incident = db.get_incident(incident_id)
+    if incident is None and (new_id := db.moved_incident(incident_id)) is not None:
+        click.echo(f"otkaz: incident {incident_id} is now {new_id} (merged again)", err=True)
+        incident = db.get_incident(new_id)
+    return incident
+
+
+def _existing_incident(db: Database, incident_id: str) -> Incident:
+    incident = _find_incident(db, incident_id)
     if incident is None:
         fail(f"incident {incident_id}: not found (list them with: otkaz export)", EXIT_NOTHING)
     return incident
@@ -818,19 +842,26 @@ def ingest_gold(db: Database, gold: list[Any], folder: Path) -> list[IngestFailu
     return failures
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @common_options
-def documents(db_url: str | None, as_json: bool, quiet: bool) -> None:
-    """List the stored documents.
+@click.pass_context
+def documents(ctx: click.Context, db_url: str | None, as_json: bool, quiet: bool) -> None:
+    """List the stored documents; documents rm ID removes one.
 
     One row per document: id, language, publication date, extraction status
-    (pending, processed, or not_processed: a language no extractor reads) and
-    incident mentions. --json adds the extractor version and its note.
+    (pending; processed; not_processed: a language no extractor reads; failed:
+    the extractor failed on it, skipped until another extractor version or
+    extract --all), incident mentions and the extraction's note (why it
+    failed, what was left out). --json adds the extractor version.
 
     \b
     Example:
       otkaz documents --json
+      otkaz documents rm articles/duplicate-story.txt
     """
+    ctx.obj = {"db_url": db_url, "as_json": as_json, "quiet": quiet}  # for documents rm
+    if ctx.invoked_subcommand is not None:
+        return
     with open_store(db_url) as db:
         rows = document_rows(db)
     if as_json:
@@ -840,11 +871,45 @@ def documents(db_url: str | None, as_json: bool, quiet: bool) -> None:
         if not quiet:
             click.echo("no documents stored (try: otkaz ingest PATH)", err=True)
         return
-    columns = ("id", "lang", "published", "status", "mentions")
+    columns = ("id", "lang", "published", "status", "mentions", "note")
     table = [list(columns)] + [["-" if row[name] is None else str(row[name]) for name in columns] for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+
+
+@documents.command("rm")
+@click.argument("document_ids", nargs=-1, required=True, metavar="ID...")
+@_user_option
+@common_options
+@click.pass_context
+def documents_rm(ctx: click.Context, document_ids: tuple[str, ...], user: str | None, db_url: str | None,
+                 as_json: bool, quiet: bool) -> None:
+    """Remove stored documents, with their incident mentions and reports.
+
+    Each removal is audited (who, when, the document's id, URL and outlet;
+    not its text). The incidents are merged again at once: an incident only
+    these documents reported goes, the others lose these reports. Ids are
+    listed by: otkaz documents.
+
+    \b
+    Example:
+      otkaz documents rm articles/duplicate-story.txt --user anna
+    """
+    from otkaz import pipeline
+
+    group = ctx.obj or {}
+    db_url, as_json, quiet = db_url or group.get("db_url"), as_json or group.get("as_json"), quiet or group.get("quiet")
+    with open_store(db_url) as db:
+        removed, missing, incidents = pipeline.remove_documents(db, document_ids, user or _login_name())
+    for document_id in missing:
+        click.echo(f"otkaz: document {document_id}: not found (list them with: otkaz documents)", err=True)
+    if as_json:
+        print_json({"removed": removed, "not_found": missing, "incidents": incidents})
+    elif not quiet and removed:
+        click.echo(f"removed {len(removed)} document{'s' if len(removed) != 1 else ''}; incidents {incidents}")
+    if missing:
+        raise click.exceptions.Exit(EXIT_INPUT_FAILED if removed else EXIT_NOTHING)
 
 
 def document_rows(db: Database) -> list[dict[str, Any]]:

@@ -46,11 +46,12 @@ def available_cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def extract_batch(documents: list[Document]) -> list[ExtractionResult]:
-    """The task every engine runs: one batch through the extractor of this process."""
-    from otkaz.extract import extract_many  # imported here: a worker imports it on its first task
+def extract_batch(documents: list[Document]) -> list:
+    """One batch's results in order: an ``ExtractionResult``, or ``pipeline.ExtractionFailed`` for
+    a document the extractor fails on (the others are still extracted)."""
+    from otkaz.pipeline import extract_each  # imported here: a worker imports it on its first task
 
-    return list(extract_many(documents))
+    return [result for _, result in extract_each(documents)]
 
 
 class InProcess:

@@ -180,8 +180,8 @@ def test_extract_reports_a_refused_document_and_exits_1(
 def test_documents_table(workdir: Path, fake_extractor: None) -> None:
     otkaz("ingest", "-q", "articles")
     pending = otkaz("documents").stdout.splitlines()
-    assert pending[0].split() == ["id", "lang", "published", "status", "mentions"]
-    assert pending[1].split() == ["articles/desertion_en.txt", "en", "2023-05-12", "pending", "0"]
+    assert pending[0].split() == ["id", "lang", "published", "status", "mentions", "note"]
+    assert pending[1].split() == ["articles/desertion_en.txt", "en", "2023-05-12", "pending", "0", "-"]
     otkaz("extract", "-q")
     rows = {row["id"]: row for row in json.loads(otkaz("documents", "--json").stdout)}
     assert rows["articles/desertion_en.txt"] == {

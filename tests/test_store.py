@@ -146,7 +146,7 @@ def test_re_adding_a_document_changes_nothing(db: Database) -> None:
     assert db.add_document(make_document(published="2023-05-04")) == AddResult(
         doc.id, created=False
     )
-    assert db.extraction_status() == {"pending": 0, "processed": 1, "not_processed": 0}
+    assert db.extraction_status() == {"pending": 0, "processed": 1, "not_processed": 0, "failed": 0}
     assert len(db.reports()) == 1
 
 
@@ -159,7 +159,7 @@ def test_same_id_with_new_content_replaces_it_and_resets_extraction(db: Database
     assert result == AddResult(doc.id, created=False, replaced=True)
     assert db.get_document(doc.id) == new
     assert db.reports() == []
-    assert db.extraction_status() == {"pending": 1, "processed": 0, "not_processed": 0}
+    assert db.extraction_status() == {"pending": 1, "processed": 0, "not_processed": 0, "failed": 0}
     assert db.documents_to_extract("v1") == [new]
 
 
@@ -193,7 +193,7 @@ def test_extraction_round_trip(db: Database) -> None:
     db.save_extraction(extraction(doc, mention, second, aggregates=[aggregate]), "v1")
     assert db.reports() == [Report(doc, mention), Report(doc, second)]
     assert db.aggregates() == [aggregate]
-    assert db.extraction_status() == {"pending": 0, "processed": 1, "not_processed": 0}
+    assert db.extraction_status() == {"pending": 0, "processed": 1, "not_processed": 0, "failed": 0}
 
 
 def test_unprocessed_language_is_recorded(db: Database) -> None:
@@ -202,7 +202,7 @@ def test_unprocessed_language_is_recorded(db: Database) -> None:
     db.save_extraction(
         ExtractionResult(doc.id, "de", False, note="language 'de' is not processed"), "v1"
     )
-    assert db.extraction_status() == {"pending": 0, "processed": 0, "not_processed": 1}
+    assert db.extraction_status() == {"pending": 0, "processed": 0, "not_processed": 1, "failed": 0}
     assert db.documents_to_extract("v1") == []
     assert db.documents_to_extract("v2") == [doc]
 

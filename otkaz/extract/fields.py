@@ -588,7 +588,8 @@ def _token_at(doc: ParsedDoc, offset: int) -> Token | None:
 def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: list[Sentence]):
     """The narrowest honest interval. A date on one of the incident's own predicates is its
     date; a date on a report or a verdict only bounds it from above; every interval is cut
-    to [start of the war or of mobilization, publication]."""
+    to [start of the war or of mobilization, publication]. Without a publication date the
+    article's latest date stands for it; if that is before the start, the date is unknown."""
     doc = ctx.doc
     upper: date | None = ctx.published.end if ctx.published else None
     bound_evidence: list[Evidence] = []
@@ -621,13 +622,16 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
         if not ends and chosen is None:
             return None, True, []
         upper = max(ends) if ends else chosen.range.end
+        if upper < floor:  # undated, and nothing the article dates is after the start: unknown
+            return None, True, []
     window = DateRange(floor, upper) if floor <= upper else DateRange(upper - timedelta(days=365), upper)
     if chosen is None and _news_lead(ctx, group, upper):
         # an undated event in the lead of a news item is the news: the fortnight before it
         start = max(window.start, ctx.published.start - timedelta(days=NEWS_DAYS))
         return DateRange(start, upper), False, bound_evidence
     if chosen is not None:
-        rng = chosen.range.intersect(window) or chosen.range
+        # undated, a date before the start is not this incident's: the article's dates bound it
+        rng = chosen.range.intersect(window) or (chosen.range if ctx.published else window)
         if rng is not None:
             return rng, ctx.published is None, [_quote(doc.text, "date", chosen.start, chosen.end)]
     return window, ctx.published is None, bound_evidence

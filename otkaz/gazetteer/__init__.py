@@ -26,12 +26,14 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import logging
 import math
 import os
 import pickle
 import re
 import sys
 import tempfile
+import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -43,6 +45,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from otkaz.model import Place
+
+log = logging.getLogger(__name__)
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 DATA_FILES = ("regions.json", "countries.json", "names.json")
@@ -746,7 +750,11 @@ def _load_or_build_index() -> _Index:
             return pickle.load(handle)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         pass
+    # Quiet otherwise for 15-40 s: say what is going on (the CLI shows it on a terminal).
+    log.info("building the place index (once, 15-40 s; cached in %s)", directory)
+    started = time.monotonic()
     index = _build_index()
+    log.info("place index built in %.0f s", time.monotonic() - started)
     _save_index(index, directory, path)
     return index
 
@@ -761,8 +769,12 @@ def _save_index(index: _Index, directory: Path, path: Path) -> None:
         for old in directory.glob("gazetteer-*.pickle"):
             if old != path:
                 old.unlink(missing_ok=True)
-    except OSError:
-        pass  # no writable cache: the next process builds again
+    except OSError as exc:  # the next process builds it again: say so, once per process
+        log.warning(
+            "cannot cache the place index in %s (%s): every run builds it again (15-40 s); "
+            "set OTKAZ_CACHE_DIR to a writable folder",
+            directory, exc.strerror or exc,
+        )
 
 
 # --------------------------------------------------------------------------- matching

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Self
 
@@ -33,6 +34,7 @@ from sqlalchemy import (
     make_url,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -56,12 +58,14 @@ from otkaz.store.schema import (
     audit_log,
     decisions,
     documents,
+    incident_aliases,
     incident_reports,
     incidents,
     mentions,
     seen_markers,
     sources,
     sessions,
+    merge_state,
     users,
 )
 
@@ -71,6 +75,10 @@ _PAGE_SIZE = 500  # documents() reads this many documents per query
 _WRITE = "otkaz_write"  # execution option marking connections that will write
 _USER_AGENT_LENGTH = 200  # enough to tell one browser from another
 _NUL = "\x00"
+# How long a SQLite writer waits for another to finish (a merge of a big store holds the lock
+# while it rebuilds the incidents) before giving up with "database is locked".
+SQLITE_BUSY_SECONDS = 60
+_MIGRATION_LOCK = int.from_bytes(b"otkaz", "big")  # PostgreSQL advisory lock held while migrating
 
 
 class StoreError(Exception):
@@ -124,7 +132,7 @@ class DocumentState:
     """Where a stored document stands in extraction (for listings)."""
 
     document_id: str
-    status: str  # pending, processed, not_processed
+    status: str  # pending, processed, not_processed, failed
     extractor_version: str | None
     note: str | None
     mentions: int
@@ -191,11 +199,11 @@ def _check_sqlite_path(url: URL) -> None:
         )
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any, foreign_keys: bool = True) -> None:
     # Let SQLAlchemy's BEGIN (below) drive transactions: pysqlite's own handling
     # leaves DDL outside them and cannot take the write lock up front.
     dbapi_connection.isolation_level = None
-    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+    for pragma in ("journal_mode=WAL", f"foreign_keys={'ON' if foreign_keys else 'OFF'}", "synchronous=NORMAL"):
         dbapi_connection.execute(f"PRAGMA {pragma}")
 
 
@@ -206,12 +214,16 @@ def _sqlite_on_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-def _create_engine(url: URL) -> Engine:
+def _create_engine(url: URL, migrating: bool = False) -> Engine:
     backend = url.get_backend_name()
     if backend == "sqlite":
         _check_sqlite_path(url)
-        engine = create_engine(url)
-        event.listen(engine, "connect", _sqlite_on_connect)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        # SQLite alters a constraint by rebuilding the table, and dropping the old table
+        # would cascade to the rows that refer to it: migrations run with foreign keys off
+        # (SQLite's documented procedure; the pragma cannot change inside a transaction)
+        # and are checked afterwards (_upgrade_to_head).
+        event.listen(engine, "connect", partial(_sqlite_on_connect, foreign_keys=not migrating))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     if backend == "postgresql":
@@ -223,12 +235,24 @@ def _create_engine(url: URL) -> Engine:
     )
 
 
-def _upgrade_to_head(engine: Engine) -> None:
+def _upgrade_to_head(url: URL) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection  # read by migrations/env.py
-        command.upgrade(config, "head")
+    engine = _create_engine(url, migrating=True).execution_options(**{_WRITE: True})
+    try:
+        with engine.begin() as connection:
+            if url.get_backend_name() == "postgresql":
+                # Processes opening a new store at once would each create its tables; on SQLite
+                # the write lock (BEGIN IMMEDIATE) already makes them take turns.
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+            config.attributes["connection"] = connection  # read by migrations/env.py
+            command.upgrade(config, "head")
+            if url.get_backend_name() == "sqlite":
+                orphan = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+                if orphan is not None:  # rolls the migration back
+                    raise StoreError(f"migration left a row of {orphan[0]} without its {orphan[2]} row")
+    finally:
+        engine.dispose()
 
 
 class Database:
@@ -254,8 +278,8 @@ class Database:
             else self._engine
         )
         try:
-            _upgrade_to_head(self._writer)
-        except (SQLAlchemyError, CommandError) as exc:
+            _upgrade_to_head(self._url)
+        except (SQLAlchemyError, CommandError, StoreError) as exc:
             self._engine.dispose()
             raise StoreError(f"cannot open database {self.url}: {_first_line(exc)}") from exc
 
@@ -346,6 +370,26 @@ class Database:
     def count_documents_to_extract(self, extractor_version: str) -> int:
         with self._read() as conn:
             return conn.execute(select(func.count()).select_from(documents).where(_to_extract(extractor_version))).scalar_one()
+    def remove_document(self, document_id: str, by: str) -> bool:
+        """Deletes the document with its mentions, aggregates and reports, audited as done
+        ``by`` (its metadata, not its text); incidents left without a report go too, the others
+        keep their fields until the next merge (``pipeline.remove_documents`` merges at once).
+        False when no such document is stored."""
+        with self._write() as conn:
+            row = conn.execute(select(documents).where(documents.c.id == document_id)).first()
+            if row is None:
+                return False
+            held = conn.execute(select(func.count()).where(mentions.c.document_id == document_id)).scalar_one()
+            conn.execute(delete(incident_reports).where(incident_reports.c.document_id == document_id))
+            conn.execute(delete(incidents).where(~incidents.c.id.in_(select(incident_reports.c.incident_id))))
+            _delete_extraction(conn, document_id)
+            conn.execute(delete(documents).where(documents.c.id == document_id))
+            before = {
+                "id": row.id, "url": row.url, "outlet": row.outlet, "published": row.published, "lang": row.lang,
+                "content_hash": row.content_hash, "extraction_status": row.extraction_status, "mentions": held,
+            }
+            _insert_audit(conn, AuditEntry(by, "remove_document", "document", document_id, before, None))
+        return True
 
     # --- extraction ------------------------------------------------------
 
@@ -381,8 +425,23 @@ class Database:
                     refused[result.document_id] = _not_stored(result.document_id)
         return refused
 
+    def mark_extraction_failed(self, document_id: str, extractor_version: str, reason: str) -> None:
+        """The extractor failed on the document: it is marked failed with ``reason`` and left
+        without mentions (any it had came from another extractor version, or from its old text)."""
+        with self._write() as conn:
+            _delete_extraction(conn, document_id)
+            conn.execute(
+                update(documents)
+                .where(documents.c.id == document_id)
+                .values(
+                    extraction_status="failed",
+                    extractor_version=extractor_version,
+                    extraction_note=reason,
+                )
+            )
+
     def extraction_status(self) -> dict[str, int]:
-        """Documents per status: processed / not_processed / pending (zeros included)."""
+        """Documents per status: pending / processed / not_processed / failed (zeros included)."""
         query = select(documents.c.extraction_status, func.count()).group_by(
             documents.c.extraction_status
         )
@@ -409,11 +468,8 @@ class Database:
 
     def reports(self) -> list[Report]:
         """Every stored mention with its document, by document id and position."""
-        query = select(mentions).order_by(mentions.c.document_id, mentions.c.position)
         with self._read() as conn:
-            rows = conn.execute(query).all()
-            docs = _documents_by_id(conn, select(mentions.c.document_id))
-        return [Report(docs[row.document_id], codec.mention_from_row(row)) for row in rows]
+            return _reports(conn)
 
     def aggregates(self) -> list[Aggregate]:
         query = select(aggregates).order_by(aggregates.c.document_id, aggregates.c.position)
@@ -425,24 +481,32 @@ class Database:
     def replace_incidents(self, new_incidents: list[Incident]) -> None:
         """Stores the machine's incidents in place of the previous ones; decisions stay."""
         _check_unique_ids(new_incidents)
-        report_rows = [
-            {
-                "incident_id": incident.id,
-                "position": n,
-                "document_id": report.mention.document_id,
-                "mention_key": report.mention.key,
-            }
-            for incident in new_incidents
-            for n, report in enumerate(incident.reports)
-        ]
         with self._write() as conn:
-            _check_mentions_stored(conn, report_rows)
-            conn.execute(delete(incident_reports))
-            conn.execute(delete(incidents))
-            if new_incidents:
-                conn.execute(insert(incidents), [codec.incident_row(i) for i in new_incidents])
-            if report_rows:
-                conn.execute(insert(incident_reports), report_rows)
+            _replace_incidents(conn, new_incidents)
+
+    def rebuild_incidents(self, build: Callable[[list[Report], list[Decision]], list[Incident]]) -> list[Incident]:
+        """Builds the incidents from every mention and decision (``build``: merging) and stores
+        them, as one consistent unit: what is stored was built from the mentions and decisions
+        stored at that moment, whatever other writers do meanwhile.
+
+        Optimistic first: read, build without holding a lock, store if nothing merging reads
+        has changed since. Otherwise again, reading and building inside the write transaction
+        that stores, while mentions and decisions are held still (other writers wait).
+        """
+        with self._read() as conn:
+            revision = _merge_revision(conn)
+            built = build(_reports(conn), _decisions(conn))
+        _check_unique_ids(built)
+        with self._write() as conn:
+            if _merge_revision(conn, hold=True) == revision:
+                _replace_incidents(conn, built)
+                return built
+        with self._write() as conn:
+            _merge_revision(conn, hold=True)
+            built = build(_reports(conn), _decisions(conn))
+            _check_unique_ids(built)
+            _replace_incidents(conn, built)
+        return built
 
     def incidents(self, include_rejected: bool = False) -> list[Incident]:
         """Incidents with their reports, by date (undated last), then id."""
@@ -456,6 +520,14 @@ class Database:
         with self._read() as conn:
             found = _load_incidents(conn, incidents.c.id == incident_id)
         return found[0] if found else None
+
+    def moved_incident(self, old_id: str) -> str | None:
+        """The id of the incident that now holds the reports of ``old_id``, an id merging gave
+        up (its earliest report was split off, or an earlier report joined); None if unknown."""
+        with self._read() as conn:
+            return conn.execute(
+                select(incident_aliases.c.incident_id).where(incident_aliases.c.old_id == old_id)
+            ).scalar()
 
     # --- decisions and audit ---------------------------------------------
 
@@ -480,6 +552,7 @@ class Database:
                 )
             )
             stored = replace(decision, id=result.inserted_primary_key[0], created_at=created_at)
+            _changed_merge_inputs(conn)
             incident = conn.execute(
                 select(incidents).where(incidents.c.id == decision.incident_id)
             ).first()
@@ -498,8 +571,7 @@ class Database:
 
     def decisions(self) -> list[Decision]:
         with self._read() as conn:
-            rows = conn.execute(select(decisions).order_by(decisions.c.id))
-            return [codec.decision_from_row(row) for row in rows]
+            return _decisions(conn)
 
     def audit(self, entry: AuditEntry) -> None:
         with self._write() as conn:
@@ -833,8 +905,22 @@ def _save_extraction(conn: Connection, result: ExtractionResult, extractor_versi
 
 
 def _delete_extraction(conn: Connection, document_id: str) -> None:
+    """Every write of mentions starts here, so this is where merging learns of it."""
     conn.execute(delete(mentions).where(mentions.c.document_id == document_id))
     conn.execute(delete(aggregates).where(aggregates.c.document_id == document_id))
+    _changed_merge_inputs(conn)
+
+
+def _changed_merge_inputs(conn: Connection) -> None:
+    conn.execute(update(merge_state).where(merge_state.c.id == 1).values(revision=merge_state.c.revision + 1))
+
+
+def _merge_revision(conn: Connection, hold: bool = False) -> int:
+    """The count of changes to mentions and decisions. ``hold`` (in a write transaction): no
+    other writer changes them until it ends (PostgreSQL: the row's lock, which every such
+    write takes; SQLite: the write lock, already held)."""
+    query = select(merge_state.c.revision).where(merge_state.c.id == 1)
+    return conn.execute(query.with_for_update() if hold else query).scalar_one()
 
 
 def _check_extraction(result: ExtractionResult) -> None:
@@ -852,6 +938,70 @@ def _check_extraction(result: ExtractionResult) -> None:
             f"cannot save extraction of {result.document_id!r}: two mentions share the key "
             f"{repeated[0]} (same type and incident evidence)"
         )
+
+
+def _reports(conn: Connection) -> list[Report]:
+    rows = conn.execute(select(mentions).order_by(mentions.c.document_id, mentions.c.position)).all()
+    docs = _documents_by_id(conn, select(mentions.c.document_id))
+    return [Report(docs[row.document_id], codec.mention_from_row(row)) for row in rows]
+
+
+def _decisions(conn: Connection) -> list[Decision]:
+    return [codec.decision_from_row(row) for row in conn.execute(select(decisions).order_by(decisions.c.id))]
+
+
+def _replace_incidents(conn: Connection, new_incidents: list[Incident]) -> None:
+    report_rows = [
+        {
+            "incident_id": incident.id,
+            "position": n,
+            "document_id": report.mention.document_id,
+            "mention_key": report.mention.key,
+        }
+        for incident in new_incidents
+        for n, report in enumerate(incident.reports)
+    ]
+    _check_mentions_stored(conn, report_rows)
+    _keep_aliases(conn, new_incidents)
+    conn.execute(delete(incident_reports))
+    conn.execute(delete(incidents))
+    if new_incidents:
+        conn.execute(insert(incidents), [codec.incident_row(i) for i in new_incidents])
+    if report_rows:
+        conn.execute(insert(incident_reports), report_rows)
+
+
+def _keep_aliases(conn: Connection, new_incidents: list[Incident]) -> None:
+    """Before the stored incidents are replaced: each stored id that goes, whose reports live
+    on, becomes an alias of the new incident holding most of them (ties: the one holding its
+    earliest report); earlier aliases follow their incident, and go with it."""
+    new_ids = {incident.id for incident in new_incidents}
+    holder = {(r.mention.document_id, r.mention.key): i.id for i in new_incidents for r in i.reports}
+    holders: dict[str, list[str]] = {}
+    rows = conn.execute(
+        select(incident_reports).order_by(incident_reports.c.incident_id, incident_reports.c.position)
+    )
+    for row in rows:
+        if row.incident_id not in new_ids:
+            now = holder.get((row.document_id, row.mention_key))
+            holders.setdefault(row.incident_id, []).extend([now] if now else [])
+    moved = {
+        old: max(found, key=lambda new: (found.count(new), -found.index(new)))
+        for old, found in holders.items()
+        if found
+    }
+    for old_id, target in conn.execute(select(incident_aliases.c.old_id, incident_aliases.c.incident_id)).all():
+        if old_id in new_ids or old_id in moved or (target not in new_ids and target not in moved):
+            conn.execute(delete(incident_aliases).where(incident_aliases.c.old_id == old_id))
+        elif target in moved:
+            conn.execute(
+                update(incident_aliases).where(incident_aliases.c.old_id == old_id).values(incident_id=moved[target])
+            )
+    if moved:
+        since = _now()
+        conn.execute(insert(incident_aliases), [
+            {"old_id": old, "incident_id": new, "since": since} for old, new in sorted(moved.items())
+        ])
 
 
 def _check_unique_ids(new_incidents: list[Incident]) -> None:

@@ -22,7 +22,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-EXTRACTION_STATUSES = ("pending", "processed", "not_processed")
+# failed: the extractor raised on the document (the reason is its extraction_note); it is
+# skipped until another extractor version or `extract --all` tries it again.
+EXTRACTION_STATUSES = ("pending", "processed", "not_processed", "failed")
 
 # Named constraints, so later migrations (SQLite batch mode included) can address them.
 metadata = MetaData(
@@ -141,6 +143,17 @@ incident_reports = Table(
     Index(None, "document_id", "mention_key"),
 )
 
+# An incident id that merging gave up (its reports now belong to another incident) and the
+# incident that holds most of them now, so that links to the old id still lead somewhere.
+# Kept pointing at a current incident; gone when its id is current again or its reports are.
+incident_aliases = Table(
+    "incident_aliases",
+    metadata,
+    Column("old_id", String, primary_key=True),
+    Column("incident_id", String, nullable=False),
+    Column("since", String, nullable=False),
+)
+
 # Analyst decisions refer to incident ids without a foreign key: they outlive
 # every replacement of the machine's incidents.
 decisions = Table(
@@ -218,4 +231,15 @@ sessions = Table(
     Column("expires_at", String, nullable=False),
     Column("address", String),  # the client's address when it signed in
     Column("user_agent", String),
+)
+
+
+# How many times what merging reads (mentions, decisions) has changed: every write of those
+# adds one, and a merge stores its incidents only if the count is what it read
+# (Database.rebuild_incidents). One row, id 1, created by the migration.
+merge_state = Table(
+    "merge_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", Integer, nullable=False),
 )

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse
 
 from otkaz.model import Incident
 from otkaz.publish.exports import export_records
@@ -48,14 +49,35 @@ def filtered_incidents(
     return base, chosen
 
 
+class IncidentMoved(Exception):
+    """Merging gave the incident another id: the same URL with the new id answers (a redirect)."""
+
+    def __init__(self, old_id: str, new_id: str) -> None:
+        super().__init__(f"incident {old_id} is now {new_id}")
+        self.old_id, self.new_id = old_id, new_id
+
+
+def moved_response(request: Request, moved: IncidentMoved) -> RedirectResponse:
+    """307: the same method and body go to the new URL (a review form posted from a page
+    opened before the incident moved still lands)."""
+    path = request.url.path.replace(f"/{moved.old_id}", f"/{moved.new_id}", 1)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(path + query, status_code=307)
+
+
 def incident_or_404(db: Database, principal: Principal, incident_id: str) -> Incident:
+    """The incident, if the principal may see it; an id merging gave up raises IncidentMoved."""
     incident = db.get_incident(incident_id)
-    hidden = incident is not None and (
-        not principal.can("see_unpublished") and incident.status != PUBLISHED_STATUS
-    )
-    if incident is None or hidden:
+    if incident is None and (new_id := db.moved_incident(incident_id)) is not None:
+        if _visible(db.get_incident(new_id), principal):
+            raise IncidentMoved(incident_id, new_id)
+    if not _visible(incident, principal):
         raise HTTPException(404, f"no incident {incident_id!r}")
     return incident
+
+
+def _visible(incident: Incident | None, principal: Principal) -> bool:
+    return incident is not None and (principal.can("see_unpublished") or incident.status == PUBLISHED_STATUS)
 
 
 def incident_records(incidents: list[Incident], principal: Principal) -> list[dict[str, Any]]:

@@ -255,6 +255,10 @@ def validation_message(exc: RequestValidationError) -> str:
 
 
 def _install_error_handlers(app: FastAPI) -> None:
+    from otkaz.web.access import IncidentMoved, moved_response
+
+    app.add_exception_handler(IncidentMoved, moved_response)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return _error(request, exc.status_code, str(exc.detail), getattr(exc, "headers", None))

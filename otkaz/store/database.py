@@ -524,6 +524,8 @@ class Database:
     def moved_incident(self, old_id: str) -> str | None:
         """The id of the incident that now holds the reports of ``old_id``, an id merging gave
         up (its earliest report was split off, or an earlier report joined); None if unknown."""
+        if _NUL in old_id:  # no stored id holds one (PostgreSQL refuses the query itself)
+            return None
         with self._read() as conn:
             return conn.execute(
                 select(incident_aliases.c.incident_id).where(incident_aliases.c.old_id == old_id)

@@ -907,10 +907,12 @@ def _save_extraction(conn: Connection, result: ExtractionResult, extractor_versi
 
 
 def _delete_extraction(conn: Connection, document_id: str) -> None:
-    """Every write of mentions starts here, so this is where merging learns of it."""
+    """Every write of mentions starts here, so this is where merging learns of it. The count is
+    raised first: on PostgreSQL its row lock makes two writers of one document's mentions take
+    turns, so the second deletes what the first inserted instead of inserting beside it."""
+    _changed_merge_inputs(conn)
     conn.execute(delete(mentions).where(mentions.c.document_id == document_id))
     conn.execute(delete(aggregates).where(aggregates.c.document_id == document_id))
-    _changed_merge_inputs(conn)
 
 
 def _changed_merge_inputs(conn: Connection) -> None:

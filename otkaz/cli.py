@@ -321,6 +321,7 @@ def extract(all_documents: bool, db_url: str | None, as_json: bool, quiet: bool)
             fail("nothing to do: the store holds no documents (try: otkaz ingest PATH)", EXIT_NOTHING)
         summary = pipeline.extract_pending(db, progress, all_documents=all_documents)
         summary.incidents = pipeline.merge_all(db)
+        pipeline.redact_pending(db, progress)
     print_failures(summary.failures)
     if as_json:
         print_json(summary.to_dict())
@@ -503,6 +504,7 @@ def _record_decision(db: Database, decision: Decision) -> list[Incident]:
 
     db.add_decision(decision)
     pipeline.merge_all(db)
+    pipeline.redact_pending(db)  # a decision may name people: their names leave the public view
     keys = {key for group in decision.payload[MENTION_KEYS].values() for key in group}
     found = [i for i in db.incidents(include_rejected=True) if any(r.mention.key in keys for r in i.reports)]
     return sorted(found, key=lambda incident: incident.id)

@@ -11,13 +11,13 @@ import csv
 import io
 import json
 import sys
-import types
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from conftest import extractor_stand_in
 from click.testing import CliRunner, Result
 
 from otkaz import pipeline
@@ -70,11 +70,7 @@ def planned_extract_many(documents: Iterable[Document]) -> Iterator[ExtractionRe
 
 @pytest.fixture
 def planned_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = types.ModuleType("otkaz.extract")
-    fake.EXTRACTOR_VERSION = "planned-1"
-    fake.extract = planned_extract
-    fake.extract_many = planned_extract_many
-    monkeypatch.setitem(sys.modules, "otkaz.extract", fake)
+    monkeypatch.setitem(sys.modules, "otkaz.extract", extractor_stand_in("planned-1", planned_extract, planned_extract_many))
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from otkaz.ingest import IngestOptions, Source
 from otkaz.ingest.sources import is_url
 from otkaz.model import parse_published
-from otkaz.pipeline import Progress, extract_pending, ingest_sources, merge_all
+from otkaz.pipeline import Progress, extract_pending, ingest_sources, merge_all, redact_pending
 from otkaz.store import Database
 from otkaz.web.app import render
 from otkaz.web.auth import Principal, check_csrf, requirement
@@ -85,6 +85,7 @@ def _work(request: Request, sources: list[Source], options: IngestOptions, folde
         with lock:  # merging must not interleave with an analyst's decision
             summary.incidents = merge_all(db)
         progress("merge", 1, 1)
+        redact_pending(db, progress)
         return summary.to_dict()
 
     return work

@@ -810,14 +810,16 @@ def refresh(db: Database, progress: Callable[[int, int], None] | None = None) ->
         digest = names_digest(recorded)
         if digests.get(document.id) != digest:
             stale.append((document, recorded, digest))
+    if stale and progress is not None:
+        progress(0, len(stale))
     for done, batch in enumerate(_batches(list(range(len(stale))), BATCH), start=1):
         items = [stale[n] for n in batch]
         stored = db.redaction_entities([document.id for document, _r, _d in items])
-        missing = [document for document, _r, _d in items if Entities.from_dict(stored.get(document.id)) is None]
-        parsed = dict(zip([d.id for d in missing], find_entities(missing), strict=True))
+        known = {doc_id: entities for doc_id, data in stored.items() if (entities := Entities.from_dict(data))}
+        missing = [document for document, _r, _d in items if document.id not in known]
+        known.update(zip([d.id for d in missing], find_entities(missing), strict=True))
         for document, recorded, digest in items:
-            entities = parsed.get(document.id) or Entities.from_dict(stored[document.id])
-            assert entities is not None
+            entities = known[document.id]
             analysis = analyse(document, entities, recorded)
             numbers = db.pseudonym_numbers([p.key for p in analysis.persons if not p.public])
             view = render(document, analysis, numbers, recorded)

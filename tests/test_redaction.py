@@ -187,3 +187,11 @@ def test_the_stored_entities_are_the_parsers_own() -> None:
         [parsed] = get_language(document.lang).parse_many([document.text])
         assert found.text.people == [(e.start, e.end) for e in parsed.entities if e.label == "PER"]
         assert found.lang == document.lang and (found.title is None) == (document.title is None)
+
+
+def test_places_named_like_people_stay_places() -> None:
+    view = view_of("Relatives of soldiers from the Vladimir region met in Kherson. Anna, a mother of two, spoke first.")
+    assert "Vladimir region" in view.text and "Kherson" in view.text
+    assert "Anna" not in view.text  # a given name that is also a town's is a person here
+    russian = view_of("Мобилизованные и их семьи приехали в Алматы и Астану.", lang="ru")
+    assert "Алматы" in russian.text and pseudonyms(russian.text) == []

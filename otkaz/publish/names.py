@@ -17,7 +17,7 @@ import sys
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -34,7 +34,6 @@ MAX_HEAD_TO_INSTITUTION = 6  # "head of the human rights group Agora"
 WINDOW_WORDS = 6
 
 _CYRILLIC = re.compile("[а-яёА-ЯЁ]")
-_WORD = re.compile(r"[^\W\d_]+(?:[-‐][^\W\d_]+)*\.?")
 # An apposition that is a clause says what the person did, not what they are.
 _CLAUSE_OPENERS = frozenset(
     "who whom whose which that where when while as if because и а но который которая которое которые "
@@ -143,7 +142,7 @@ class Roles:
     institutions: frozenset[str]
     private: tuple[tuple[str, Phrase], ...]  # (label, phrase)
 
-    @property
+    @cached_property
     def first_words(self) -> frozenset[str]:
         """Every form of a role phrase's first word: the NER sometimes takes it into a name ("Lawyer Anton X")."""
         return frozenset(form for _n, phrase in (*self.offices, *self.heads, *self.private) for form in phrase[0])
@@ -227,11 +226,6 @@ def roles() -> Roles:
     institutions = frozenset(form for texts in data["institutions"].values() for text in texts for form in _forms(text))
     private = tuple((label, _phrase(text)) for label, texts in data["private_roles"].items() for text in texts)
     return Roles(phrases(data["public_offices"]), phrases(data["heads"]), institutions, private)
-
-
-def window_words(text: str) -> list[str]:
-    """The words of ``text`` as ``Roles.near`` compares them; commas kept as words."""
-    return [normal_word(token) if token != "," else "," for token in re.findall(r"[^\W\d_][\w'’.‐-]*|,", text)]
 
 
 # --------------------------------------------------------------------------- building the name list

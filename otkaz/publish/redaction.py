@@ -425,10 +425,12 @@ def _inside(start: int, end: int, spans: list[Span]) -> bool:
 
 
 def _used_as_place(text: str, start: int, end: int, found: TextEntities, given: bool) -> bool:
-    """A name the gazetteer knows as a place is one, unless it is a given name not used as a place:
-    "in Vladimir", "Vladimir region" are places; "Georgia" is one where the NER reads a place
-    and no role stands next to it ("his wife Georgia" is a person)."""
-    if not _inside(start, end, found.places):
+    """Whether a name is a place here. A name the gazetteer knows is one, unless it is a given
+    name not used as a place: "in Vladimir", "Vladimir region" are places; "Georgia" is one where
+    the NER also reads a place and no role stands next to it ("his wife Georgia" is a person).
+    A given name the NER reads as a place, after a locative preposition, is one too ("в Алматы")."""
+    known, located = _inside(start, end, found.places), _inside(start, end, found.locations)
+    if not (known or located):
         return False
     if any(s < start or end < e for s, e in found.places if s <= start and end <= e):
         return True  # part of a longer place name: "Don" in "Rostov-on-Don"
@@ -439,11 +441,12 @@ def _used_as_place(text: str, start: int, end: int, found: TextEntities, given: 
     place_syntax = bool(before and before[-1][2].lower() in _PLACE_PREPOSITIONS) or bool(
         after and after[0][2].lower() in _PLACE_WORDS
     )
-    if place_syntax or not given:
+    if place_syntax or (known and not given):
         return True
-    if not _inside(start, end, found.locations):
+    if not (known and located):
         return False
-    role = roles().near(_window_before(text, 0, start, []), _window_after(text, end, []))
+    # only a role right next to it makes it a person: "his wife Georgia", "Georgia, a nurse"
+    role = roles().near(_window_before(text, 0, start, [])[-2:], _window_after(text, end, []))
     return role.office is None and role.private is None
 
 

@@ -2,7 +2,7 @@
 
 Uploads are saved to a temporary folder and read by ``otkaz.ingest`` under the name
 "upload/<batch>/<file name>", which becomes the document id (a path in a temporary folder
-would mean nothing later). Then extraction and merging run as in ``otkaz.pipeline.run``.
+would mean nothing later). Then extraction, merging and redaction run as in ``otkaz.pipeline.run``.
 """
 
 from __future__ import annotations

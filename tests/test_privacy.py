@@ -146,8 +146,12 @@ def test_names_the_extractor_did_not_record_are_hidden_in_quotes(client: TestCli
     [item] = client.get("/api/incidents").json()["items"]
     quotes = [e["quote"] for e in item["reports"][0]["evidence"] if e["field"] == "incident"]
     assert re.fullmatch(r"Soldiers in \[person \d+\]'s company backed him", quotes[1])
-    sentence = re.fullmatch(r"The garrison court in Kursk sentenced (\[person \d+\]) and (\[person \d+\]) to two .*", quotes[2])
-    assert sentence and sentence[1] != sentence[2] and sentence[1] in quotes[0]  # two men, Sorokin as in the first quote
+    sentence = re.fullmatch(
+        r"The garrison court in Kursk sentenced (\[person \d+\]) and (\[person \d+\]) to two .*", quotes[2]
+    )
+    assert (
+        sentence and sentence[1] != sentence[2] and sentence[1] in quotes[0]
+    )  # two men, Sorokin as in the first quote
 
 
 def test_public_search_cannot_tell_which_names_an_article_holds(client: TestClient) -> None:
@@ -165,7 +169,10 @@ def test_viewers_see_pseudonyms_in_full_texts_and_documents(client: TestClient, 
     assert "Article text" in page and "[person 1]" in page
     assert names_in(page) == []
     document = viewer.get(f"/api/documents/{FILE_ID}").json()
-    assert document["text"].startswith("Mobilized soldier [person 1] refused") and names_in(json.dumps(document, ensure_ascii=False)) == []
+    assert (
+        document["text"].startswith("Mobilized soldier [person 1] refused")
+        and names_in(json.dumps(document, ensure_ascii=False)) == []
+    )
     # Offsets point into the text the viewer gets.
     for evidence in document["mentions"][0]["evidence"]:
         assert document["text"][evidence["start"] : evidence["end"]] == evidence["quote"]

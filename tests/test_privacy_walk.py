@@ -127,7 +127,9 @@ def kept_in_office(dev_store: DevStore, articles: dict[str, Article]) -> set[str
             titles = [(start, end) for start, end, owner in analysis.title_spans if owner == n]
             if person.public and spans:
                 shown = [document.text[start:end] for start, end in spans]
-                assert any(_office_near(document.text, *span) for span in spans), f"{document.id}: {shown} kept, no office"
+                assert any(_office_near(document.text, *span) for span in spans), (
+                    f"{document.id}: {shown} kept, no office"
+                )
                 kept.update(shown + [(document.title or "")[start:end] for start, end in titles])
     return kept
 
@@ -168,7 +170,9 @@ class Article:
     def of(cls, document: Document, entities: Entities | None) -> Article:
         assert entities is not None, document.id
         lang = document.lang or "en"
-        texts = [(document.text, entities.text)] + ([(document.title, entities.title)] if document.title and entities.title else [])
+        texts = [(document.text, entities.text)] + (
+            [(document.title, entities.title)] if document.title and entities.title else []
+        )
         return cls(
             document,
             entities,
@@ -229,7 +233,12 @@ def forbidden(dev_store: DevStore, articles: dict[str, Article], kept_in_office:
         names = set(dev_store.gold[doc_id])  # never exempt
         for entity in article.persons():
             trimmed = article.trimmed(entity)
-            if trimmed and entity not in kept_in_office and article.exempt(entity) is None and article.exempt(trimmed) is None:
+            if (
+                trimmed
+                and entity not in kept_in_office
+                and article.exempt(entity) is None
+                and article.exempt(trimmed) is None
+            ):
                 names.add(trimmed)
         for name in names:
             words = name.split()
@@ -238,7 +247,11 @@ def forbidden(dev_store: DevStore, articles: dict[str, Article], kept_in_office:
                 continue
             found.everywhere.add(name)
             surname = words[-1]
-            if len(surname) >= 4 and surname[:1].isupper() and (name in dev_store.gold[doc_id] or article.exempt(surname) is None):
+            if (
+                len(surname) >= 4
+                and surname[:1].isupper()
+                and (name in dev_store.gold[doc_id] or article.exempt(surname) is None)
+            ):
                 found.everywhere.add(surname)
     return found
 
@@ -272,7 +285,9 @@ def paths_of(db: Database, viewer: bool) -> dict[str, set[str]]:
     paths: dict[str, set[str]] = {path: set() for path in ("/", "/?page=2", "/?sort=confidence", "/login")}
     paths.update({f"/?q={q}": set() for q in SEARCHES})
     paths.update({f"/api/incidents?per_page=500&q={q}": set() for q in SEARCHES})
-    paths.update({path: set() for path in ("/api/incidents?per_page=500", "/api/points", "/api/stats", "/api/stats?by=actor")})
+    paths.update(
+        {path: set() for path in ("/api/incidents?per_page=500", "/api/points", "/api/stats", "/api/stats?by=actor")}
+    )
     paths.update({f"/export/incidents.{fmt}": set() for fmt in ("jsonl", "csv", "geojson", "acled", "parquet")})
     for incident in db.incidents():
         documents = {r.document.id for r in incident.reports}

@@ -86,7 +86,7 @@ def test_a_judge_in_a_ruling_stays_the_defendant_does_not() -> None:
 
 def test_cited_private_sources_are_shown_as_their_roles() -> None:
     view = view_of(
-        "\"He was beaten,\" said his wife Marina. Lawyer Oleg Gusev said the case was fabricated. "
+        '"He was beaten," said his wife Marina. Lawyer Oleg Gusev said the case was fabricated. '
         "A fellow soldier, Artem Kozlov, told Mediazona that the unit was starving. "
         "Kremlin spokesman Dmitry Peskov denied it. Nadia Orlova confirmed the account."
     )
@@ -106,7 +106,10 @@ def test_evidence_is_read_in_the_redacted_text() -> None:
 
 def test_free_text_and_web_addresses() -> None:
     view = view_of("Marina Petrova, a soldier's mother, said her son Ilya was held in a basement.")
-    assert redact_free_text("Called Marina Petrova and a Nikolai Zuev today", [view]) == "Called [person 1] and a [person] today"
+    assert (
+        redact_free_text("Called Marina Petrova and a Nikolai Zuev today", [view])
+        == "Called [person 1] and a [person] today"
+    )
     assert view.names_private("https://news.example/2023/marina-petrova-son")
     assert not view.names_private("https://news.example/2023/mothers-of-soldiers")
 
@@ -114,19 +117,39 @@ def test_free_text_and_web_addresses() -> None:
 def incident_of(document: Document, people: list[str], cited: list[str] | None = None) -> Incident:
     start = 0
     mention = IncidentMention(
-        document.id, "desertion", ["mobilized"], Count(1, 1), people=people, cited=cited or [],
+        document.id,
+        "desertion",
+        ["mobilized"],
+        Count(1, 1),
+        people=people,
+        cited=cited or [],
         evidence=[Evidence("incident", document.text, start, len(document.text))],
     )
     return Incident(
-        "inc-1", "desertion", ["mobilized"], Count(1, 1), None, None, None, [], cited or [], people, 0.9,
+        "inc-1",
+        "desertion",
+        ["mobilized"],
+        Count(1, 1),
+        None,
+        None,
+        None,
+        [],
+        cited or [],
+        people,
+        0.9,
         reports=[Report(document, mention)],
     )
 
 
 def test_documents_are_shown_without_local_paths_or_addresses_that_spell_names() -> None:
     path = "/home/volunteer/inbox/ivan-petrov-deserted.txt"
-    document = Document(path, "Ivan Petrov, a mobilized man from Perm, deserted.", path=path, lang="en",
-                        url="https://news.example/ivan-petrov-deserted")
+    document = Document(
+        path,
+        "Ivan Petrov, a mobilized man from Perm, deserted.",
+        path=path,
+        lang="en",
+        url="https://news.example/ivan-petrov-deserted",
+    )
     view = PublicView.computed([incident_of(document, ["Ivan Petrov"])])
     ref = view.document_ref(document)
     assert ref["id"].startswith("doc-") and ref["path"] is None and ref["url"] is None
@@ -140,7 +163,11 @@ def store_document(db: Database, doc_id: str, text: str, lang: str, people: list
     document = Document(doc_id, text, lang=lang, outlet="Test Outlet")
     db.add_document(document)
     mention = IncidentMention(
-        doc_id, "desertion", ["mobilized"], Count(1, 1), people=people,
+        doc_id,
+        "desertion",
+        ["mobilized"],
+        Count(1, 1),
+        people=people,
         evidence=[Evidence("incident", text, 0, len(text))],
     )
     db.save_extraction(ExtractionResult(doc_id, lang, True, [mention]), "test")
@@ -148,8 +175,12 @@ def store_document(db: Database, doc_id: str, text: str, lang: str, people: list
 
 
 def test_one_person_one_pseudonym_across_scripts_documents_and_runs(db: Database) -> None:
-    store_document(db, "en-1", "Gleb Mironenko, a contract soldier, fled his unit near Kursk.", "en", ["Gleb Mironenko"])
-    store_document(db, "ru-1", "Суд заочно арестовал Глеба Мироненко за самовольное оставление части.", "ru", ["Глеб Мироненко"])
+    store_document(
+        db, "en-1", "Gleb Mironenko, a contract soldier, fled his unit near Kursk.", "en", ["Gleb Mironenko"]
+    )
+    store_document(
+        db, "ru-1", "Суд заочно арестовал Глеба Мироненко за самовольное оставление части.", "ru", ["Глеб Мироненко"]
+    )
     store_document(db, "en-2", "Gleb, a conscript from Omsk, refused to sign the contract.", "en", ["Gleb"])
     merge_all(db)
     assert redact_pending(db) == 3

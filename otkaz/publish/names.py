@@ -235,7 +235,11 @@ def build_given_names(path: Path) -> int:
     """Write every word pymorphy2's dictionary tags as a given name (dictionary form) to ``path``."""
     dictionary = morph().dictionary
     names = sorted(
-        {normal_form for _word, tag, normal_form, _para, index in dictionary.iter_known_words() if index == 0 and "Name" in tag}
+        {
+            normal_form
+            for _word, tag, normal_form, _para, index in dictionary.iter_known_words()
+            if index == 0 and "Name" in tag
+        }
     )
     header = [
         "# Russian given names (dictionary forms), the words pymorphy2's dictionary tags Name: rebuild with",

@@ -85,9 +85,7 @@ _PLACE_PREPOSITIONS = frozenset(
     "in at from to near of outside around into via through toward towards across "
     "в во из на под у до около возле к ко с со по через".split()
 )
-_PLACE_WORDS = frozenset(
-    "region oblast krai province district republic область край район республика округ".split()
-)
+_PLACE_WORDS = frozenset("region oblast krai province district republic область край район республика округ".split())
 _APPOSITION_START = re.compile(r"^\s*(?:,|\(|[—–]|\s-\s)")
 _APPOSITION_END = re.compile(r"[,.;:!?()\n—–]")
 
@@ -216,7 +214,9 @@ def _given_name_runs(doc: ParsedDoc) -> list[Span]:
                     end += 1
                 continue
             nxt_entity = entity_of.get(end)
-            other_kind = nxt_entity is not None and nxt_entity is not entity and nxt_entity.label in ("LOC", "NORP", "DATE")
+            other_kind = (
+                nxt_entity is not None and nxt_entity is not entity and nxt_entity.label in ("LOC", "NORP", "DATE")
+            )
             if nxt.pos == "PROPN" and nxt.text[:1].isupper() and not other_kind:
                 end += 1
                 continue
@@ -296,7 +296,9 @@ def analyse(document: Document, entities: Entities, recorded: Iterable[str]) -> 
         unmatchable = set().union(*(c.unmatchable for c in every if owners[id(c)] == n))
         person.matchable = {w for w in person.words if len(w) >= MIN_NAME_LETTERS and w not in unmatchable}
     written = {
-        text[c.start : c.end]: owners[id(c)] for (text, _ents), candidates in zip(texts, found, strict=True) for c in candidates
+        text[c.start : c.end]: owners[id(c)]
+        for (text, _ents), candidates in zip(texts, found, strict=True)
+        for c in candidates
     }
     spans = [
         _name_spans(text, persons, [(c, owners[id(c)]) for c in candidates], written)
@@ -348,8 +350,14 @@ def _candidates(
         if not words or _not_a_person(text, start, end, found, known, outlet):
             continue
         # "Kazakhstan Said": words of a place in what is no clear name are searched nowhere else
-        unmatchable = frozenset() if is_given_name(words[0][2]) else frozenset(
-            _fold(word) for s, e, word in words if _inside(start + s, start + e, found.places) and not is_given_name(word)
+        unmatchable = (
+            frozenset()
+            if is_given_name(words[0][2])
+            else frozenset(
+                _fold(word)
+                for s, e, word in words
+                if _inside(start + s, start + e, found.places) and not is_given_name(word)
+            )
         )
         out.append(Candidate(start, end, tuple(_fold(word) for _s, _e, word in words), unmatchable))
     return out
@@ -471,7 +479,11 @@ def _person_for(candidate: Candidate, persons: list[Person], document_id: str) -
     core = _identity(words)
     if len(words) > 1:
         for n, person in enumerate(persons):
-            if len(person.words) > 1 and same_name(person.words[0], words[0]) and same_name(person.words[-1], words[-1]):
+            if (
+                len(person.words) > 1
+                and same_name(person.words[0], words[0])
+                and same_name(person.words[-1], words[-1])
+            ):
                 return n
     elif core:
         word = core[0]
@@ -696,7 +708,11 @@ class DocumentView:
 
     def _persons_of(self, word: str) -> list[ViewPerson]:
         key, inflects = name_key(word), is_cyrillic(word)
-        return [p for p in self.persons if any(key == w or (inflects and same_name(key, w)) for w in p.words if len(w) >= MIN_NAME_LETTERS)]
+        return [
+            p
+            for p in self.persons
+            if any(key == w or (inflects and same_name(key, w)) for w in p.words if len(w) >= MIN_NAME_LETTERS)
+        ]
 
     def cited(self, value: str) -> str:
         """A cited source as the public sees it: outlets and offices as written, a private person as a role."""
@@ -716,7 +732,12 @@ class DocumentView:
     def names_private(self, text: str) -> bool:
         """Whether ``text`` (a URL, a file name) holds a word of a private person's name."""
         words = re.findall(r"[^\W\d_]+", text)
-        return any(name_key(word) in p.words for word in words for p in self.persons if p.pseudonym and len(word) >= MIN_NAME_LETTERS)
+        return any(
+            name_key(word) in p.words
+            for word in words
+            for p in self.persons
+            if p.pseudonym and len(word) >= MIN_NAME_LETTERS
+        )
 
     def covers(self, names: Iterable[str]) -> bool:
         """Whether the view was made knowing every name in ``names`` (the people recorded now)."""
@@ -734,7 +755,9 @@ def render(document: Document, analysis: Analysis, numbers: dict[str, int], reco
     return DocumentView(text, title, replacements, view_persons, sorted(set(recorded)))
 
 
-def _replace(text: str, spans: list[tuple[int, int, int]], shown: list[str | None]) -> tuple[str, list[tuple[int, int, int, int]]]:
+def _replace(
+    text: str, spans: list[tuple[int, int, int]], shown: list[str | None]
+) -> tuple[str, list[tuple[int, int, int, int]]]:
     pieces, replacements, position, length = [], [], 0, 0
     for start, end, owner in spans:
         pseudonym = shown[owner]
@@ -767,7 +790,11 @@ def redact_free_text(text: str, views: list[DocumentView]) -> str:
             replaced.append((start, end, private[0].pseudonym or UNNUMBERED))
         elif not matches and is_given_name(word):
             last = n
-            while last + 1 < len(words) and words[last + 1][2][:1].isupper() and not text[words[last][1] : words[last + 1][0]].strip():
+            while (
+                last + 1 < len(words)
+                and words[last + 1][2][:1].isupper()
+                and not text[words[last][1] : words[last + 1][0]].strip()
+            ):
                 last += 1
             replaced.append((start, words[last][1], UNNUMBERED))
             n = last
@@ -867,7 +894,11 @@ class PublicView:
         stored = db.redactions(None if document_ids is None else list(document_ids))
         # A view made by other rules is not read: its document shows no quotes until ``refresh``.
         return cls(
-            {doc_id: DocumentView.from_dict(data) for doc_id, data in stored.items() if data.get("version") == REDACTION_VERSION}
+            {
+                doc_id: DocumentView.from_dict(data)
+                for doc_id, data in stored.items()
+                if data.get("version") == REDACTION_VERSION
+            }
         )
 
     @classmethod
@@ -919,7 +950,9 @@ class PublicView:
     @staticmethod
     def document_id(document: Document) -> str:
         """The document's id, or an opaque one in place of a local file path (which may hold names)."""
-        if "://" not in document.id and (_LOCAL_PATH.search(document.id) or (document.path and document.path in document.id)):
+        if "://" not in document.id and (
+            _LOCAL_PATH.search(document.id) or (document.path and document.path in document.id)
+        ):
             return "doc-" + hashlib.sha256(document.id.encode("utf-8")).hexdigest()[:16]
         return document.id
 

@@ -91,7 +91,8 @@ def incident_page(request: Request, incident_id: str) -> Response:
     names = principal.can("see_names")
     view = public_view(db, principal, [incident])
     redact = (lambda text: view.note(incident, text)) if view is not None else None
-    articles = [_article(incident, n, view) if principal.can("read_documents") else None for n in range(len(incident.reports))]
+    full_text = principal.can("read_documents")
+    articles = [_article(incident, n, view) if full_text else None for n in range(len(incident.reports))]
     documents = [r.document for r in incident.reports]
     history = present.history(db.audit_log(incident.id), names, redact) if principal.can("see_unpublished") else []
     cited = view.cited(incident) if view is not None else incident.cited
@@ -101,7 +102,10 @@ def incident_page(request: Request, incident_id: str) -> Response:
         "incident.html",
         {
             "incident": incident,
-            "values": {name: present.format_value(name, cited if name == "cited" else getattr(incident, name)) for name in present.FIELDS},
+            "values": {
+                name: present.format_value(name, cited if name == "cited" else getattr(incident, name))
+                for name in present.FIELDS
+            },
             "quotes": present.quotes_by_field(incident, view),
             "articles": articles,
             "titles": [view.title(d) if view is not None else d.title or d.url or d.id for d in documents],

@@ -49,7 +49,7 @@ from otkaz import pipeline  # noqa: E402
 from otkaz.cli import cli  # noqa: E402
 from otkaz.datasets import read_dataset  # noqa: E402
 from otkaz.extract import get_language  # noqa: E402
-from otkaz.extract.gazetteer import get_gazetteer  # noqa: E402
+from otkaz.gazetteer import get_gazetteer  # noqa: E402
 from otkaz.merge import attach_mention_keys  # noqa: E402
 from otkaz.model import Decision, Document  # noqa: E402
 from otkaz.publish.names import is_common_word, is_cyrillic  # noqa: E402

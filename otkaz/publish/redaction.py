@@ -178,7 +178,7 @@ def _batches(items: list[int], size: int) -> Iterator[list[int]]:
 
 
 def _text_entities(doc: ParsedDoc, lang: str) -> TextEntities:
-    from otkaz.extract.gazetteer import get_gazetteer
+    from otkaz.gazetteer import get_gazetteer
 
     return TextEntities(
         people=[(e.start, e.end) for e in doc.entities if e.label == "PER"],
@@ -461,7 +461,7 @@ def _used_as_place(text: str, start: int, end: int, found: TextEntities, given: 
 def _recorded_candidate(name: str, not_people: frozenset[str], lang: str) -> Candidate | None:
     """A name the extractor recorded (or an analyst set), unless it is a known outlet ("Meduza's")
     or a single word that is a place and no given name (the extractor's "Kherson")."""
-    from otkaz.extract.gazetteer import get_gazetteer
+    from otkaz.gazetteer import get_gazetteer
 
     tail = _POSSESSIVE_TAIL.search(name)
     name = name[: tail.start()] if tail else name

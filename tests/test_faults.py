@@ -280,6 +280,115 @@ def test_a_merge_never_drops_the_documents_a_concurrent_run_stored(
         assert len(stored) == 2 and merged == stored
 
 
+def test_two_writers_saving_one_documents_extraction_at_once(db_url: str) -> None:
+    """Two runs extract the same pending document. On PostgreSQL the second one's delete ran
+    before the first committed, so it inserted the same mentions again: a duplicate key, exit 3
+    (seen once in test_crash.py's two writers). Here the first waits after its insert until
+    the second is about to take the merge counter's lock."""
+    import threading
+
+    from sqlalchemy import event
+
+    from test_store import extraction, full_mention, make_document
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite writers take whole transactions in turn")
+    first, second = Database(db_url), Database(db_url)
+    document = make_document()
+    first.add_document(document)
+    result = extraction(document, full_mention(document))
+    inserted, counting, go_on = threading.Event(), threading.Event(), threading.Event()
+
+    def first_waits(conn, cursor, statement, *args) -> None:
+        if statement.startswith("INSERT INTO mentions"):
+            inserted.set()
+            go_on.wait(60)
+
+    def second_counts(conn, cursor, statement, *args) -> None:
+        if statement.startswith("UPDATE merge_state"):
+            counting.set()
+
+    event.listen(first._engine, "after_cursor_execute", first_waits)
+    event.listen(second._engine, "before_cursor_execute", second_counts)
+    errors: list[Exception] = []
+
+    def save(db: Database) -> None:
+        try:
+            db.save_extraction(result, "v1")
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    writers = [threading.Thread(target=save, args=(first,))]
+    writers[0].start()
+    assert inserted.wait(60)
+    writers.append(threading.Thread(target=save, args=(second,)))
+    writers[1].start()
+    assert counting.wait(60)
+    go_on.set()
+    for writer in writers:
+        writer.join()
+
+    assert errors == []
+    assert [r.mention for r in first.reports()] == [full_mention(document)]
+    first.close()
+    second.close()
+
+
+def test_removing_a_document_while_a_merge_holds_the_store(db_url: str) -> None:
+    """A merge that must build again holds the merge counter's lock, then replaces the
+    incidents; a removal took the incidents' row locks first, then waited for the counter:
+    a deadlock on PostgreSQL. Here the removal starts while the merge builds."""
+    import threading
+
+    from sqlalchemy import event
+
+    from test_store import TEXT, make_document, make_incident, stored_report
+
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite writers take whole transactions in turn")
+    merging, remover = Database(db_url), Database(db_url)
+    kept = stored_report(merging, make_document("news/kept.txt"), "refused to return to the front")
+    gone = stored_report(merging, make_document("news/gone.txt", TEXT + " Again."), "refused to return to the front")
+    merging.replace_incidents([make_incident("inc-kept", kept, day=None), make_incident("inc-gone", gone, day=None)])
+    counting, go_on = threading.Event(), threading.Event()
+    builds: list[str] = []
+
+    def build(reports, decisions):
+        builds.append("build")
+        if len(builds) == 1:  # another writer changes the mentions: the merge builds again, holding the store
+            merging.save_extraction(extraction_of(kept), "v1")
+        else:
+            threading.Thread(target=remove).start()
+            assert counting.wait(60)  # the removal is about to take the counter's lock
+        return [make_incident(f"inc-{r.document.id}", r, day=None) for r in reports]
+
+    def counts(conn, cursor, statement, *args) -> None:
+        if statement.startswith("UPDATE merge_state"):
+            counting.set()
+
+    errors: list[Exception] = []
+
+    def remove() -> None:
+        try:
+            remover.remove_document("news/gone.txt", by="anna")
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+        go_on.set()
+
+    event.listen(remover._engine, "before_cursor_execute", counts)
+    merging.rebuild_incidents(build)
+    assert go_on.wait(60)
+
+    assert errors == [] and builds == ["build", "build"]
+    assert [d.id for d in merging.documents()] == ["news/kept.txt"]
+    merging.close()
+    remover.close()
+
+
+def extraction_of(report) -> ExtractionResult:
+    return ExtractionResult(report.document.id, "en", True, [report.mention])
+
+
 def test_sqlite_writers_wait_a_minute_for_each_other(tmp_path: Path) -> None:
     with Database(str(tmp_path / "s.db")) as db, db._engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 60_000

@@ -382,9 +382,11 @@ class Database:
             if row is None:
                 return False
             held = conn.execute(select(func.count()).where(mentions.c.document_id == document_id)).scalar_one()
+            # Mentions first: the merge counter's lock before any incident's (as a merge takes them).
+            _delete_extraction(conn, document_id)
             conn.execute(delete(incident_reports).where(incident_reports.c.document_id == document_id))
             conn.execute(delete(incidents).where(~incidents.c.id.in_(select(incident_reports.c.incident_id))))
-            _delete_extraction(conn, document_id)
+            conn.execute(delete(redactions).where(redactions.c.document_id == document_id))
             conn.execute(delete(documents).where(documents.c.id == document_id))
             before = {
                 "id": row.id, "url": row.url, "outlet": row.outlet, "published": row.published, "lang": row.lang,

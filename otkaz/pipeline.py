@@ -16,10 +16,10 @@ redaction makes the public view only of documents whose named people changed.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
-from itertools import islice
 from typing import Any
 
 from otkaz.codebook import CodebookError, check_decision, shown
@@ -30,6 +30,8 @@ from otkaz.store import Database, StoreError
 
 # Documents stored per transaction while ingesting: a large input is written in batches.
 INGEST_BATCH = 200
+# At most this many documents read for extraction are held waiting for a batch to fill.
+READ_AHEAD = 500
 
 log = logging.getLogger(__name__)
 
@@ -163,23 +165,28 @@ def extract_results(documents: Iterable[Document], engine: Any, prefilter: bool 
     from otkaz.prefilter import NOTE, get_prefilter
 
     relevant = get_prefilter().is_relevant if prefilter else (lambda _document: True)
-    unparsed: list[list[ExtractionResult]] = []  # of each batch sent to the engine, in order
+    unparsed: deque[list[ExtractionResult]] = deque()  # of each batch sent to the engine, in order
 
     def batches() -> Iterator[list[Document]]:
-        # A batch is BATCH documents to parse, or the documents read in the meantime (bounded).
-        stream = iter(documents)
-        while chunk := list(islice(stream, BATCH)):
-            to_parse, skipped = [], []
-            for document in chunk:
-                if relevant(document):
-                    to_parse.append(document)
-                else:
-                    skipped.append(ExtractionResult(document.id, document.lang, True, note=NOTE))
+        # BATCH documents to parse at a time, with the results of those skipped meanwhile;
+        # a batch is sent early after READ_AHEAD documents, so that few are held at once.
+        to_parse: list[Document] = []
+        skipped: list[ExtractionResult] = []
+        for document in documents:
+            if relevant(document):
+                to_parse.append(document)
+            else:
+                skipped.append(ExtractionResult(document.id, document.lang, True, note=NOTE))
+            if len(to_parse) >= BATCH or len(to_parse) + len(skipped) >= READ_AHEAD:
+                unparsed.append(skipped)
+                yield to_parse
+                to_parse, skipped = [], []
+        if to_parse or skipped:
             unparsed.append(skipped)
             yield to_parse
 
     for parsed in engine.map_batches(batches()):
-        yield unparsed.pop(0) + parsed
+        yield unparsed.popleft() + parsed
 
 
 def _count_result(summary: RunSummary, result: ExtractionResult, refused: str | None) -> None:

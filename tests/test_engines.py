@@ -99,3 +99,28 @@ def test_an_unreachable_scheduler_is_an_engine_error() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(engines.EngineError, match=f"cannot start the dask engine on tcp://127.0.0.1:{port}"):
         engines.DaskCluster(f"tcp://127.0.0.1:{port}", timeout="2s")
+
+
+def test_documents_to_parse_go_to_the_engine_in_batches_and_every_document_gets_one_result(
+    small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from otkaz.model import Document, ExtractionResult
+
+    monkeypatch.setattr(pipeline, "READ_AHEAD", 10)
+    sent: list[list[str]] = []
+
+    class RecordingEngine:
+        workers = 1
+
+        def map_batches(self, batches: Any) -> Any:
+            for batch in batches:
+                sent.append([d.id for d in batch])
+                yield [ExtractionResult(d.id, d.lang, True, note="parsed") for d in batch]
+
+    texts = ["He deserted from his unit." if n in (3, 4, 5, 30) else "The weather was mild." for n in range(35)]
+    documents = [Document(id=f"d{n:02d}", text=text, lang="en") for n, text in enumerate(texts)]
+    results = [r for batch in pipeline.extract_results(documents, RecordingEngine()) for r in batch]
+    assert sorted(r.document_id for r in results) == [d.id for d in documents]
+    assert sorted(r.document_id for r in results if r.note == "parsed") == ["d03", "d04", "d05", "d30"]
+    assert sent[:2] == [["d03", "d04"], ["d05"]]  # full batch, then sent early after 10 documents read
+    assert all(len(batch) <= 2 for batch in sent)

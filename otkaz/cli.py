@@ -22,7 +22,7 @@ from otkaz.publish.exports import ALL_FORMATS, BINARY_FORMATS, export_records, w
 from otkaz.publish.stats import STATS_BY
 
 if TYPE_CHECKING:
-    from otkaz.ingest import IngestFailure
+    from otkaz.ingest import IngestFailure, IngestWarning
     from otkaz.pipeline import Progress, RunSummary
     from otkaz.store import Database
 
@@ -195,6 +195,12 @@ def print_failures(failures: list[IngestFailure]) -> None:
         click.echo(f"otkaz: {failure.input}: {failure.reason}", err=True)
 
 
+def print_warnings(warnings: list[IngestWarning]) -> None:
+    """Inputs stored with a repair: said, though nothing failed (the exit code stays 0)."""
+    for warning in warnings:
+        click.echo(f"otkaz: {warning}", err=True)
+
+
 def ingest_line(summary: RunSummary) -> str:
     updated = f", updated {summary.updated}" if summary.updated else ""
     line = f"stored {summary.stored}{updated}, duplicate {summary.duplicates}, failed {summary.failed}"
@@ -259,6 +265,7 @@ def ingest(inputs: tuple[str, ...], published: str | None, outlet: str | None, l
     options = IngestOptions(published=published, outlet=outlet, lang=lang, max_bytes=max_size)
     with open_store(db_url) as db, progress_for(quiet, as_json) as progress:
         summary = pipeline.ingest_into(db, inputs, options, progress)
+    print_warnings(summary.warnings)
     print_failures(summary.failures)
     if as_json:
         print_json(summary.to_dict())
@@ -290,6 +297,7 @@ def run(inputs: tuple[str, ...], published: str | None, outlet: str | None, lang
     with open_store(db_url) as db, progress_for(quiet, as_json) as progress:
         summary = pipeline.run(db, inputs, options, progress)
         where, with_db = db.url, db_option(db_url, db)
+    print_warnings(summary.warnings)
     print_failures(summary.failures)
     if as_json:
         print_json(summary.to_dict() | {"database": where})
@@ -671,7 +679,7 @@ def evaluate(gold_path: Path, verbose: bool, as_json: bool, quiet: bool) -> None
 
 def ingest_gold(db: Database, gold: list[Any], folder: Path) -> list[IngestFailure]:
     """Store each gold article under its gold ``doc`` id; returns the articles that failed."""
-    from otkaz.ingest import IngestFailure, IngestOptions, ingest
+    from otkaz.ingest import IngestFailure, IngestOptions, IngestWarning, ingest
 
     failures = []
     for article in gold:
@@ -679,6 +687,8 @@ def ingest_gold(db: Database, gold: list[Any], folder: Path) -> list[IngestFailu
         for item in ingest([str(folder / article.doc)], options):
             if isinstance(item, IngestFailure):
                 failures.append(IngestFailure(article.doc, item.reason))
+            elif isinstance(item, IngestWarning):
+                print_warnings([IngestWarning(article.doc, item.message)])
             else:
                 item.id = article.doc
                 db.add_document(item)

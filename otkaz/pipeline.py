@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from otkaz.ingest import IngestFailure, IngestOptions, Source, find_sources, read_source
+from otkaz.ingest import IngestFailure, IngestOptions, IngestWarning, Source, find_sources, read_source
 from otkaz.merge import merge
 from otkaz.model import Document
 from otkaz.store import Database, StoreError
@@ -38,6 +38,8 @@ class RunSummary:
     failed: int = 0  # inputs, or lines of inputs, that gave no document
     # Each input that failed, and each document whose extraction the store refused.
     failures: list[IngestFailure] = field(default_factory=list)
+    # Each input stored with a repair (an invalid byte replaced, ...).
+    warnings: list[IngestWarning] = field(default_factory=list)
     extracted: int = 0  # documents the extractor read
     extraction_failed: int = 0  # documents whose extraction the store refused (they stay pending)
     not_processed: int = 0  # documents in a language no extractor reads
@@ -47,14 +49,15 @@ class RunSummary:
 
     def combine(self, other: RunSummary) -> RunSummary:
         """The sum of two partial summaries."""
-        combined = RunSummary(failures=self.failures + other.failures)
-        for name in (f.name for f in fields(self) if f.name != "failures"):
+        combined = RunSummary(failures=self.failures + other.failures, warnings=self.warnings + other.warnings)
+        for name in (f.name for f in fields(self) if f.name not in ("failures", "warnings")):
             setattr(combined, name, getattr(self, name) + getattr(other, name))
         return combined
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["failures"] = [{"input": f.input, "reason": f.reason} for f in self.failures]
+        data["warnings"] = [{"input": w.input, "message": w.message} for w in self.warnings]
         return data
 
 
@@ -76,6 +79,8 @@ def ingest_sources(
             if isinstance(item, IngestFailure):
                 summary.failed += 1
                 summary.failures.append(item)
+            elif isinstance(item, IngestWarning):
+                summary.warnings.append(item)
             else:
                 added = db.add_document(item)
                 if added.created:

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError, too_large
+from .files import printable
 from .metadata import is_sidecar
 
 STDIN_NAME = "-"
@@ -32,6 +31,10 @@ def _is_hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
 
 
+def _file_source(name: str, path: Path) -> Source:
+    return Source(printable(name), FILE, path)
+
+
 def _folder_sources(folder: str) -> list[Source]:
     """Every visible file below the folder, in sorted order; sidecars are metadata, not inputs."""
     root = Path(folder)
@@ -43,7 +46,7 @@ def _folder_sources(folder: str) -> list[Source]:
             if not _is_hidden(relative) and not is_sidecar(path):
                 found.append(relative)
     return [
-        Source(os.path.join(folder, relative.as_posix()), FILE, root / relative)
+        _file_source(os.path.join(folder, relative.as_posix()), root / relative)
         for relative in sorted(found, key=lambda r: r.parts)
     ]
 
@@ -64,45 +67,5 @@ def find_sources(inputs: Iterable[str]) -> list[Source]:
         elif os.path.isdir(name):
             sources.extend(_folder_sources(name))
         else:
-            sources.append(Source(name, FILE, Path(name)))
+            sources.append(_file_source(name, Path(name)))
     return sources
-
-
-def _os_error(err: OSError) -> InputError:
-    return InputError((err.strerror or str(err)).lower())
-
-
-def read_file_bytes(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes; too large or unreadable files raise InputError."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise too_large(size, max_bytes)
-        return path.read_bytes()
-    except OSError as err:
-        raise _os_error(err) from None
-
-
-def read_head(path: Path, size: int = 8192) -> bytes:
-    """The first bytes of a file, to recognize binary content before streaming it."""
-    try:
-        with path.open("rb") as stream:
-            return stream.read(size)
-    except OSError as err:
-        raise _os_error(err) from None
-
-
-def open_lines(path: Path) -> Iterator[bytes]:
-    """The file's lines as bytes, read one at a time (a JSONL file may be larger than memory)."""
-    try:
-        with path.open("rb") as stream:
-            yield from stream
-    except OSError as err:
-        raise _os_error(err) from None
-
-
-def read_stdin_bytes(max_bytes: int) -> bytes:
-    data = sys.stdin.buffer.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise too_large(None, max_bytes)
-    return data

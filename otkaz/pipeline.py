@@ -83,7 +83,10 @@ def ingest_sources(
                 summary.warnings.append(item)
             else:
                 added = db.add_document(item)
-                if added.created:
+                if added.conflict_with is not None:
+                    summary.failed += 1
+                    summary.failures.append(IngestFailure(source.name, _conflict_reason(item.id, added.conflict_with)))
+                elif added.created:
                     summary.stored += 1
                 elif added.replaced:
                     summary.updated += 1
@@ -91,6 +94,11 @@ def ingest_sources(
                     summary.duplicates += 1
         _report(progress, "ingest", done, len(sources))
     return summary
+
+
+def _conflict_reason(document_id: str, stored_from: str) -> str:
+    where = f" (from {stored_from})" if stored_from else " (from stdin)"
+    return f"not stored: id {document_id!r} already names a stored document of other text{where}"
 
 
 def extract_pending(db: Database, progress: Progress | None = None, all_documents: bool = False) -> RunSummary:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ..model import Document
+from ..model import Document, content_hash
 from .cleaning import clean_text
 from .downloads import fetch_url
 from .encoding import decode_bytes, looks_binary, storable
@@ -17,11 +17,13 @@ from .jsonl import JsonArticle, parse_json_document, read_json_lines
 from .language import detect_lang
 from .metadata import Metadata, read_sidecar, split_header
 from .settings import IngestOptions
-from .sources import FILE, STDIN, STDIN_NAME, URL, Source, find_sources
+from .sources import FILE, STDIN, URL, Source, find_sources
 
 Result = Document | IngestFailure | IngestWarning
 INTERNAL_ERROR = "internal error"  # a failure no reader foresaw: a bug to report
 
+STDIN_ID_PREFIX = "stdin:"
+_STDIN_ID_DIGITS = 16  # of the content hash: 64 bits
 _BINARY_HEAD = 8192  # bytes of a streamed file looked at to refuse binary content
 
 
@@ -36,11 +38,13 @@ class _Origin:
 
     @property
     def path(self) -> str | None:
-        return self.source.name if self.source.kind == FILE else None
+        return self.source.document_base if self.source.kind == FILE else None
 
-    def part_id(self, separator: str, part: int) -> str:
-        """The id of one of several documents in the input: "file.jsonl:3", "feed.xml#2"."""
-        return f"{self.source.name}{separator}{part}"
+    def part_id(self, separator: str, part: int) -> str | None:
+        """The id of one of several documents in the input: "file.jsonl:3", "feed.xml#2";
+        None (named by content) from stdin, where no name is stable."""
+        base = self.source.document_base
+        return None if base is None else f"{base}{separator}{part}"
 
     def format_name(self, content_format: str) -> str:
         return self.source_format or ("jsonl" if content_format == JSON else content_format)
@@ -62,7 +66,7 @@ def _storable_fields(values: dict[str, str | None]) -> tuple[dict[str, str | Non
 
 
 def _documents(
-    doc_id: str,
+    doc_id: str | None,
     text: str,
     metadata: Metadata,
     origin: _Origin,
@@ -71,7 +75,10 @@ def _documents(
     failure_name: str,
     empty_reason: str = "no text",
 ) -> Iterator[Result]:
-    """Clean the text and fill what the input left open from the options, then the language guess."""
+    """Clean the text and fill what the input left open from the options, then the language guess.
+
+    ``doc_id`` None: the document is named by its content (see ``_Origin.part_id``).
+    """
     raw, repair = _storable_fields({"text": text, "id": doc_id})
     clean = clean_text(raw["text"] or "")
     if not clean:
@@ -86,7 +93,7 @@ def _documents(
         if change:
             yield IngestWarning(failure_name, change)
     yield Document(
-        id=raw["id"] or failure_name,
+        id=raw["id"] or STDIN_ID_PREFIX + content_hash(clean)[:_STDIN_ID_DIGITS],
         text=clean,
         title=values["title"],
         url=values["url"],
@@ -98,13 +105,13 @@ def _documents(
     )
 
 
-def _single_id(metadata: Metadata, origin: _Origin) -> str:
-    """A one-article input's id: the URL fetched; from stdin its header's id or URL; else its own id or name."""
+def _single_id(metadata: Metadata, origin: _Origin) -> str | None:
+    """A one-article input's id: the URL fetched; its own id; from stdin its URL; else where it lies."""
     if origin.source.kind == URL:
-        return origin.source.name
+        return origin.source.document_base
     if origin.source.kind == STDIN:
-        return metadata.id or metadata.url or STDIN_NAME
-    return metadata.id or origin.source.name
+        return metadata.id or metadata.url
+    return metadata.id or origin.source.document_base
 
 
 def _decoded(data: bytes, name: str, declared: str | None = None) -> tuple[str, IngestWarning | None]:
@@ -160,7 +167,7 @@ def _read_feed(data: bytes, origin: _Origin, options: IngestOptions) -> Iterator
 def _json_article(
     article: JsonArticle,
     name: str,
-    fallback_id: str,
+    fallback_id: str | None,
     origin: _Origin,
     content_format: str,
     options: IngestOptions,

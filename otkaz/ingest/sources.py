@@ -16,11 +16,26 @@ _URL_SCHEMES = ("http://", "https://")
 
 @dataclass(frozen=True)
 class Source:
-    """One input: ``name`` is how the user named it (a file found in a folder: the folder joined with the path below it)."""
+    """One input.
+
+    ``name`` is how the user named it (a file found in a folder: the folder joined with the
+    path below it): failures and warnings quote it. ``location`` is what names its documents
+    in the store: for a file its resolved path, so that however the path is typed, and from
+    whichever folder, one file is one document; None means ``name`` (the web application
+    names its uploads itself), and stdin has none (its documents are named by content).
+    """
 
     name: str
     kind: str  # "file", "stdin" or "url"
     path: Path | None = None
+    location: str | None = None
+
+    @property
+    def document_base(self) -> str | None:
+        """What documents from this source are named after, or None: name them by their content."""
+        if self.kind == STDIN:
+            return None
+        return self.location or self.name
 
 
 def is_url(name: str) -> bool:
@@ -32,7 +47,7 @@ def _is_hidden(relative: Path) -> bool:
 
 
 def _file_source(name: str, path: Path) -> Source:
-    return Source(printable(name), FILE, path)
+    return Source(printable(name), FILE, path, printable(str(path.resolve())))
 
 
 def _folder_sources(folder: str) -> list[Source]:
@@ -63,7 +78,7 @@ def find_sources(inputs: Iterable[str]) -> list[Source]:
         if name == STDIN_NAME:
             sources.append(Source(STDIN_NAME, STDIN))
         elif is_url(name):
-            sources.append(Source(name, URL))
+            sources.append(Source(name, URL, location=name))
         elif os.path.isdir(name):
             sources.extend(_folder_sources(name))
         else:

@@ -22,6 +22,8 @@ _HEADER_LINE = re.compile(r"([A-Za-z][A-Za-z_-]*)\s*:\s*(.*)")
 _HEADER_END = re.compile(r"-{3,}")
 _MAX_HEADER_LINES = 30
 _MAX_SIDECAR_BYTES = 1024 * 1024  # metadata: a few lines of JSON
+_MAX_DATE_CHARS = 100
+_TWO_DIGITS = re.compile(r"\d\d")
 
 # The same field as each tool names it, most specific first:
 # ours, news-please (date_publish, source_domain, language), trafilatura's JSON
@@ -99,6 +101,10 @@ def normalize_published(value: str | None) -> str | None:
         return datetime.fromisoformat(text).date().isoformat()
     except ValueError:
         pass
+    # A written date with a year has two digits in a row and is short; dateparser takes
+    # seconds over some strings that are neither ("-Infinity").
+    if len(text) > _MAX_DATE_CHARS or not _TWO_DIGITS.search(text):
+        return None
     try:
         parsed = _date_parser().get_date_data(text)
     except (ValueError, OverflowError):

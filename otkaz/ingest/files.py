@@ -65,10 +65,13 @@ def open_input(path: Path) -> BinaryIO:
     try:
         _check_readable_kind(os.fstat(fd).st_mode)  # it may have changed since
         os.set_blocking(fd, True)
-    except BaseException:
+        return os.fdopen(fd, "rb", buffering=_BUFFER)
+    except OSError as err:
+        os.close(fd)
+        raise _os_error(err) from None
+    except InputError:
         os.close(fd)
         raise
-    return os.fdopen(fd, "rb", buffering=_BUFFER)
 
 
 def read_file_bytes(path: Path, max_bytes: int) -> bytes:

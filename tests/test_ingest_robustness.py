@@ -149,6 +149,15 @@ def test_an_empty_json_list_says_so(tmp_path, good):
     assert len(documents(results)) == 1
 
 
+def test_a_feed_whose_declared_encoding_is_not_text_fails_alone(tmp_path, good):
+    # Before: UnicodeDecodeError inside feedparser ended the batch (found by tests/test_ingest_fuzz.py).
+    path = tmp_path / "wire.rss"
+    path.write_bytes(b'<?xml version="1.0" encoding="\x80utf-8"?><rss version="2.0"><channel></channel></rss>')
+    results = read([path, good])
+    assert lines(results) == [f"{path}: malformed XML declaration: its encoding name is not text"]
+    assert len(documents(results)) == 1
+
+
 # --- inputs that never end, or never start --------------------------------------------------
 
 

@@ -24,7 +24,7 @@ from otkaz.publish.exports import ALL_FORMATS, BINARY_FORMATS, export_records, w
 from otkaz.publish.stats import STATS_BY
 
 if TYPE_CHECKING:
-    from otkaz.ingest import IngestFailure
+    from otkaz.ingest import IngestFailure, IngestWarning
     from otkaz.pipeline import Progress, RunSummary
     from otkaz.store import Database
 
@@ -257,6 +257,12 @@ def print_failures(failures: list[IngestFailure]) -> None:
         click.echo(f"otkaz: {failure.input}: {failure.reason}", err=True)
 
 
+def print_warnings(warnings: list[IngestWarning]) -> None:
+    """Inputs stored with a repair: said, though nothing failed (the exit code stays 0)."""
+    for warning in warnings:
+        click.echo(f"otkaz: {warning}", err=True)
+
+
 def ingest_line(summary: RunSummary) -> str:
     updated = f", updated {summary.updated}" if summary.updated else ""
     line = f"stored {summary.stored}{updated}, duplicate {summary.duplicates}, failed {summary.failed}"
@@ -322,6 +328,7 @@ def ingest(inputs: tuple[str, ...], published: str | None, outlet: str | None, l
     options = IngestOptions(published=published, outlet=outlet, lang=lang, max_bytes=max_size)
     with open_store(db_url) as db, progress_for(quiet, as_json) as progress:
         summary = pipeline.ingest_into(db, inputs, options, progress)
+    print_warnings(summary.warnings)
     print_failures(summary.failures)
     if as_json:
         print_json(summary.to_dict())
@@ -360,6 +367,7 @@ def run(inputs: tuple[str, ...], published: str | None, outlet: str | None, lang
     with open_store(db_url) as db, progress_for(quiet, as_json) as progress, engine_errors():
         summary = pipeline.run(db, inputs, options, progress, workers=workers, **extraction)
         where, with_db = db.url, db_option(db_url, db)
+    print_warnings(summary.warnings)
     print_failures(summary.failures)
     if as_json:
         print_json(summary.to_dict() | {"database": where})
@@ -828,7 +836,7 @@ def train(gold_paths: tuple[Path, ...], out: Path | None, as_json: bool, quiet: 
 
 def ingest_gold(db: Database, gold: list[Any], folder: Path) -> list[IngestFailure]:
     """Store each gold article under its gold ``doc`` id; returns the articles that failed."""
-    from otkaz.ingest import IngestFailure, IngestOptions, ingest
+    from otkaz.ingest import IngestFailure, IngestOptions, IngestWarning, ingest
 
     failures = []
     for article in gold:
@@ -836,6 +844,8 @@ def ingest_gold(db: Database, gold: list[Any], folder: Path) -> list[IngestFailu
         for item in ingest([str(folder / article.doc)], options):
             if isinstance(item, IngestFailure):
                 failures.append(IngestFailure(article.doc, item.reason))
+            elif isinstance(item, IngestWarning):
+                print_warnings([IngestWarning(article.doc, item.message)])
             else:
                 item.id = article.doc
                 db.add_document(item)

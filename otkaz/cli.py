@@ -911,7 +911,8 @@ def documents_rm(ctx: click.Context, document_ids: tuple[str, ...], user: str | 
     group = ctx.obj or {}
     db_url, as_json, quiet = db_url or group.get("db_url"), as_json or group.get("as_json"), quiet or group.get("quiet")
     with open_store(db_url) as db:
-        removed, missing, incidents = pipeline.remove_documents(db, document_ids, user or _login_name())
+        stored_ids = [_stored_document_id(db, document_id) for document_id in document_ids]
+        removed, missing, incidents = pipeline.remove_documents(db, stored_ids, user or _login_name())
     for document_id in missing:
         click.echo(f"otkaz: document {document_id}: not found (list them with: otkaz documents)", err=True)
     if as_json:
@@ -920,6 +921,13 @@ def documents_rm(ctx: click.Context, document_ids: tuple[str, ...], user: str | 
         click.echo(f"removed {len(removed)} document{'s' if len(removed) != 1 else ''}; incidents {incidents}")
     if missing:
         raise click.exceptions.Exit(EXIT_INPUT_FAILED if removed else EXIT_NOTHING)
+
+
+def _stored_document_id(db: Database, given: str) -> str:
+    """``given`` if stored, else the id of the file it names (ingest ids files by resolved path)."""
+    if db.has_document(given) or not Path(given).is_file():
+        return given
+    return str(Path(given).resolve())
 
 
 def document_rows(db: Database) -> list[dict[str, Any]]:

@@ -19,8 +19,9 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from otkaz import __version__
-from otkaz.model import Count, Decision, Incident, Place, parse_published
+from otkaz.model import AuditEntry, Count, Decision, Incident, Place, parse_published
 from otkaz.publish.exports import ALL_FORMATS, BINARY_FORMATS, export_records, write_export
+from otkaz.publish.redaction import REVEAL
 from otkaz.publish.stats import STATS_BY
 
 if TYPE_CHECKING:
@@ -402,6 +403,7 @@ def extract(all_documents: bool, workers: int | None, engine: str, scheduler: st
             fail("nothing to do: the store holds no documents (try: otkaz ingest PATH)", EXIT_NOTHING)
         summary = pipeline.extract_pending(db, progress, all_documents=all_documents, workers=workers, **extraction)
         summary.incidents = pipeline.merge_all(db)
+        pipeline.redact_pending(db, progress)
     print_failures(summary.failures)
     if as_json:
         print_json(summary.to_dict())
@@ -426,8 +428,10 @@ def export(fmt: str, include_names: bool, output: Path | None, db_url: str | Non
     CSV and GeoJSON have the flat fields; acled is a CSV with ACLED's
     columns (event_id, event_date, time_precision, ..., notes); Parquet
     holds the JSONL fields typed (binary: use -o, or pipe stdout). Without
-    --include-names there is no `people` field and names in quotes and notes
-    are replaced by "[person N]". Without -o the export is the only thing
+    --include-names it is the public view: no `people` field, names in quotes,
+    titles and notes replaced by "[person N]", private cited sources shown as
+    their role, no file paths (see Privacy in the README). With it, the export
+    is audited as a reveal of names. Without -o the export is the only thing
     written to stdout; with -o a summary is printed (as JSON with --json).
 
     \b
@@ -437,17 +441,26 @@ def export(fmt: str, include_names: bool, output: Path | None, db_url: str | Non
     binary = fmt in BINARY_FORMATS
     if output is None and binary and _stdout_is_terminal():
         raise click.BadParameter(f"{fmt} is binary: write it to a file with -o FILE", param_hint="'--format'")
-    with open_store(db_url) as db:
+    from otkaz import pipeline
+    from otkaz.publish.redaction import PublicView
+
+    with open_store(db_url) as db, progress_for(quiet, as_json) as progress:
         incidents = db.incidents()
+        if include_names:
+            db.audit(AuditEntry(_login_name(), REVEAL, "export", f"otkaz export --format {fmt}"))
+            view = None
+        else:
+            pipeline.redact_pending(db, progress)  # a store made by an older otkaz has no public view yet
+            view = PublicView.of_store(db, {r.document.id for i in incidents for r in i.reports})
     if output is None:
-        write_export(incidents, fmt, sys.stdout.buffer if binary else sys.stdout, include_names)
+        write_export(incidents, fmt, sys.stdout.buffer if binary else sys.stdout, include_names, view)
         return
     try:
         out = output.open("wb") if binary else output.open("w", encoding="utf-8", newline="")
     except OSError as exc:
         raise click.BadParameter(f"cannot write {output}: {exc.strerror or exc}", param_hint="'-o'") from exc
     with out:
-        counts = write_export(incidents, fmt, out, include_names)
+        counts = write_export(incidents, fmt, out, include_names, view)
     if as_json:
         print_json({"format": fmt, "output": str(output), **counts})
     elif not quiet:
@@ -462,6 +475,7 @@ def show(incident_id: str, db_url: str | None, as_json: bool, quiet: bool) -> No
     """Show one incident, with its evidence.
 
     Its fields, its reports with their evidence quotes, and why it was merged.
+    Names are shown: the audit log records it.
 
     \b
     Example:
@@ -469,6 +483,8 @@ def show(incident_id: str, db_url: str | None, as_json: bool, quiet: bool) -> No
     """
     with open_store(db_url) as db:
         incident = _find_incident(db, incident_id)
+        if incident is not None:
+            db.audit(AuditEntry(_login_name(), REVEAL, "incident", incident.id))
     if incident is None:
         fail(f"incident {incident_id}: not found (list them with: otkaz export)", EXIT_NOTHING)
     if as_json:
@@ -593,6 +609,7 @@ def _record_decision(db: Database, decision: Decision) -> list[Incident]:
 
     db.add_decision(decision)
     pipeline.merge_all(db)
+    pipeline.redact_pending(db)  # a decision may name people: their names leave the public view
     keys = {key for group in decision.payload[MENTION_KEYS].values() for key in group}
     found = [i for i in db.incidents(include_rejected=True) if any(r.mention.key in keys for r in i.reports)]
     return sorted(found, key=lambda incident: incident.id)
@@ -1159,6 +1176,7 @@ def serve(db_url: str | None, host: str, port: int, trusted_proxies: tuple[str, 
     """
     import uvicorn
 
+    from otkaz import pipeline
     from otkaz.web import Settings, create_app
 
     with open_store(db_url) as db:
@@ -1169,6 +1187,8 @@ def serve(db_url: str | None, host: str, port: int, trusted_proxies: tuple[str, 
             app = create_app(settings, db=db)
         except ValueError as exc:  # a bad OTKAZ_TILE_URL or trusted proxy
             fail(str(exc), EXIT_INPUT_FAILED)
+        # A store made by an older otkaz has no public view yet: make it before serving.
+        pipeline.redact_pending(db, _announce_redaction)
         first_admin = _first_admin(db)
         click.echo(f"otkaz: serving {db.url} on http://{host}:{port}", err=True)
         if first_admin:
@@ -1180,6 +1200,11 @@ def serve(db_url: str | None, host: str, port: int, trusted_proxies: tuple[str, 
         # The application believes forwarded headers from the trusted proxies alone; uvicorn's own
         # handling would believe any local process.
         uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def _announce_redaction(stage: str, done: int, total: int) -> None:
+    if done == 0:
+        click.echo(f"otkaz: making the public view (names -> pseudonyms) of {total} documents", err=True)
 
 
 def _first_admin(db) -> str | None:

@@ -10,7 +10,8 @@
 
 Every stage is safe to re-run: the store skips documents it already holds,
 extraction only touches documents not yet extracted by this extractor version,
-and merging rebuilds the incidents from all mentions and the analyst's decisions.
+merging rebuilds the incidents from all mentions and the analyst's decisions, and
+redaction makes the public view only of documents whose named people changed.
 """
 from __future__ import annotations
 
@@ -362,17 +363,26 @@ def remove_documents(db: Database, document_ids: Iterable[str], user: str) -> tu
     return removed, missing, merge_all(db) if removed else len(db.incidents())
 
 
+def redact_pending(db: Database, progress: Progress | None = None) -> int:
+    """Make the public view (names -> pseudonyms, ``otkaz.publish.redaction``) of every document
+    whose text or named people changed since its view was made; returns how many were made."""
+    from otkaz.publish.redaction import refresh  # here: it loads the NLP models
+
+    return refresh(db, (lambda done, total: progress("redact", done, total)) if progress else None)
+
+
 def run(
     db: Database, inputs: Iterable[str], options: IngestOptions | None = None, progress: Progress | None = None,
     **extraction: Any,
 ) -> RunSummary:
-    """Ingest ``inputs``, extract what needs it, merge: the whole pipeline.
+    """Ingest ``inputs``, extract what needs it, merge, redact: the whole pipeline.
 
     ``extraction``: the options of ``extract_pending`` (workers, engine, scheduler, prefilter).
     """
     summary = ingest_into(db, inputs, options, progress)
     summary = summary.combine(extract_pending(db, progress, **extraction))
     summary.incidents = merge_all(db)
+    redact_pending(db, progress)
     return summary
 
 

@@ -4,8 +4,9 @@ and ``db`` (a fresh Database on it). On PostgreSQL every test gets its own schem
 from __future__ import annotations
 
 import os
+import types
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,21 @@ def _postgres_schema_url(server_url: str) -> Iterator[str]:
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+def extractor_stand_in(version: str, extract: Callable, extract_many: Callable) -> types.ModuleType:
+    """A stand-in for ``otkaz.extract`` (put it in ``sys.modules``) that extracts with the given
+    functions; the real languages' parsers stay, because the redaction step reads their NER."""
+    from otkaz.extract import get_language
+
+    for lang in ("en", "ru"):
+        get_language(lang)  # loaded and cached while the real package can still be imported
+    fake = types.ModuleType("otkaz.extract")
+    fake.EXTRACTOR_VERSION = version
+    fake.extract = extract
+    fake.extract_many = extract_many
+    fake.get_language = get_language
+    return fake
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

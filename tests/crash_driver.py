@@ -70,7 +70,7 @@ def main() -> None:
     # Loaded once here, inherited by every child.
     from otkaz.cli import cli  # noqa: F401
     from otkaz.extract import get_language
-    from otkaz.extract.gazetteer import get_gazetteer
+    from otkaz.gazetteer import get_gazetteer
     from otkaz.ingest import ingest
 
     get_language("en")

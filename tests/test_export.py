@@ -1,4 +1,4 @@
-"""Exports (JSONL, CSV, GeoJSON) and the privacy rules, on incidents built by hand."""
+"""Exports (JSONL, CSV, GeoJSON), public and with names, on incidents built by hand."""
 from __future__ import annotations
 
 import csv
@@ -10,7 +10,7 @@ import pytest
 
 from otkaz.model import Count, DateRange, Document, Evidence, Incident, IncidentMention, Place, Report
 from otkaz.publish.exports import export_records, flat_columns, flat_record, to_geojson, write_export
-from otkaz.publish.privacy import Pseudonymizer
+from otkaz.publish.redaction import PublicView
 
 TEXT = (
     "Private Oleg Varnavin, 29, deserted his unit near the front. "
@@ -57,26 +57,26 @@ def make_incident(
     )
 
 
-def test_jsonl_is_to_export_with_names_pseudonymized_by_default() -> None:
+def test_jsonl_is_the_public_view_by_default() -> None:
     incident = make_incident("inc-1")
     out = io.StringIO()
     write_export([incident], "jsonl", out)
     [line] = out.getvalue().splitlines()
     record = json.loads(line)
     assert "people" not in record
-    assert "Varnavin" not in line and "Oleg" not in line
-    quotes = [e["quote"] for e in record["reports"][0]["evidence"]]
-    assert quotes == [
+    assert "Varnavin" not in line and "Oleg" not in line and "Kolesnikova" not in line
+    evidence = record["reports"][0]["evidence"]
+    assert [e["quote"] for e in evidence] == [
         "Private [person 1], 29, deserted his unit near the front.",
         "[person 1]'s mother said her son was tired.",
     ]
-    # Offsets stay those of the original text.
-    expected = incident.to_export()
-    assert [(e["start"], e["end"]) for e in record["reports"][0]["evidence"]] == [
-        (e["start"], e["end"]) for e in expected["reports"][0]["evidence"]
-    ]
+    # Offsets point into the redacted text, where the quotes are: the same text for everyone.
+    view = PublicView.computed([incident]).view(incident.reports[0].document)
+    assert view is not None and all(view.text[e["start"] : e["end"]] == e["quote"] for e in evidence)
+    assert "[person 2] joined him" in view.text  # a name the extractor did not record, too
     assert record["reports"][0]["document"]["title"] == "[person 1] deserts"
-    # Everything but the quotes and title is exactly to_export().
+    # Everything but the reports is exactly to_export().
+    expected = incident.to_export()
     for key in expected:
         if key != "reports":
             assert record[key] == expected[key]
@@ -99,22 +99,6 @@ def test_pseudonyms_are_stable_across_the_export_by_first_appearance() -> None:
     assert records[1]["reports"][0]["evidence"][0]["quote"] == "[person 2] refused. Then [person 1] fled too."
 
 
-def test_pseudonymizer_parts_case_and_russian_endings() -> None:
-    names = Pseudonymizer(["Oleg Varnavin", "Иван Петров", "Al Li"])
-    # The surname alone, capitalized, and the full name in any case.
-    assert names.redact("OLEG VARNAVIN and Varnavin") == "[person 1] and [person 1]"
-    # A part written in lower case is an ordinary word, not the name.
-    assert names.redact("the varnavin river") == "the varnavin river"
-    # Parts shorter than 3 letters are not replaced on their own.
-    assert names.redact("Al Li met Li") == "[person 2] met Li"
-    # Inflected Russian forms of each part.
-    assert names.redact("Ивана Петрова задержали, Петрову грозит срок") == (
-        "[person 3] задержали, [person 3] грозит срок"
-    )
-    # A longer word that merely starts with a Latin name is left alone.
-    assert names.redact("Varnavinsky") == "Varnavinsky"
-
-
 def test_csv_rows_are_flat_and_parse() -> None:
     incidents = [make_incident("inc-1"), make_incident("inc-2", location=None, origin=REGION, url=None)]
     out = io.StringIO()
@@ -128,7 +112,7 @@ def test_csv_rows_are_flat_and_parse() -> None:
     assert rows[0]["reports"] == "1" and rows[0]["sources"] == "https://example.org/a"
     assert rows[0]["status"] == "unreviewed" and rows[0]["confidence"] == "0.812"
     assert rows[1]["location_name"] == "" and rows[1]["origin_name"] == "Kursk Oblast"
-    assert rows[1]["sources"] == "doc-inc-2"  # no URL: the document id
+    assert rows[1]["sources"] == "[person 1] deserts"  # no URL: the title (never a file path)
 
 
 def test_csv_with_names_has_a_people_column() -> None:

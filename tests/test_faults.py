@@ -473,7 +473,7 @@ def test_building_the_place_index_is_announced_and_an_unwritable_cache_warned_of
     every run built the index again without a word."""
     import logging
 
-    from otkaz.extract import gazetteer
+    from otkaz import gazetteer
 
     monkeypatch.setattr(gazetteer, "_build_index", lambda: {"a small": "index"})
     blocked = tmp_path / "a-file"
@@ -507,8 +507,8 @@ def test_the_cli_shows_warnings_always_and_progress_notes_on_a_terminal(
     from otkaz import cli as cli_module
 
     def merging_with_notes(db: Database) -> int:
-        logging.getLogger("otkaz.extract.gazetteer").info("building the place index (once)")
-        logging.getLogger("otkaz.extract.gazetteer").warning("cannot cache the place index")
+        logging.getLogger("otkaz.gazetteer").info("building the place index (once)")
+        logging.getLogger("otkaz.gazetteer").warning("cannot cache the place index")
         return 0
 
     monkeypatch.chdir(tmp_path)

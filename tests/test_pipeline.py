@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 import shutil
 import sys
-import types
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import extractor_stand_in
 
 from otkaz import pipeline
 from otkaz.ingest import IngestOptions
@@ -78,11 +78,7 @@ def fake_extract_many(documents: Iterable[Document]) -> Iterator[ExtractionResul
 @pytest.fixture
 def fake_extractor(monkeypatch: pytest.MonkeyPatch) -> None:
     """``otkaz.extract`` replaced, for the duration of a test, by the fake above."""
-    fake = types.ModuleType("otkaz.extract")
-    fake.EXTRACTOR_VERSION = FAKE_VERSION
-    fake.extract = fake_extract
-    fake.extract_many = fake_extract_many
-    monkeypatch.setitem(sys.modules, "otkaz.extract", fake)
+    monkeypatch.setitem(sys.modules, "otkaz.extract", extractor_stand_in(FAKE_VERSION, fake_extract, fake_extract_many))
 
 
 @pytest.fixture
@@ -105,7 +101,8 @@ def test_run_ingests_extracts_and_merges(fake_extractor: None, articles: Path, d
     assert (summary.extracted, summary.not_processed) == (2, 1)
     assert summary.mentions == 2  # one "deserted" sentence, one "протест"
     assert summary.incidents == 2 == len(db.incidents())
-    assert seen[-1] == ("extract", 3, 3) and ("ingest", 5, 5) in seen
+    assert seen[-1] == ("redact", 3, 3) and ("extract", 3, 3) in seen and ("ingest", 5, 5) in seen
+    assert len(db.redactions()) == 3  # every stored document has its public view
     broken = {"input": str(articles / "broken.txt"), "reason": summary.failures[0].reason}
     assert summary.to_dict()["failures"] == [broken]
 

@@ -11,7 +11,7 @@ pytest.importorskip("fastapi")
 from starlette.datastructures import QueryParams  # noqa: E402
 
 from otkaz.model import Count, DateRange, Document, Evidence, Incident, IncidentMention, Report  # noqa: E402
-from otkaz.publish.privacy import Pseudonymizer  # noqa: E402
+from otkaz.publish.redaction import views_for  # noqa: E402
 from otkaz.web.app import content_security_policy, tile_origin  # noqa: E402
 from otkaz.web.auth import LoginThrottle, Principal  # noqa: E402
 from otkaz.web.pages import safe_next  # noqa: E402
@@ -40,11 +40,13 @@ def test_highlight_skips_evidence_whose_offsets_do_not_hold_its_quote() -> None:
     assert html.count("<mark") == 1 and "ev-count" not in html and "ev-date" not in html
 
 
-def test_highlight_redacts_names_inside_and_outside_marks() -> None:
-    text = "Ivan Orlov refused. Orlov was detained."
-    evidence = [span(text, "incident", "Ivan Orlov refused")]
-    html = str(highlight(text, evidence, "r0-e", Pseudonymizer(["Ivan Orlov"])))
+def test_highlight_of_the_public_view_marks_evidence_around_pseudonyms() -> None:
+    document = Document("d", "Ivan Orlov refused. Orlov was detained.", lang="en")
+    evidence = [span(document.text, "incident", "Ivan Orlov refused")]
+    view = views_for([document], {"d": ["Ivan Orlov"]})["d"]
+    html = str(highlight(view.text, [view.evidence(e) for e in evidence], "r0-e"))
     assert "Orlov" not in html and html.count("[person 1]") == 2
+    assert '<mark class="ev ev-incident" title="incident">[person 1] refused</mark>' in html
 
 
 def test_filter_reads_and_writes_its_url() -> None:

@@ -133,22 +133,34 @@ ATTACH_WINDOW = 3
 
 
 def attach_learned(groups: list[Group], learned: list[Trigger]) -> list[Group]:
-    """The sentence model's triggers after the rules' grouping: each joins the nearest incident
-    told within ATTACH_WINDOW sentences (one of its own type first), or starts an incident of
-    its own when the model is sure of it (NEW), or is left out."""
+    """The sentence model's triggers after the rules' grouping. Each joins the nearest incident
+    told within ATTACH_WINDOW sentences (one of its own type first), or one of its type told
+    anywhere when its sentence names nothing new (no person, place, number or date: a
+    retelling); else it starts an incident of its own when the model is sure of it (NEW), or is
+    left out. Joining an incident the rules found, it is quoted as evidence, not read for fields."""
     for trig in learned:
         here = trig.sentence.index
-        near = [
-            (g.type != trig.type, min(abs(t.sentence.index - here) for t in g.triggers), n)
-            for n, g in enumerate(groups)
-            if min(abs(t.sentence.index - here) for t in g.triggers) <= ATTACH_WINDOW
-        ]
+
+        def distance(group: Group) -> int:
+            return min(abs(t.sentence.index - here) for t in group.triggers)
+
+        near = [g for g in groups if distance(g) <= ATTACH_WINDOW]
+        if not near and not _names_something(trig.sentence):
+            near = [g for g in groups if g.type == trig.type]
         if near:
-            groups[min(near)[2]].add(trig)
+            target = min(near, key=lambda g: (g.type != trig.type, distance(g)))
+            if any(not t.learned for t in target.triggers):
+                target.supporting.append(trig.sentence)
+            else:
+                target.add(trig)
         elif trig.score >= NEW:
             groups.append(Group([]))
             groups[-1].add(trig)
     return sorted(groups, key=lambda g: min(t.offset for t in g.triggers))
+
+
+def _names_something(sentence) -> bool:
+    return any(t.ent in {"PER", "LOC", "DATE"} or t.pos == "NUM" for t in sentence.tokens)
 
 
 # "about 147,000 Russians left for Kazakhstan": thousands fleeing or hiding are a national

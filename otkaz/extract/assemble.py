@@ -27,6 +27,9 @@ class Group:
     antecedents: list[Sentence] = field(default_factory=list)
 
     names: set[str] = field(default_factory=set)
+    # sentences the sentence model says tell this incident too: quoted as its evidence, not
+    # read for its fields (which come from the sentences the rules understood)
+    supporting: list[Sentence] = field(default_factory=list)
     final_type: str | None = None  # the type after the fields are read (actors may change it)
     individual: str | None = None  # set when a group of named people was split per person
 

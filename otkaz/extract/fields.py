@@ -69,6 +69,7 @@ def build_mention(ctx: DocumentContext, group: Group, document_id: str) -> Incid
     core = group.sentences
     context = _context_sentences(ctx, group)
     evidence: list[Evidence] = [_quote(doc.text, "incident", s.start, s.end) for s in core]
+    evidence += [_quote(doc.text, "incident", s.start, s.end) for s in group.supporting if s not in core]
     mention = IncidentMention(document_id=document_id, type=group.type)
 
     mention.type, mention.actors = _type_and_actors(ctx, group, core)

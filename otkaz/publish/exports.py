@@ -6,9 +6,11 @@ CSV and GeoJSON carry the flat fields of ``flat_record`` (no evidence).
 Parquet holds the JSONL record under a typed schema (``parquet_schema``), plus
 the incident's status; it is binary, so it is written to a binary stream.
 CSV and ACLED cells that a spreadsheet would run as a formula are neutralized
-(``spreadsheet_safe``). Without ``include_names`` no record has a ``people`` key and every evidence
-quote, ACLED note and document title has the names pseudonymized (see
-``privacy``); evidence offsets keep pointing into the original text.
+(``spreadsheet_safe``). Without ``include_names`` every text comes from the public view of the documents
+(``redaction.PublicView``): no ``people`` key, names in quotes, notes and titles
+replaced by pseudonyms, private cited sources shown as their role, evidence offsets
+pointing into the redacted text, no local file paths. Pass the store's view
+(``PublicView.of_store``); without one it is made on the spot, which parses the texts.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from otkaz.model import DateRange, Document, Incident, Place
-from otkaz.publish.privacy import Pseudonymizer
+from otkaz.publish.redaction import PublicView
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -34,31 +36,22 @@ LIST_SEPARATOR = ";"
 PLACE_FIELDS = ("name", "lat", "lon", "admin1", "country", "precision")
 
 
-def pseudonymizer_for(incidents: Iterable[Incident]) -> Pseudonymizer:
-    """Pseudonyms for everyone the incidents name, and everyone their reports name
-    (an analyst's correction of ``people`` must not put a name back into the quotes)."""
-    return Pseudonymizer(
-        name
-        for incident in incidents
-        for name in [*incident.people, *(n for report in incident.reports for n in report.mention.people)]
-    )
-
-
-def export_records(incidents: Iterable[Incident], include_names: bool = False) -> list[dict[str, Any]]:
-    """The JSONL records: ``to_export()``, names pseudonymized unless ``include_names``."""
-    incidents = list(incidents)
-    records = [incident.to_export(include_names=include_names) for incident in incidents]
+def public_view(incidents: list[Incident], include_names: bool, view: PublicView | None) -> PublicView | None:
+    """The view the export reads (None: names included, the originals are read)."""
     if include_names:
-        return records
-    pseudonymizer = pseudonymizer_for(incidents)
-    for record in records:
-        for report in record["reports"]:
-            document = report["document"]
-            if document.get("title"):
-                document["title"] = pseudonymizer.redact(document["title"])
-            for evidence in report["evidence"]:
-                evidence["quote"] = pseudonymizer.redact(evidence["quote"])
-    return records
+        return None
+    return view if view is not None else PublicView.computed(incidents)
+
+
+def export_records(
+    incidents: Iterable[Incident], include_names: bool = False, view: PublicView | None = None
+) -> list[dict[str, Any]]:
+    """The JSONL records: ``to_export()``, or with ``include_names`` false the public view's records."""
+    incidents = list(incidents)
+    shown = public_view(incidents, include_names, view)
+    if shown is None:
+        return [incident.to_export(include_names=True) for incident in incidents]
+    return [shown.record(incident) for incident in incidents]
 
 
 def flat_columns(include_names: bool = False) -> list[str]:
@@ -71,9 +64,17 @@ def flat_columns(include_names: bool = False) -> list[str]:
     return columns + ["confidence", "reports", "sources", "status"]
 
 
-def flat_record(incident: Incident, include_names: bool = False) -> dict[str, Any]:
-    """One flat row: lists joined with ";", places spread over ``location_*`` / ``origin_*``."""
-    sources = (report.document.url or report.document.id for report in incident.reports)
+def flat_record(incident: Incident, include_names: bool = False, view: PublicView | None = None) -> dict[str, Any]:
+    """One flat row: lists joined with ";", places spread over ``location_*`` / ``origin_*``.
+
+    ``sources``: the reports' URLs, else (names included) their ids; publicly (``view``
+    given) their URLs, else their titles or outlets, never a file path."""
+    if view is None:
+        sources = [report.document.url or report.document.id for report in incident.reports]
+        cited = incident.cited
+    else:
+        sources = [view.source(report.document) for report in incident.reports]
+        cited = view.cited(incident)
     values: dict[str, Any] = {
         "id": incident.id,
         "type": incident.type,
@@ -85,7 +86,7 @@ def flat_record(incident: Incident, include_names: bool = False) -> dict[str, An
         "date_start": incident.date.start.isoformat() if incident.date else None,
         "date_end": incident.date.end.isoformat() if incident.date else None,
         "consequences": LIST_SEPARATOR.join(incident.consequences),
-        "cited": LIST_SEPARATOR.join(incident.cited),
+        "cited": LIST_SEPARATOR.join(cited),
         "people": LIST_SEPARATOR.join(incident.people),
         "confidence": round(incident.confidence, 3),
         "reports": len(incident.reports),
@@ -100,11 +101,15 @@ def _place_columns(prefix: str, place: Place | None) -> dict[str, Any]:
     return {f"{prefix}_{name}": values.get(name) for name in PLACE_FIELDS}
 
 
-def to_geojson(incidents: Iterable[Incident], include_names: bool = False) -> dict[str, Any]:
+def to_geojson(
+    incidents: Iterable[Incident], include_names: bool = False, view: PublicView | None = None
+) -> dict[str, Any]:
     """A FeatureCollection of points at the location, else the origin.
 
     Incidents with neither are left out and counted in ``excluded``.
     """
+    incidents = list(incidents)
+    shown = public_view(incidents, include_names, view)
     features = []
     excluded = 0
     for incident in incidents:
@@ -117,7 +122,7 @@ def to_geojson(incidents: Iterable[Incident], include_names: bool = False) -> di
                 "type": "Feature",
                 "id": incident.id,
                 "geometry": {"type": "Point", "coordinates": list(point)},
-                "properties": flat_record(incident, include_names),
+                "properties": flat_record(incident, include_names, shown),
             }
         )
     return {"type": "FeatureCollection", "features": features, "excluded": excluded}
@@ -169,8 +174,8 @@ def acled_columns(include_names: bool = False) -> list[str]:
     return ACLED_COLUMNS + (["people"] if include_names else [])
 
 
-def acled_record(incident: Incident, pseudonymizer: Pseudonymizer | None = None) -> dict[str, Any]:
-    """One ACLED-like row; ``pseudonymizer`` given: names out (its notes redacted, no ``people``).
+def acled_record(incident: Incident, view: PublicView | None = None) -> dict[str, Any]:
+    """One ACLED-like row; ``view`` given: the public's (notes and cited from it, no ``people``).
 
     event_date is the first day the incident may have happened (the interval is in
     date_start/date_end); the place is the location, else the origin (``place_role``
@@ -179,7 +184,7 @@ def acled_record(incident: Incident, pseudonymizer: Pseudonymizer | None = None)
     place, role = (incident.location, "location") if incident.location else (incident.origin, "origin")
     place_values = place.to_dict() if place else {}
     actors = incident.actors or [""]
-    notes = _first_incident_quote(incident)
+    notes = view.first_quote(incident) if view is not None else _first_incident_quote(incident)
     row = {
         "event_id": incident.id,
         "event_date": incident.date.start.isoformat() if incident.date else None,
@@ -198,18 +203,18 @@ def acled_record(incident: Incident, pseudonymizer: Pseudonymizer | None = None)
         "place_role": role if place else None,
         "source": LIST_SEPARATOR.join(dict.fromkeys(_source_name(r.document) for r in incident.reports)),
         "source_scale": None,
-        "notes": pseudonymizer.redact(notes) if pseudonymizer and notes else notes,
+        "notes": notes,
         "people_min": incident.count.min,
         "people_max": incident.count.max,
         "reports": len(incident.reports),
         "date_start": incident.date.start.isoformat() if incident.date else None,
         "date_end": incident.date.end.isoformat() if incident.date else None,
         "consequences": LIST_SEPARATOR.join(incident.consequences),
-        "cited": LIST_SEPARATOR.join(incident.cited),
+        "cited": LIST_SEPARATOR.join(view.cited(incident) if view is not None else incident.cited),
         "confidence": round(incident.confidence, 3),
         "status": incident.status,
     }
-    if pseudonymizer is None:
+    if view is None:
         row["people"] = LIST_SEPARATOR.join(incident.people)
     return row
 
@@ -266,12 +271,14 @@ def parquet_schema(include_names: bool = False) -> pa.Schema:
     return pa.schema(fields)
 
 
-def parquet_table(incidents: Iterable[Incident], include_names: bool = False) -> pa.Table:
+def parquet_table(
+    incidents: Iterable[Incident], include_names: bool = False, view: PublicView | None = None
+) -> pa.Table:
     import pyarrow as pa
 
     incidents = list(incidents)
     rows = []
-    for incident, record in zip(incidents, export_records(incidents, include_names)):
+    for incident, record in zip(incidents, export_records(incidents, include_names, view), strict=True):
         count, interval = record.pop("count"), record.pop("date")
         record |= {
             "count_min": count["min"],
@@ -303,37 +310,44 @@ def _safe_text(text: str) -> str:
 
 
 
-def write_export(incidents: Iterable[Incident], fmt: str, out: IO[Any], include_names: bool = False) -> dict[str, int]:
+def write_export(
+    incidents: Iterable[Incident],
+    fmt: str,
+    out: IO[Any],
+    include_names: bool = False,
+    view: PublicView | None = None,
+) -> dict[str, int]:
     """Write ``incidents`` to ``out`` in ``fmt``; returns {"written": n, "excluded": m}.
 
-    ``out`` is a text stream, or a binary one for the ``BINARY_FORMATS``.
+    ``out`` is a text stream, or a binary one for the ``BINARY_FORMATS``. Without
+    ``include_names`` the texts come from ``view`` (see the module's description).
     """
     incidents = list(incidents)
+    shown = public_view(incidents, include_names, view) if fmt in ALL_FORMATS else None
     if fmt == "parquet":
         if isinstance(out, io.TextIOBase):
             raise ValueError("parquet is binary: write it to a file opened in binary mode")
         import pyarrow.parquet as pq
 
-        pq.write_table(parquet_table(incidents, include_names), out)
+        pq.write_table(parquet_table(incidents, include_names, shown), out)
         return {"written": len(incidents), "excluded": 0}
     if fmt == "acled":
-        pseudonymizer = None if include_names else pseudonymizer_for(incidents)
         writer = csv.DictWriter(out, fieldnames=acled_columns(include_names), lineterminator="\n")
         writer.writeheader()
-        writer.writerows(spreadsheet_safe(acled_record(incident, pseudonymizer)) for incident in incidents)
+        writer.writerows(spreadsheet_safe(acled_record(incident, shown)) for incident in incidents)
         return {"written": len(incidents), "excluded": 0}
     if fmt == "jsonl":
-        for record in export_records(incidents, include_names):
+        for record in export_records(incidents, include_names, shown):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return {"written": len(incidents), "excluded": 0}
     if fmt == "csv":
-        rows = [spreadsheet_safe(flat_record(incident, include_names)) for incident in incidents]
+        rows = [spreadsheet_safe(flat_record(incident, include_names, shown)) for incident in incidents]
         writer = csv.DictWriter(out, fieldnames=flat_columns(include_names), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
         return {"written": len(rows), "excluded": 0}
     if fmt == "geojson":
-        collection = to_geojson(incidents, include_names)
+        collection = to_geojson(incidents, include_names, shown)
         json.dump(collection, out, ensure_ascii=False, indent=1)
         out.write("\n")
         return {"written": len(collection["features"]), "excluded": collection["excluded"]}

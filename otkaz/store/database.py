@@ -66,6 +66,8 @@ from otkaz.store.schema import (
     sources,
     sessions,
     merge_state,
+    pseudonyms,
+    redactions,
     users,
 )
 
@@ -527,6 +529,8 @@ class Database:
     def moved_incident(self, old_id: str) -> str | None:
         """The id of the incident that now holds the reports of ``old_id``, an id merging gave
         up (its earliest report was split off, or an earlier report joined); None if unknown."""
+        if _NUL in old_id:  # no stored id holds one (PostgreSQL refuses the query itself)
+            return None
         with self._read() as conn:
             return conn.execute(
                 select(incident_aliases.c.incident_id).where(incident_aliases.c.old_id == old_id)
@@ -660,6 +664,72 @@ class Database:
             conn.execute(delete(seen_markers).where(seen_markers.c.user == user))
             conn.execute(insert(seen_markers).values(user=user, seen_at=seen_at))
         return seen_at
+
+    # --- the public view (otkaz.publish.redaction) -----------------------
+
+    def redaction_digests(self) -> dict[str, str]:
+        """Per document with a stored view: the digest of the names it was made with."""
+        with self._read() as conn:
+            return dict(conn.execute(select(redactions.c.document_id, redactions.c.names_digest)).all())
+
+    def redaction_entities(self, document_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """What the NER found in these documents, for those whose view is stored."""
+        found: dict[str, dict[str, Any]] = {}
+        with self._read() as conn:
+            for chunk in _chunks(document_ids):
+                query = select(redactions.c.document_id, redactions.c.entities).where(
+                    redactions.c.document_id.in_(chunk)
+                )
+                found.update(conn.execute(query).all())
+        return found
+
+    def save_redaction(
+        self, document: Document, entities: dict[str, Any], names_digest: str, view: dict[str, Any]
+    ) -> bool:
+        """Stores the public view of ``document`` in place of the previous one; False (nothing
+        stored) when the stored document is gone or is no longer this text and title."""
+        with self._write() as conn:
+            stored = conn.execute(
+                select(documents.c.text, documents.c.title).where(documents.c.id == document.id)
+            ).first()
+            if stored is None or (stored.text, stored.title) != (document.text, document.title):
+                return False
+            conn.execute(delete(redactions).where(redactions.c.document_id == document.id))
+            conn.execute(
+                insert(redactions).values(
+                    document_id=document.id,
+                    entities=entities,
+                    names_digest=names_digest,
+                    view=view,
+                    made_at=_now(),
+                )
+            )
+        return True
+
+    def redactions(self, document_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The stored public views (of ``document_ids``, or all), by document id."""
+        with self._read() as conn:
+            if document_ids is None:
+                return dict(conn.execute(select(redactions.c.document_id, redactions.c.view)).all())
+            found: dict[str, dict[str, Any]] = {}
+            for chunk in _chunks(document_ids):
+                query = select(redactions.c.document_id, redactions.c.view).where(
+                    redactions.c.document_id.in_(chunk)
+                )
+                found.update(conn.execute(query).all())
+            return found
+
+    def pseudonym_numbers(self, person_keys: list[str]) -> dict[str, int]:
+        """The number of each person key, new keys numbered after all others (in the order given)."""
+        keys = list(dict.fromkeys(person_keys))
+        if not keys:
+            return {}
+        try:
+            with self._write() as conn:
+                return _number_people(conn, keys)
+        except IntegrityError:  # another writer numbered one of them first: look again
+            with self._write() as conn:
+                return _number_people(conn, keys)
 
     # --- users of the web application -------------------------------------
 
@@ -825,6 +895,28 @@ def _save_source(conn: Connection, values: dict[str, Any]) -> None:
         conn.execute(update(sources).where(sources.c.url == values["url"]).values(values))
 
 
+def _chunks(items: list[str], size: int = _PAGE_SIZE) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _number_people(conn: Connection, keys: list[str]) -> dict[str, int]:
+    known = _pseudonym_rows(conn, keys)
+    new = [key for key in keys if key not in known]
+    if not new:
+        return known
+    conn.execute(insert(pseudonyms), [{"person_key": key} for key in new])
+    return _pseudonym_rows(conn, keys)
+
+
+def _pseudonym_rows(conn: Connection, keys: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(keys):
+        query = select(pseudonyms.c.person_key, pseudonyms.c.number).where(pseudonyms.c.person_key.in_(chunk))
+        found.update(conn.execute(query).all())
+    return found
+
+
 def _user_row(conn: Connection, condition: ColumnElement[bool]) -> Any:
     return conn.execute(select(users).where(condition)).first()
 
@@ -872,6 +964,7 @@ def _add_document(conn: Connection, doc: Document) -> AddResult:
         return AddResult(doc.id, created=True)
     # Evidence offsets point into the old text, and dates rest on the old metadata.
     _delete_extraction(conn, doc.id)
+    conn.execute(delete(redactions).where(redactions.c.document_id == doc.id))  # names of the old text
     conn.execute(update(documents).where(documents.c.id == doc.id).values(values))
     return AddResult(doc.id, created=False, replaced=True)
 
@@ -917,10 +1010,12 @@ def _same_place(stored: Any, doc: Document) -> bool:
 
 
 def _delete_extraction(conn: Connection, document_id: str) -> None:
-    """Every write of mentions starts here, so this is where merging learns of it."""
+    """Every write of mentions starts here, so this is where merging learns of it. The count is
+    raised first: on PostgreSQL its row lock makes two writers of one document's mentions take
+    turns, so the second deletes what the first inserted instead of inserting beside it."""
+    _changed_merge_inputs(conn)
     conn.execute(delete(mentions).where(mentions.c.document_id == document_id))
     conn.execute(delete(aggregates).where(aggregates.c.document_id == document_id))
-    _changed_merge_inputs(conn)
 
 
 def _changed_merge_inputs(conn: Connection) -> None:

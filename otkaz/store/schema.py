@@ -181,6 +181,32 @@ audit_log = Table(
     Column("after", Json),
 )
 
+# The public view of each document (otkaz.publish.redaction): names replaced by pseudonyms.
+# ``entities`` is what the NER found (parsed once per text); ``names_digest`` says which
+# recorded names the view was made with, so it is made again when they change.
+redactions = Table(
+    "redactions",
+    metadata,
+    Column(
+        "document_id",
+        String,
+        ForeignKey("documents.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("entities", Json, nullable=False),
+    Column("names_digest", String(64), nullable=False),
+    Column("view", Json, nullable=False),
+    Column("made_at", String, nullable=False),
+)
+
+# One number per person across the store: "[person N]" (person_key: see otkaz.publish.redaction).
+pseudonyms = Table(
+    "pseudonyms",
+    metadata,
+    Column("number", Integer, primary_key=True, autoincrement=True),
+    Column("person_key", String, nullable=False, unique=True),
+)
+
 users = Table(
     "users",
     metadata,

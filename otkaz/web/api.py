@@ -2,7 +2,8 @@
 map points and exports. The OpenAPI description is at /api/openapi.json.
 
 Every endpoint reads through ``access``: the public gets published incidents without names,
-viewers get every incident without names, analysts and admins get names too.
+viewers get every incident without names, analysts and admins get names too (and each time
+they do, the audit log records it).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from fastapi.responses import Response
 
 from otkaz.model import as_plain
 from otkaz.publish.exports import ALL_FORMATS, BINARY_FORMATS, write_export
-from otkaz.publish.privacy import Pseudonymizer
+from otkaz.publish.redaction import PublicView
 from otkaz.publish.stats import STATS_BY, incident_stats
 from otkaz.store import Database
 from otkaz.web import present
-from otkaz.web.access import filtered_incidents, incident_or_404, incident_records
+from otkaz.web.access import audit_reveal, filtered_incidents, incident_or_404, incident_records, public_view
 from otkaz.web.auth import Principal, principal_of, requirement
 from otkaz.web.corrections import CorrectionError, place_plain
 from otkaz.web.queries import (
@@ -93,7 +94,7 @@ def list_incidents(
         "page": result.number,
         "per_page": result.per_page,
         "pages": result.pages,
-        "items": incident_records(result.items, principal),
+        "items": incident_records(_db(request), result.items, principal),
     }
 
 
@@ -104,14 +105,16 @@ def get_incident(request: Request, incident_id: str) -> dict[str, Any]:
     db = _db(request)
     incident = incident_or_404(db, principal, incident_id)
     names = principal.can("see_names")
-    record = incident_records([incident], principal)[0]
-    redactor = None if names else present.redactor_for(incident)
+    record = incident_records(db, [incident], principal)[0]
+    view = public_view(db, principal, [incident])
+    redact = (lambda text: view.note(incident, text)) if view is not None else None
     record["merge_reasons"] = (
-        incident.merge_reasons if names else as_plain(present.reason_lines(incident.merge_reasons, redactor, False))
+        incident.merge_reasons if names else as_plain(present.reason_lines(incident.merge_reasons, redact, False))
     )
-    record["disagreements"] = as_plain(present.disagreements(incident, names))
+    record["disagreements"] = as_plain(present.disagreements(incident, view))
     if principal.can("see_unpublished"):
-        record["history"] = as_plain(present.history(db.audit_log(incident.id), names, redactor))
+        record["history"] = as_plain(present.history(db.audit_log(incident.id), names, redact))
+    audit_reveal(db, principal, "incident", incident.id)
     return record
 
 
@@ -181,23 +184,19 @@ def export(
         raise HTTPException(404, f"no export format {fmt!r}: expected one of {', '.join(ALL_FORMATS)}")
     if names and not principal.can("see_names"):
         raise HTTPException(403, f"your role ({principal.role}) may not export names")
-    _, chosen = filtered_incidents(_db(request), principal, flt)
+    db = _db(request)
+    _, chosen = filtered_incidents(db, principal, flt)
     out: io.StringIO | io.BytesIO = io.BytesIO() if fmt in BINARY_FORMATS else io.StringIO()
-    write_export(sort_incidents(chosen, DEFAULT_SORT), fmt, out, include_names=names)
+    view = None if names else PublicView.of_store(db, {r.document.id for i in chosen for r in i.reports})
+    write_export(sort_incidents(chosen, DEFAULT_SORT), fmt, out, include_names=names, view=view)
+    if names:
+        audit_reveal(db, principal, "export", f"incidents.{fmt}?{request.url.query}")
     filename = f"otkaz-incidents.{EXTENSIONS.get(fmt, fmt)}"
     return Response(
         out.getvalue(),
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _document_redactors(db: Database) -> dict[str, Pseudonymizer]:
-    """Per document, pseudonyms for the people its mentions name."""
-    people: dict[str, list[str]] = {}
-    for report in db.reports():
-        people.setdefault(report.document.id, []).extend(report.mention.people)
-    return {doc_id: Pseudonymizer(names) for doc_id, names in people.items()}
 
 
 @router.get("/api/documents", tags=["documents"])
@@ -212,44 +211,54 @@ def list_documents(
     states = db.document_states()
     start = (page - 1) * per_page
     chosen = {s.document_id: s for s in states[start : start + per_page]}
-    redactors = {} if principal.can("see_names") else _document_redactors(db)
+    view = None if principal.can("see_names") else PublicView.of_store(db, list(chosen))
     items = []
     for doc in db.documents():
         state = chosen.get(doc.id)
         if state is None:
             continue
-        ref = doc.export_ref()
-        if doc.id in redactors and ref["title"]:
-            ref["title"] = redactors[doc.id].redact(ref["title"])
+        ref = view.document_ref(doc, keep_id=True) if view is not None else doc.export_ref()
         items.append({**ref, "lang": doc.lang, "status": state.status, "note": state.note, "mentions": state.mentions})
     return {"total": len(states), "page": page, "per_page": per_page, "items": items}
 
 
 @router.get("/api/documents/{document_id:path}", tags=["documents"])
 def get_document(request: Request, document_id: str, principal: Reader) -> dict[str, Any]:
-    """One document: its text and the incident mentions found in it, with evidence. Signed-in roles only."""
+    """One document: its text and the incident mentions found in it, with evidence. Signed-in roles
+    only; viewers get the public view (names pseudonymized, evidence offsets into that text)."""
     db = _db(request)
     doc = db.get_document(document_id)
     if doc is None:
         raise HTTPException(404, f"no document {document_id!r}")
     mentions = [r.mention for r in db.reports() if r.document.id == doc.id]
-    names = principal.can("see_names")
-    redactor = None if names else Pseudonymizer(n for m in mentions for n in m.people)
-    redact = redactor.redact if redactor else (lambda text: text)
-    ref = doc.export_ref()
-    if ref["title"]:
-        ref["title"] = redact(ref["title"])
+    if principal.can("see_names"):
+        audit_reveal(db, principal, "document", doc.id)
+        return {
+            **doc.export_ref(),
+            "lang": doc.lang,
+            "source_format": doc.source_format,
+            "text": doc.text,
+            "text_redacted": False,
+            "mentions": [{"key": m.key, **m.fields_dict(), "evidence": [e.to_dict() for e in m.evidence]} for m in mentions],
+        }
+    view = PublicView.of_store(db, [doc.id])
+    recorded = {name for m in mentions for name in m.people} | {
+        name for incident in db.incidents(include_rejected=True) if any(r.document.id == doc.id for r in incident.reports)
+        for name in incident.people
+    }
+    shown = view.view(doc, recorded)
     return {
-        **ref,
+        **view.document_ref(doc, keep_id=True),
         "lang": doc.lang,
         "source_format": doc.source_format,
-        "text": redact(doc.text),
-        "text_redacted": redactor is not None,  # evidence offsets then point into the original text
+        "text": shown.text if shown else None,  # None: the names in it are still being checked
+        "text_redacted": True,
         "mentions": [
             {
                 "key": m.key,
-                **m.fields_dict(include_names=names),
-                "evidence": [{**e.to_dict(), "quote": redact(e.quote)} for e in m.evidence],
+                **m.fields_dict(include_names=False),
+                "cited": list(dict.fromkeys(shown.cited(value) for value in m.cited)) if shown else [],
+                "evidence": [shown.evidence(e).to_dict() for e in m.evidence] if shown else [],
             }
             for m in mentions
         ],

@@ -2,7 +2,7 @@
 
 Uploads are saved to a temporary folder and read by ``otkaz.ingest`` under the name
 "upload/<batch>/<file name>", which becomes the document id (a path in a temporary folder
-would mean nothing later). Then extraction and merging run as in ``otkaz.pipeline.run``.
+would mean nothing later). Then extraction, merging and redaction run as in ``otkaz.pipeline.run``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from otkaz.ingest import IngestOptions, Source
 from otkaz.ingest.sources import is_url
 from otkaz.model import parse_published
-from otkaz.pipeline import Progress, extract_pending, ingest_sources, merge_all
+from otkaz.pipeline import Progress, extract_pending, ingest_sources, merge_all, redact_pending
 from otkaz.store import Database
 from otkaz.web.app import render
 from otkaz.web.auth import Principal, check_csrf, requirement
@@ -98,6 +98,7 @@ def _work(request: Request, sources: list[Source], options: IngestOptions, folde
         with lock:  # merging must not interleave with an analyst's decision
             summary.incidents = merge_all(db)
         progress("merge", 1, 1)
+        redact_pending(db, progress)
         return summary.to_dict()
 
     return work

@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup, escape
 
 from otkaz.model import Incident
+from otkaz.publish.redaction import PublicView
 from otkaz.store import Database
 from otkaz.web import present
-from otkaz.web.access import effective_filter, filtered_incidents, incident_or_404
+from otkaz.web.access import audit_reveal, effective_filter, filtered_incidents, incident_or_404, public_view
 from otkaz.web.app import render
 from otkaz.web.auth import (
     MIN_PASSWORD_LENGTH,
@@ -125,32 +127,45 @@ def incident_page(request: Request, incident_id: str) -> Response:
     db = _db(request)
     incident = incident_or_404(db, principal, incident_id)
     names = principal.can("see_names")
-    redactor = None if names else present.redactor_for(incident)
+    view = public_view(db, principal, [incident])
+    redact = (lambda text: view.note(incident, text)) if view is not None else None
     full_text = principal.can("read_documents")
-    articles = [
-        present.highlight(r.document.text, r.mention.evidence, f"r{n}-e", redactor) if full_text else None
-        for n, r in enumerate(incident.reports)
-    ]
-    titles = [
-        (redactor.redact(r.document.title) if redactor and r.document.title else r.document.title)
-        for r in incident.reports
-    ]
-    history = present.history(db.audit_log(incident.id), names, redactor) if principal.can("see_unpublished") else []
+    articles = [_article(incident, n, view) if full_text else None for n in range(len(incident.reports))]
+    documents = [r.document for r in incident.reports]
+    history = present.history(db.audit_log(incident.id), names, redact) if principal.can("see_unpublished") else []
+    cited = view.cited(incident) if view is not None else incident.cited
+    audit_reveal(db, principal, "incident", incident.id)
     return render(
         request,
         "incident.html",
         {
             "incident": incident,
-            "quotes": present.quotes_by_field(incident, redactor),
+            "values": {
+                name: present.format_value(name, cited if name == "cited" else getattr(incident, name))
+                for name in present.FIELDS
+            },
+            "quotes": present.quotes_by_field(incident, view),
             "articles": articles,
-            "titles": titles,
-            "disagreements": present.disagreements(incident, names),
-            "reasons": present.reason_lines(incident.merge_reasons, redactor, principal.can("see_unpublished")),
+            "titles": [view.title(d) if view is not None else d.title or d.url or d.id for d in documents],
+            "urls": [view.url(d) if view is not None else present.web_url(d.url) for d in documents],
+            "disagreements": present.disagreements(incident, view),
+            "reasons": present.reason_lines(incident.merge_reasons, redact, principal.can("see_unpublished")),
             "history": history,
             "show_names": names,
             "next_id": _next_in_queue(db, incident.id) if principal.can("review") else None,
         },
     )
+
+
+def _article(incident: Incident, n: int, view: PublicView | None) -> Markup:
+    """A report's article with its evidence highlighted: the original, or its public view."""
+    report = incident.reports[n]
+    if view is None:
+        return present.highlight(report.document.text, report.mention.evidence, f"r{n}-e")
+    shown = view.report_view(incident, report)
+    if shown is None:
+        return Markup(escape(present.WITHHELD))
+    return present.highlight(shown.text, [shown.evidence(e) for e in report.mention.evidence], f"r{n}-e")
 
 
 def review_queue(db: Database) -> list[Incident]:

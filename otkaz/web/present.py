@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -27,8 +28,7 @@ from otkaz.model import (
     Incident,
     Place,
 )
-from otkaz.publish.exports import pseudonymizer_for
-from otkaz.publish.privacy import Pseudonymizer
+from otkaz.publish.redaction import REVEAL, PublicView
 from otkaz.web.queries import Bucket, bucket_end
 
 # One colour per type, from the Okabe-Ito and Tableau palettes: distinct for most colour vision.
@@ -40,6 +40,8 @@ TYPE_COLOURS = dict(
     )
 )
 HIDDEN = "(hidden)"
+WITHHELD = "(withheld: names in this article are still being checked)"
+Redact = Callable[[str], str]  # free text -> the same with names pseudonymized
 # The coded fields an analyst can correct, in the order pages show them.
 FIELDS = ("type", "actors", "count", "location", "origin", "date", "consequences", "cited", "people")
 FIELD_LABELS = {"cited": "cited sources", "count": "people involved", "date": "date"}
@@ -136,13 +138,10 @@ def incident_title(incident: Incident) -> str:
     return f"{label(incident.type)} · {where} · {format_dates(incident.date)}"
 
 
-def report_label(mention_document: Any) -> str:
-    return mention_document.outlet or mention_document.title or mention_document.id
-
-
-def redactor_for(incident: Incident) -> Pseudonymizer:
-    """Pseudonyms for everyone named in the incident or in any of its reports, as exports give them."""
-    return pseudonymizer_for([incident])
+def report_label(document: Any, view: PublicView | None = None) -> str:
+    if view is not None:
+        return document.outlet or view.title(document)
+    return document.outlet or document.title or document.id
 
 
 def _valid(evidence: Evidence, text: str) -> bool:
@@ -153,14 +152,12 @@ def _evidence_field(evidence: Evidence) -> str:
     return evidence.field if evidence.field in EVIDENCE_FIELDS else "other"
 
 
-def highlight(
-    text: str, evidence: list[Evidence], anchor_prefix: str, redactor: Pseudonymizer | None = None
-) -> Markup:
+def highlight(text: str, evidence: list[Evidence], anchor_prefix: str) -> Markup:
     """The text, escaped, with each evidence span marked and anchored as ``{prefix}-{index}``.
 
     Spans may overlap: the text is cut at every span boundary and each piece is marked with
     the fields of all spans covering it. Evidence whose offsets do not hold its quote is skipped.
-    ``redactor``: names in each piece are replaced by pseudonyms.
+    For the public view, pass the redacted text and the evidence read in it (``DocumentView.evidence``).
     """
     spans = [(n, e) for n, e in enumerate(evidence) if _valid(e, text)]
     cuts = sorted({0, len(text), *(e.start for _, e in spans), *(e.end for _, e in spans)})
@@ -170,7 +167,7 @@ def highlight(
             if e.start == start:
                 pieces.append(f'<span class="anchor" id="{escape(anchor_prefix)}-{n}"></span>')
         chunk = text[start:end]
-        shown = escape(redactor.redact(chunk) if redactor else chunk)
+        shown = escape(chunk)
         covering = sorted({_evidence_field(e) for _, e in spans if e.start <= start and end <= e.end})
         if covering:
             classes = " ".join(f"ev-{name}" for name in covering)
@@ -188,14 +185,17 @@ class Quote:
     valid: bool
 
 
-def quotes_by_field(incident: Incident, redactor: Pseudonymizer | None) -> dict[str, list[Quote]]:
-    """Evidence quotes grouped by the field they support, names redacted when asked."""
+def quotes_by_field(incident: Incident, view: PublicView | None) -> dict[str, list[Quote]]:
+    """Evidence quotes grouped by the field they support; ``view``: as the public view shows them
+    (a report whose document has no current view shows none)."""
     grouped: dict[str, list[Quote]] = {}
     for r, report in enumerate(incident.reports):
-        for n, evidence in enumerate(report.mention.evidence):
-            quote = redactor.redact(evidence.quote) if redactor else evidence.quote
+        shown = view.evidence(incident, report) if view is not None else report.mention.evidence
+        if not shown:
+            continue
+        for n, (evidence, quote) in enumerate(zip(report.mention.evidence, shown, strict=True)):
             valid = _valid(evidence, report.document.text)
-            grouped.setdefault(_evidence_field(evidence), []).append(Quote(r, n, quote, valid))
+            grouped.setdefault(_evidence_field(evidence), []).append(Quote(r, n, quote.quote, valid))
     return grouped
 
 
@@ -205,18 +205,21 @@ class Disagreement:
     values: list[tuple[str, str]]  # (report label, the value it reports)
 
 
-def disagreements(incident: Incident, include_names: bool) -> list[Disagreement]:
-    """Fields on which the merged reports do not agree."""
+def disagreements(incident: Incident, view: PublicView | None) -> list[Disagreement]:
+    """Fields on which the merged reports do not agree; ``view``: as the public view shows them
+    (no people, cited sources as shown publicly, no file paths)."""
     if len(incident.reports) < 2:
         return []
     found = []
     for name in FIELDS:
-        if name == "people" and not include_names:
+        if name == "people" and view is not None:
             continue
-        values = [
-            (report_label(r.document), format_value(name, _comparable(name, getattr(r.mention, name))))
-            for r in incident.reports
-        ]
+        values = []
+        for r in incident.reports:
+            value = getattr(r.mention, name)
+            if name == "cited" and view is not None:
+                value = view.cited_of_report(incident, r)
+            values.append((report_label(r.document, view), format_value(name, _comparable(name, value))))
         if len({value for _, value in values}) > 1:
             found.append(Disagreement(name, values))
     return found
@@ -236,14 +239,13 @@ class HistoryEntry:
     note: str
 
 
-def history(
-    entries: list[AuditEntry], include_names: bool, redactor: Pseudonymizer | None = None
-) -> list[HistoryEntry]:
-    """The audit log of an incident, newest first, in words; ``redactor``: notes pseudonymized."""
-    return [_history_entry(entry, include_names, redactor) for entry in reversed(entries)]
+def history(entries: list[AuditEntry], include_names: bool, redact: Redact | None = None) -> list[HistoryEntry]:
+    """The edits of an incident (its audit log less the reveals of names), newest first, in words;
+    ``redact``: notes and values pseudonymized."""
+    return [_history_entry(entry, include_names, redact) for entry in reversed(entries) if entry.action != REVEAL]
 
 
-def _history_entry(entry: AuditEntry, include_names: bool, redactor: Pseudonymizer | None) -> HistoryEntry:
+def _history_entry(entry: AuditEntry, include_names: bool, redact: Redact | None) -> HistoryEntry:
     before = entry.before if isinstance(entry.before, dict) else {}
     after = entry.after if isinstance(entry.after, dict) else {}
     payload = after.get("payload") if isinstance(after.get("payload"), dict) else {}
@@ -253,6 +255,8 @@ def _history_entry(entry: AuditEntry, include_names: bool, redactor: Pseudonymiz
             old, new = before.get(name), payload[name]
             if name == "people" and not include_names:
                 changes.append((name, HIDDEN, HIDDEN))
+            elif redact is not None:
+                changes.append((name, redact(format_value(name, old)), redact(format_value(name, new))))
             else:
                 changes.append((name, format_value(name, old), format_value(name, new)))
     status = {"confirm": "confirmed", "reject": "rejected"}.get(entry.action)
@@ -264,8 +268,8 @@ def _history_entry(entry: AuditEntry, include_names: bool, redactor: Pseudonymiz
     if entry.action == "split" and others:
         changes.append(("split off", "", f"{len(others)} report(s)"))
     note = str(payload.get("note") or "")
-    if redactor is not None:
-        note = redactor.redact(note)
+    if redact is not None:
+        note = redact(note)
     return HistoryEntry(entry.at or "", entry.user, entry.action, changes, note)
 
 
@@ -362,7 +366,7 @@ class ReasonLine:
     detail: str
 
 
-def reason_lines(reasons: list[dict[str, Any]], redactor: Pseudonymizer | None, show_users: bool) -> list[ReasonLine]:
+def reason_lines(reasons: list[dict[str, Any]], redact: Redact | None, show_users: bool) -> list[ReasonLine]:
     """Why the reports were merged, in words: rules and their notes, disagreements and how they were
     resolved, analysts' decisions. Values are left out (they may hold names); notes are redacted."""
     lines = []
@@ -377,5 +381,5 @@ def reason_lines(reasons: list[dict[str, Any]], redactor: Pseudonymizer | None, 
                 detail = ", ".join(field_label(str(f)) for f in reason["fields"]) + (f" — {detail}" if detail else "")
             if show_users and reason.get("user"):
                 detail = f"by {reason['user']}" + (f": {detail}" if detail else "")
-        lines.append(ReasonLine(title, redactor.redact(detail) if redactor else detail))
+        lines.append(ReasonLine(title, redact(detail) if redact else detail))
     return lines

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from otkaz.model import Incident
-from otkaz.publish.privacy import Pseudonymizer
 
 STATUSES = ("unreviewed", "confirmed", "rejected")
 PUBLISHED_STATUS = "confirmed"  # what the public sees
@@ -144,8 +143,9 @@ class IncidentFilter:
     def active(self) -> bool:
         return bool(self.params())
 
-    def matches(self, incident: Incident, redactor: Pseudonymizer | None = None) -> bool:
-        """Whether ``incident`` passes; ``redactor``: the free text is searched after redaction."""
+    def matches(self, incident: Incident, search_text: Callable[[Incident], str] | None = None) -> bool:
+        """Whether ``incident`` passes; ``search_text``: what its words are searched in (else
+        the titles and texts of its reports)."""
         place = incident.location or incident.origin
         documents = [report.document for report in incident.reports]
         checks = (
@@ -159,7 +159,7 @@ class IncidentFilter:
             _any_of(self.statuses, [incident.status]),
             self._in_dates(incident),
         )
-        return all(checks) and self._has_text(incident, redactor)
+        return all(checks) and self._has_text(incident, search_text)
 
     def _in_dates(self, incident: Incident) -> bool:
         if not (self.date_from or self.date_to):
@@ -170,18 +170,15 @@ class IncidentFilter:
             return False
         return not (self.date_to and incident.date.start > self.date_to)
 
-    def _has_text(self, incident: Incident, redactor: Pseudonymizer | None) -> bool:
+    def _has_text(self, incident: Incident, search_text: Callable[[Incident], str] | None) -> bool:
         words = fold(self.q).split()
         if not words:
             return True
-        texts = [
-            text
-            for report in incident.reports
-            for text in (report.document.title or "", report.document.text)
-        ]
-        haystack = fold(" ".join(texts))
-        if redactor is not None:
-            haystack = fold(redactor.redact(" ".join(texts)))
+        if search_text is not None:
+            haystack = fold(search_text(incident))
+        else:
+            texts = [text for report in incident.reports for text in (report.document.title or "", report.document.text)]
+            haystack = fold(" ".join(texts))
         return all(word in haystack for word in words)
 
 
@@ -201,17 +198,15 @@ def select_incidents(
     incidents: Iterable[Incident],
     flt: IncidentFilter,
     published_only: bool,
-    redact_names: bool,
+    search_text: Callable[[Incident], str] | None = None,
 ) -> list[Incident]:
-    """The incidents ``flt`` lets through; ``published_only``: confirmed ones alone."""
-    chosen = []
-    for incident in incidents:
-        if published_only and incident.status != PUBLISHED_STATUS:
-            continue
-        redactor = Pseudonymizer(incident.people) if redact_names and flt.q else None
-        if flt.matches(incident, redactor):
-            chosen.append(incident)
-    return chosen
+    """The incidents ``flt`` lets through; ``published_only``: confirmed ones alone;
+    ``search_text``: what words are searched in (see ``IncidentFilter.matches``)."""
+    return [
+        incident
+        for incident in incidents
+        if not (published_only and incident.status != PUBLISHED_STATUS) and flt.matches(incident, search_text)
+    ]
 
 
 def people_of(incident: Incident) -> int | None:

@@ -22,7 +22,7 @@ from otkaz.merge import (
     split_decision,
 )
 from otkaz.model import DECISION_KINDS, Decision, Incident
-from otkaz.pipeline import merge_all
+from otkaz.pipeline import merge_all, redact_pending
 from otkaz.store import Database
 from otkaz.web.access import incident_or_404
 from otkaz.web.auth import Principal, check_csrf, requirement
@@ -41,6 +41,7 @@ def decide(request: Request, decision: Decision) -> Decision:
     with request.app.state.decision_lock:
         stored = db.add_decision(decision)
         merge_all(db)
+        redact_pending(db)  # a correction may name people: their names leave the public view
     return stored
 
 

@@ -22,6 +22,8 @@ from otkaz.model import (
     IncidentMention,
     Place,
 )
+from otkaz.pipeline import redact_pending
+from otkaz.publish.redaction import find_entities
 from otkaz.store import Database
 
 EXTRACTOR = "seed-1"
@@ -551,6 +553,7 @@ def seed(
 
     ``confirmed``: the articles whose incidents get a "confirm" decision.
     """
+    documents = []
     for article in articles or ARTICLES:
         document = Document(
             id=article.id,
@@ -562,14 +565,31 @@ def seed(
             lang=article.lang,
         )
         db.add_document(document)
+        documents.append(document)
         mentions = [_mention(article, s) for s in article.incidents]
         db.save_extraction(ExtractionResult(article.id, article.lang, True, mentions), EXTRACTOR)
+    _store_parsed_entities(db, documents)
     for incident in merge(db.reports(), []):
         if incident.reports[0].document.id in confirmed:
             decision = Decision("confirm", incident.id, "seed")
             db.add_decision(attach_mention_keys(decision, {incident.id: incident}.get))
     db.replace_incidents(merge(db.reports(), db.decisions()))
+    redact_pending(db)
     return db.incidents(include_rejected=True)
+
+
+# What the NER finds in each seeded text, parsed once per test session (the parse is the slow part).
+_PARSED: dict[tuple[str, str, str | None], dict] = {}
+
+
+def _store_parsed_entities(db: Database, documents: list[Document]) -> None:
+    """Stores the documents' NER entities with an empty view, so that ``redact_pending`` makes their
+    views without parsing the same texts again for every test."""
+    missing = [d for d in documents if (d.id, d.text, d.title) not in _PARSED]
+    for document, entities in zip(missing, find_entities(missing), strict=True):
+        _PARSED[(document.id, document.text, document.title)] = entities.to_dict()
+    for document in documents:
+        db.save_redaction(document, _PARSED[(document.id, document.text, document.title)], "", {})
 
 
 def incident_of(db: Database, document_id: str) -> Incident:

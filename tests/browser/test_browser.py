@@ -23,6 +23,7 @@ if not CHROMIUM.exists():
     pytest.skip(f"browser tests need {CHROMIUM}", allow_module_level=True)
 pytest.importorskip("playwright.sync_api")
 
+from otkaz.publish.redaction import REVEAL  # noqa: E402
 from otkaz.store import Database  # noqa: E402
 from otkaz.web import Settings, create_app  # noqa: E402
 from otkaz.web.auth import hash_password  # noqa: E402
@@ -118,7 +119,9 @@ def test_analyst_reviews_from_the_queue_and_corrects_an_incident(page: Any, base
     assert page.inner_text("#field-count td.value") == "12–15"
     history = page.inner_text("ol.history")
     assert "Correct by anna" in history and "12–15" in history and "recounted from the video" in history
-    assert [e.action for e in store.audit_log(chosen)][-1] == "correct"
+    actions = [e.action for e in store.audit_log(chosen)]
+    assert [a for a in actions if a != REVEAL][-1] == "correct"
+    assert actions[-1] == REVEAL  # the page shown after the correction named people to anna
     assert page.problems == []
 
 

@@ -25,7 +25,7 @@ from otkaz.publish.redaction import REVEAL
 from otkaz.publish.stats import STATS_BY
 
 if TYPE_CHECKING:
-    from otkaz.ingest import IngestFailure
+    from otkaz.ingest import IngestFailure, IngestWarning
     from otkaz.pipeline import Progress, RunSummary
     from otkaz.store import Database
 
@@ -258,6 +258,12 @@ def print_failures(failures: list[IngestFailure]) -> None:
         click.echo(f"otkaz: {failure.input}: {failure.reason}", err=True)
 
 
+def print_warnings(warnings: list[IngestWarning]) -> None:
+    """Inputs stored with a repair: said, though nothing failed (the exit code stays 0)."""
+    for warning in warnings:
+        click.echo(f"otkaz: {warning}", err=True)
+
+
 def ingest_line(summary: RunSummary) -> str:
     updated = f", updated {summary.updated}" if summary.updated else ""
     line = f"stored {summary.stored}{updated}, duplicate {summary.duplicates}, failed {summary.failed}"
@@ -323,6 +329,7 @@ def ingest(inputs: tuple[str, ...], published: str | None, outlet: str | None, l
     options = IngestOptions(published=published, outlet=outlet, lang=lang, max_bytes=max_size)
     with open_store(db_url) as db, progress_for(quiet, as_json) as progress:
         summary = pipeline.ingest_into(db, inputs, options, progress)
+    print_warnings(summary.warnings)
     print_failures(summary.failures)
     if as_json:
         print_json(summary.to_dict())
@@ -361,6 +368,7 @@ def run(inputs: tuple[str, ...], published: str | None, outlet: str | None, lang
     with open_store(db_url) as db, progress_for(quiet, as_json) as progress, engine_errors():
         summary = pipeline.run(db, inputs, options, progress, workers=workers, **extraction)
         where, with_db = db.url, db_option(db_url, db)
+    print_warnings(summary.warnings)
     print_failures(summary.failures)
     if as_json:
         print_json(summary.to_dict() | {"database": where})
@@ -845,7 +853,7 @@ def train(gold_paths: tuple[Path, ...], out: Path | None, as_json: bool, quiet: 
 
 def ingest_gold(db: Database, gold: list[Any], folder: Path) -> list[IngestFailure]:
     """Store each gold article under its gold ``doc`` id; returns the articles that failed."""
-    from otkaz.ingest import IngestFailure, IngestOptions, ingest
+    from otkaz.ingest import IngestFailure, IngestOptions, IngestWarning, ingest
 
     failures = []
     for article in gold:
@@ -853,6 +861,8 @@ def ingest_gold(db: Database, gold: list[Any], folder: Path) -> list[IngestFailu
         for item in ingest([str(folder / article.doc)], options):
             if isinstance(item, IngestFailure):
                 failures.append(IngestFailure(article.doc, item.reason))
+            elif isinstance(item, IngestWarning):
+                print_warnings([IngestWarning(article.doc, item.message)])
             else:
                 item.id = article.doc
                 db.add_document(item)
@@ -918,7 +928,8 @@ def documents_rm(ctx: click.Context, document_ids: tuple[str, ...], user: str | 
     group = ctx.obj or {}
     db_url, as_json, quiet = db_url or group.get("db_url"), as_json or group.get("as_json"), quiet or group.get("quiet")
     with open_store(db_url) as db:
-        removed, missing, incidents = pipeline.remove_documents(db, document_ids, user or _login_name())
+        stored_ids = [_stored_document_id(db, document_id) for document_id in document_ids]
+        removed, missing, incidents = pipeline.remove_documents(db, stored_ids, user or _login_name())
     for document_id in missing:
         click.echo(f"otkaz: document {document_id}: not found (list them with: otkaz documents)", err=True)
     if as_json:
@@ -927,6 +938,13 @@ def documents_rm(ctx: click.Context, document_ids: tuple[str, ...], user: str | 
         click.echo(f"removed {len(removed)} document{'s' if len(removed) != 1 else ''}; incidents {incidents}")
     if missing:
         raise click.exceptions.Exit(EXIT_INPUT_FAILED if removed else EXIT_NOTHING)
+
+
+def _stored_document_id(db: Database, given: str) -> str:
+    """``given`` if stored, else the id of the file it names (ingest ids files by resolved path)."""
+    if db.has_document(given) or not Path(given).is_file():
+        return given
+    return str(Path(given).resolve())
 
 
 def document_rows(db: Database) -> list[dict[str, Any]]:

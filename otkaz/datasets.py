@@ -31,7 +31,7 @@ class CodedArticle:
 def read_dataset(gold_path: Path) -> tuple[list[CodedArticle], list[str]]:
     """The articles of a gold file, ingested as ``otkaz evaluate`` ingests them (the gold's
     date and language, the gold's ``doc`` as id); and one line per article that failed."""
-    from .ingest import IngestFailure, IngestOptions, ingest
+    from .ingest import IngestFailure, IngestOptions, IngestWarning, ingest
 
     gold_path = Path(gold_path)
     articles, failures = [], []
@@ -41,6 +41,8 @@ def read_dataset(gold_path: Path) -> tuple[list[CodedArticle], list[str]]:
         for item in ingest([str(gold_path.parent / article.doc)], options):
             if isinstance(item, IngestFailure):
                 failures.append(f"{article.doc}: {item.reason}")
+            elif isinstance(item, IngestWarning):
+                failures.append(f"{article.doc}: warning: {item.message}")
             else:
                 documents.append(item)
         if len(documents) == 1:

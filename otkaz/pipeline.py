@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from otkaz.codebook import CodebookError, check_decision, shown
-from otkaz.ingest import IngestFailure, IngestOptions, Source, find_sources, read_source
+from otkaz.ingest import IngestFailure, IngestOptions, IngestWarning, Source, find_sources, read_source
 from otkaz.merge import merge
 from otkaz.model import DateRange, Decision, Document, ExtractionResult
 from otkaz.store import Database, StoreError
@@ -50,6 +50,8 @@ class RunSummary:
     failed: int = 0  # inputs, or lines of inputs, that gave no document
     # Each input that failed, and each document whose extraction the store refused.
     failures: list[IngestFailure] = field(default_factory=list)
+    # Each input stored with a repair (an invalid byte replaced, ...).
+    warnings: list[IngestWarning] = field(default_factory=list)
     extracted: int = 0  # documents the extractor read
     # documents the extractor failed on (marked failed) or whose extraction the store refused
     # (they stay pending)
@@ -62,14 +64,15 @@ class RunSummary:
 
     def combine(self, other: RunSummary) -> RunSummary:
         """The sum of two partial summaries."""
-        combined = RunSummary(failures=self.failures + other.failures)
-        for name in (f.name for f in fields(self) if f.name != "failures"):
+        combined = RunSummary(failures=self.failures + other.failures, warnings=self.warnings + other.warnings)
+        for name in (f.name for f in fields(self) if f.name not in ("failures", "warnings")):
             setattr(combined, name, getattr(self, name) + getattr(other, name))
         return combined
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["failures"] = [{"input": f.input, "reason": f.reason} for f in self.failures]
+        data["warnings"] = [{"input": w.input, "message": w.message} for w in self.warnings]
         return data
 
 
@@ -92,24 +95,34 @@ def ingest_sources(
             if isinstance(item, IngestFailure):
                 summary.failed += 1
                 summary.failures.append(item)
+            elif isinstance(item, IngestWarning):
+                summary.warnings.append(item)
             else:
                 batch.append(item)
                 if len(batch) >= INGEST_BATCH:
-                    _store_batch(db, batch, summary)
+                    _store_batch(db, batch, summary, source.name)
                     batch = []
-        _store_batch(db, batch, summary)
+        _store_batch(db, batch, summary, source.name)
         _report(progress, "ingest", done, len(sources))
     return summary
 
 
-def _store_batch(db: Database, batch: list[Document], summary: RunSummary) -> None:
-    for added in db.add_documents(batch) if batch else []:
-        if added.created:
+def _store_batch(db: Database, batch: list[Document], summary: RunSummary, source_name: str) -> None:
+    for document, added in zip(batch, db.add_documents(batch) if batch else []):
+        if added.conflict_with is not None:
+            summary.failed += 1
+            summary.failures.append(IngestFailure(source_name, _conflict_reason(document.id, added.conflict_with)))
+        elif added.created:
             summary.stored += 1
         elif added.replaced:
             summary.updated += 1
         else:
             summary.duplicates += 1
+
+
+def _conflict_reason(document_id: str, stored_from: str) -> str:
+    where = f" (from {stored_from})" if stored_from else " (from stdin)"
+    return f"not stored: id {document_id!r} already names a stored document of other text{where}"
 
 
 def extract_pending(

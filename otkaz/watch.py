@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from otkaz import pipeline
-from otkaz.ingest import IngestFailure, IngestOptions, Source
+from otkaz.ingest import IngestFailure, IngestOptions, IngestWarning, Source
 from otkaz.ingest.core import feed_items, is_feed, read_download
 from otkaz.ingest.downloads import Download, FetchError, fetch_url
 from otkaz.ingest.errors import InputError
@@ -268,6 +268,8 @@ class Watcher:
         for entry, result in feed_items(Source(url, URL), download, self.settings.ingest):
             if self.stopped:
                 raise _Stopped
+            if isinstance(result, IngestWarning):  # a repair on the way: the document follows
+                continue
             link = entry.metadata.url
             if not entry.summary_only or link is None:
                 self._store_all([result], report)
@@ -305,10 +307,15 @@ class Watcher:
         for result in results:
             if self.stopped:
                 raise _Stopped
+            if isinstance(result, IngestWarning):
+                continue
             if isinstance(result, IngestFailure):
                 report.failures.append(result)
                 continue
             added = self.db.add_document(result)
+            if added.conflict_with is not None:
+                report.failures.append(IngestFailure(result.id, "not stored: the id names a stored document of other text"))
+                continue
             if added.created or added.replaced:
                 report.document_ids.append(result.id)
             if added.created:

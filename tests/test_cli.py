@@ -42,6 +42,11 @@ def stderr_lines(result: Result) -> list[str]:
     return result.stderr.splitlines()
 
 
+def stored_id(workdir: Path, relative: str) -> str:
+    """A file's document id: its resolved path, however the command line named it."""
+    return str((workdir / relative).resolve())
+
+
 def test_help_lists_every_verb_and_the_exit_codes() -> None:
     result = otkaz("--help")
     assert result.exit_code == 0
@@ -68,9 +73,9 @@ def test_ingest_a_batch_with_one_bad_file(workdir: Path) -> None:
     listed = otkaz("documents", "--json")
     assert listed.exit_code == 0
     assert sorted(row["id"] for row in json.loads(listed.stdout)) == [
-        "articles/desertion_en.txt",
-        "articles/protest_ru.txt",
-        "articles/weather_de.txt",
+        stored_id(workdir, "articles/desertion_en.txt"),
+        stored_id(workdir, "articles/protest_ru.txt"),
+        stored_id(workdir, "articles/weather_de.txt"),
     ]
 
 
@@ -95,8 +100,8 @@ def test_ingest_an_edited_file_updates_it(workdir: Path, fake_extractor: None) -
 
     assert result.stdout == "stored 0, updated 1, duplicate 2, failed 0\n"
     statuses = {row["id"]: row["status"] for row in json.loads(otkaz("documents", "--json").stdout)}
-    assert statuses["articles/desertion_en.txt"] == "pending"  # its old mentions no longer fit the text
-    assert statuses["articles/protest_ru.txt"] == "processed"
+    assert statuses[stored_id(workdir, "articles/desertion_en.txt")] == "pending"  # its old mentions no longer fit the text
+    assert statuses[stored_id(workdir, "articles/protest_ru.txt")] == "processed"
 
 
 def test_ingest_json_quiet_and_stdin(workdir: Path) -> None:
@@ -106,7 +111,7 @@ def test_ingest_json_quiet_and_stdin(workdir: Path) -> None:
 
     quiet = otkaz("ingest", "-q", "-", "--lang", "en", "--published", "2023-01", stdin="Some text about the weather.")
     assert quiet.exit_code == 0 and quiet.stdout == "" and quiet.stderr == ""
-    [stdin_row] = [row for row in json.loads(otkaz("documents", "--json").stdout) if row["id"] == "-"]
+    [stdin_row] = [row for row in json.loads(otkaz("documents", "--json").stdout) if row["id"].startswith("stdin:")]
     assert stdin_row["lang"] == "en" and stdin_row["published"] == "2023-01"
 
 
@@ -173,7 +178,7 @@ def test_extract_reports_a_refused_document_and_exits_1(
     result = otkaz("extract")
     assert result.exit_code == 1
     [line] = stderr_lines(result)
-    assert line.startswith("otkaz: articles/protest_ru.txt: cannot save extraction")
+    assert line.startswith(f"otkaz: {stored_id(workdir, 'articles/protest_ru.txt')}: cannot save extraction")
     assert result.stdout.splitlines()[0] == "extracted 1, not processed 1 (language), failed 1"
 
 
@@ -181,11 +186,11 @@ def test_documents_table(workdir: Path, fake_extractor: None) -> None:
     otkaz("ingest", "-q", "articles")
     pending = otkaz("documents").stdout.splitlines()
     assert pending[0].split() == ["id", "lang", "published", "status", "mentions", "note"]
-    assert pending[1].split() == ["articles/desertion_en.txt", "en", "2023-05-12", "pending", "0", "-"]
+    assert pending[1].split() == [stored_id(workdir, "articles/desertion_en.txt"), "en", "2023-05-12", "pending", "0", "-"]
     otkaz("extract", "-q")
     rows = {row["id"]: row for row in json.loads(otkaz("documents", "--json").stdout)}
-    assert rows["articles/desertion_en.txt"] == {
-        "id": "articles/desertion_en.txt",
+    assert rows[stored_id(workdir, "articles/desertion_en.txt")] == {
+        "id": stored_id(workdir, "articles/desertion_en.txt"),
         "lang": "en",
         "published": "2023-05-12",
         "status": "processed",
@@ -193,8 +198,8 @@ def test_documents_table(workdir: Path, fake_extractor: None) -> None:
         "extractor_version": "fake-1",
         "note": None,
     }
-    assert rows["articles/weather_de.txt"]["status"] == "not_processed"
-    assert rows["articles/weather_de.txt"]["note"] == "language 'de' is not processed"
+    assert rows[stored_id(workdir, "articles/weather_de.txt")]["status"] == "not_processed"
+    assert rows[stored_id(workdir, "articles/weather_de.txt")]["note"] == "language 'de' is not processed"
 
 
 def test_no_documents_yet(workdir: Path) -> None:

@@ -109,15 +109,16 @@ def test_a_year_one_publication_date_is_read_as_unknown(tmp_path: Path, monkeypa
     first = otkaz("run", "--db", "s.db", "articles")
 
     assert first.exit_code == 0 and first.stderr == "", first.output
-    rows = {row["id"]: row for row in json.loads(otkaz("documents", "--db", "s.db", "--json").stdout)}
-    zero = rows["articles/a-zero-date.txt"]
+    # A file's document id is its resolved absolute path.
+    rows = {Path(row["id"]).name: row for row in json.loads(otkaz("documents", "--db", "s.db", "--json").stdout)}
+    zero = rows["a-zero-date.txt"]
     assert (zero["status"], zero["published"]) == ("processed", "0001-01-01")  # stored as given
     assert zero["mentions"] >= 1
     assert zero["note"].startswith("publication date 0001-01-01 taken as unknown (not a date between 1900 and 2100)")
-    assert rows["articles/b-protest.txt"]["status"] == "processed"
+    assert rows["b-protest.txt"]["status"] == "processed"
     table = otkaz("documents", "--db", "s.db").stdout.splitlines()
     assert table[0].split() == ["id", "lang", "published", "status", "mentions", "note"]
-    assert table[1].split()[:7] == ["articles/a-zero-date.txt", "en", "0001-01-01", "processed", "1", "publication", "date"]
+    assert table[1].split()[:7] == [str(tmp_path.resolve() / "articles" / "a-zero-date.txt"), "en", "0001-01-01", "processed", "1", "publication", "date"]
     # No date of its incident is taken from the year 1.
     for line in otkaz("export", "--db", "s.db").stdout.splitlines():
         record = json.loads(line)
@@ -236,14 +237,16 @@ def test_documents_rm_removes_and_merges_again(fake_extractor: None, tmp_path: P
 
     assert removed.exit_code == 0, removed.output
     assert removed.stdout == "removed 1 document; incidents 1\n"
-    assert [row["id"] for row in json.loads(otkaz("documents", "--json").stdout)] == ["a.txt"]
+    a_id = str((tmp_path / "a.txt").resolve())  # a file's id is its resolved path
+    assert [row["id"] for row in json.loads(otkaz("documents", "--json").stdout)] == [a_id]
     assert len(otkaz("export").stdout.splitlines()) == 1
+    (tmp_path / "b.txt").unlink()
     missing = otkaz("documents", "rm", "b.txt")
     assert missing.exit_code == 4
     assert missing.stderr == "otkaz: document b.txt: not found (list them with: otkaz documents)\n"
-    both = otkaz("documents", "--json", "rm", "a.txt", "b.txt")  # the group's options apply too
+    both = otkaz("documents", "--json", "rm", a_id, "b.txt")  # the group's options apply too
     assert both.exit_code == 1
-    assert json.loads(both.stdout) == {"removed": ["a.txt"], "not_found": ["b.txt"], "incidents": 0}
+    assert json.loads(both.stdout) == {"removed": [a_id], "not_found": ["b.txt"], "incidents": 0}
 
 
 # --- concurrent writers ------------------------------------------------------------------------
@@ -437,7 +440,7 @@ def test_the_same_articles_give_the_same_output_whatever_the_hash_seed(tmp_path:
         exports.append(export.stdout)
     assert exports[0] == exports[1]
     with Database(str(tmp_path / f"seed{SEEDS[0]}.db")) as db:
-        text = db.get_document("two-deserters.txt").text
+        text = db.get_document(str((tmp_path / "two-deserters.txt").resolve())).text
     records = [json.loads(line) for line in exports[0].splitlines()]
     assert sum(len(record["people"]) for record in records) >= 4
     for record in records:  # as the text names them

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from otkaz.ingest import IngestFailure, IngestOptions, Source, find_sources, ingest, read_source
-from otkaz.model import Document
+from otkaz.model import Document, content_hash
 
 DATA = Path(__file__).parent / "data" / "ingest"
 EXAMPLES = Path(__file__).parents[1] / "examples"
@@ -70,21 +70,22 @@ def test_folder_files_of_unknown_extension_are_sniffed(corpus, monkeypatch):
     monkeypatch.chdir(corpus.parent)
     documents, failures = split(ingest(["corpus"]))
     assert failures == [IngestFailure("corpus/b/image.png", "binary file")]
+    corpus = corpus.resolve()
     by_id = {d.id: d for d in documents}
-    assert by_id["corpus/b/deeper/notes"].source_format == "text"
-    assert by_id["corpus/b/page.saved"].source_format == "html"
-    assert by_id["corpus/b/page.saved"].text == REPORT
+    assert by_id[str(corpus / "b/deeper/notes")].source_format == "text"
+    assert by_id[str(corpus / "b/page.saved")].source_format == "html"
+    assert by_id[str(corpus / "b/page.saved")].text == REPORT
     assert sum(d.source_format == "feed" for d in documents) == 3
-    assert by_id["corpus/z.txt"].outlet == "Steppe Wire"  # its sidecar, found though not walked
-    assert by_id["corpus/a.txt"].path == "corpus/a.txt"
+    assert by_id[str(corpus / "z.txt")].outlet == "Steppe Wire"  # its sidecar, found though not walked
+    assert by_id[str(corpus / "a.txt")].path == str(corpus / "a.txt")  # resolved, as its id
 
 
 def test_find_sources_keeps_stdin_urls_and_missing_paths(tmp_path):
     missing = str(tmp_path / "nope.txt")
     assert find_sources(["-", "https://news.example/a", missing]) == [
         Source("-", "stdin"),
-        Source("https://news.example/a", "url"),
-        Source(missing, "file", Path(missing)),
+        Source("https://news.example/a", "url", location="https://news.example/a"),
+        Source(missing, "file", Path(missing), location=missing),
     ]
 
 
@@ -99,7 +100,7 @@ def test_stdin_text(monkeypatch):
     feed_stdin(monkeypatch, REPORT.encode())
     [doc] = list(ingest(["-"], IngestOptions(published="2023-02-11")))
     assert (doc.id, doc.text, doc.source_format, doc.path, doc.published) == (
-        "-", REPORT, "stdin", None, "2023-02-11"
+        "stdin:" + content_hash(REPORT)[:16], REPORT, "stdin", None, "2023-02-11"
     )
 
 
@@ -114,7 +115,7 @@ def test_stdin_with_a_header_takes_its_id_from_the_header(monkeypatch):
 def test_stdin_is_sniffed_as_jsonl(monkeypatch):
     feed_stdin(monkeypatch, b'{"text": "First report of a deserter detained."}\n{"text": ""}\n')
     documents, failures = split(ingest(["-"]))
-    assert [d.id for d in documents] == ["-:1"]
+    assert [d.id for d in documents] == ["stdin:" + content_hash("First report of a deserter detained.")[:16]]
     assert failures == [IngestFailure("-:2", "no text")]
 
 

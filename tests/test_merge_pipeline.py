@@ -97,7 +97,8 @@ def incidents_json() -> list[dict]:
 
 
 def documents_of(record: dict) -> list[str]:
-    return [report["document"]["id"] for report in record["reports"]]
+    """The file names of an incident's reports (a file's document id is its resolved path)."""
+    return [Path(report["document"]["id"]).name for report in record["reports"]]
 
 
 def test_two_reports_of_one_refusal_are_one_incident_counted_once(workdir: Path) -> None:
@@ -121,8 +122,9 @@ def test_two_reports_of_one_refusal_are_one_incident_counted_once(workdir: Path)
 def test_show_prints_the_signals_and_the_disagreements(workdir: Path) -> None:
     merged = next(record for record in incidents_json() if len(record["reports"]) == 2)
     text = otkaz("show", merged["id"]).stdout
-    assert "signals: outlet_a.txt ~ outlet_b.txt: person +4, same_town +2" in text
-    assert "disagreement on count: outlet_a.txt: 80; outlet_b.txt: at least 70 -> from the lowest minimum" in text
+    a, b = (workdir / "outlet_a.txt").resolve(), (workdir / "outlet_b.txt").resolve()
+    assert f"signals: {a} ~ {b}: person +4, same_town +2" in text
+    assert f"disagreement on count: {a}: 80; {b}: at least 70 -> from the lowest minimum" in text
 
 
 def test_analyst_merge_and_split_survive_a_full_rerun(workdir: Path) -> None:

@@ -151,10 +151,10 @@ def test_re_adding_a_document_changes_nothing(db: Database) -> None:
 
 
 def test_same_id_with_new_content_replaces_it_and_resets_extraction(db: Database) -> None:
-    doc = make_document()
+    doc = make_document(path="/news/a.txt")
     db.add_document(doc)
     db.save_extraction(extraction(doc, full_mention(doc)), "v1")
-    new = make_document(text=RU_TEXT, title="Updated", lang="ru")
+    new = make_document(text=RU_TEXT, title="Updated", lang="ru", path="/news/a.txt")
     result = db.add_document(new)
     assert result == AddResult(doc.id, created=False, replaced=True)
     assert db.get_document(doc.id) == new

@@ -572,6 +572,21 @@ def test_ingest_uploads_and_pasted_text(analyst: TestClient, seeded: Database, m
     assert "What failed and why" in page and "empty.txt" in page
 
 
+def test_ingest_job_shows_what_was_repaired(analyst: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("otkaz.web.ingest.extract_pending", fake_extract_pending)
+    article = "\u201cWe deserted,\u201d two soldiers from Tver told a local paper on Monday.".encode()
+    files = [("files", ("tver.txt", article[:20] + b"\xff" + article[20:], "text/plain"))]
+    data = {"lang": "en", "csrf_token": csrf_of(analyst, "/ingest")}
+    response = analyst.post("/ingest", data=data, files=files, headers=HTML, follow_redirects=False)
+    job_id = response.headers["location"].rsplit("/", 1)[1]
+    summary = wait_for(analyst, f"/api/jobs/{job_id}")["summary"]
+    assert summary["stored"] == 1 and summary["failures"] == []
+    [warning] = summary["warnings"]
+    assert warning["input"].endswith("/tver.txt") and "invalid UTF-8" in warning["message"]
+    page = analyst.get(f"/ingest/jobs/{job_id}", headers=HTML).text
+    assert "Stored with a repair" in page and "1 invalid UTF-8 byte sequence replaced with U+FFFD" in page
+
+
 def test_ingest_refuses_bad_input(analyst: TestClient) -> None:
     token = csrf_of(analyst, "/ingest")
     nothing = analyst.post("/ingest", data={"csrf_token": token}, headers=HTML)

@@ -1,4 +1,4 @@
-"""How ingest reports an input it cannot read: one line naming the input and the reason."""
+"""How ingest reports an input it cannot read, or had to repair: one line naming the input and the reason."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +14,17 @@ class IngestFailure:
 
     def __str__(self) -> str:
         return f"{self.input}: {self.reason}"
+
+
+@dataclass
+class IngestWarning:
+    """An input read and stored, but repaired on the way (an invalid byte replaced, ...)."""
+
+    input: str  # as for IngestFailure
+    message: str  # one line: what was changed
+
+    def __str__(self) -> str:
+        return f"{self.input}: warning: {self.message}"
 
 
 class InputError(Exception):

@@ -25,7 +25,10 @@ class FeedEntry:
 def parse_feed(data: bytes) -> feedparser.FeedParserDict | None:
     """The parsed feed, or None when feedparser does not recognize RSS or Atom."""
     # A file object: feedparser would take bytes that look like a URL or path for one.
-    parsed = feedparser.parse(io.BytesIO(data))
+    try:
+        parsed = feedparser.parse(io.BytesIO(data))
+    except UnicodeDecodeError:  # feedparser reads the XML declaration's encoding name as UTF-8
+        raise InputError("malformed XML declaration: its encoding name is not text") from None
     return parsed if parsed.get("version") else None
 
 

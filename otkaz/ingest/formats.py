@@ -40,7 +40,7 @@ def format_for_path(path: Path) -> str | None:
 def _is_json_object(line: str) -> bool:
     try:
         return isinstance(json.loads(line), dict)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         return False
 
 
@@ -53,6 +53,8 @@ def sniff_format(data: bytes) -> str:
         text = data.decode("utf-8-sig", errors="replace")
         try:
             json.loads(text)
+            return JSON
+        except RecursionError:  # one value, too deep: the JSON reader says so
             return JSON
         except json.JSONDecodeError:
             first_line = next(line for line in text.splitlines() if line.strip())

@@ -4,6 +4,7 @@ from __future__ import annotations
 import lxml.html
 import trafilatura
 from lxml.etree import ParserError
+from trafilatura.settings import set_date_params
 
 from .metadata import Metadata
 
@@ -21,7 +22,10 @@ def extract_html(html: str, url: str | None = None) -> tuple[str, Metadata]:
         return "", Metadata()
     page_lang = tree.get("lang") or tree.get(_XML_LANG)  # read before trafilatura prunes the tree
     result = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=True
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        # Dates only from the page's date markup (meta tags, <time>, JSON-LD, the URL): the
+        # extensive search reads any digits in the page as a date, an inline image's among them.
+        date_extraction_params=set_date_params(extensive=False),
     )
     if result is None:
         return "", Metadata.from_values(url=url, lang=page_lang)

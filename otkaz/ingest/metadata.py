@@ -14,6 +14,7 @@ from dateparser.date import DateDataParser
 
 from .encoding import decode_bytes
 from .errors import InputError
+from .files import printable, read_file_bytes
 from .language import normalize_lang
 
 SIDECAR_SUFFIX = ".meta.json"
@@ -21,6 +22,9 @@ _HEADER_KEYS = ("id", "url", "title", "published", "outlet", "lang")
 _HEADER_LINE = re.compile(r"([A-Za-z][A-Za-z_-]*)\s*:\s*(.*)")
 _HEADER_END = re.compile(r"-{3,}")
 _MAX_HEADER_LINES = 30
+_MAX_SIDECAR_BYTES = 1024 * 1024  # metadata: a few lines of JSON
+_MAX_DATE_CHARS = 100
+_TWO_DIGITS = re.compile(r"\d\d")
 
 # The same field as each tool names it, most specific first:
 # ours, news-please (date_publish, source_domain, language), trafilatura's JSON
@@ -111,6 +115,10 @@ def normalize_published(value: str | None) -> str | None:
         return datetime.fromisoformat(text).date().isoformat()
     except ValueError:
         pass
+    # A written date with a year has two digits in a row and is short; dateparser takes
+    # seconds over some strings that are neither ("-Infinity").
+    if len(text) > _MAX_DATE_CHARS or not _TWO_DIGITS.search(text):
+        return None
     try:
         parsed = _date_parser().get_date_data(text)
     except (ValueError, OverflowError):
@@ -175,22 +183,25 @@ def sidecar_path(path: Path) -> Path | None:
     return None
 
 
-def read_sidecar(path: Path) -> Metadata:
-    """The metadata in the file's sidecar, or empty metadata when it has none."""
+def read_sidecar(path: Path) -> tuple[Metadata, str | None]:
+    """The metadata in the file's sidecar (empty when it has none), and what decoding it repaired."""
     sidecar = sidecar_path(path)
     if sidecar is None:
-        return Metadata()
+        return Metadata(), None
+    name = printable(sidecar.name)
     try:
-        record = json.loads(decode_bytes(sidecar.read_bytes()))
+        decoded = decode_bytes(read_file_bytes(sidecar, _MAX_SIDECAR_BYTES))
+        record = json.loads(decoded.text)
     except json.JSONDecodeError as err:
-        raise InputError(
-            f"malformed sidecar {sidecar.name}: {err.msg} at line {err.lineno} column {err.colno}"
-        ) from None
+        raise InputError(f"malformed sidecar {name}: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except RecursionError:  # json.loads: nesting deeper than the recursion limit
+        raise InputError(f"malformed sidecar {name}: nested too deeply") from None
     except InputError as err:
-        raise InputError(f"unreadable sidecar {sidecar.name}: {err.reason}") from None
+        raise InputError(f"unreadable sidecar {name}: {err.reason}") from None
     if not isinstance(record, dict):
-        raise InputError(f"malformed sidecar {sidecar.name}: not a JSON object")
-    return metadata_from_record(record)
+        raise InputError(f"malformed sidecar {name}: not a JSON object")
+    warning = f"sidecar {name}: {decoded.warning}" if decoded.warning else None
+    return metadata_from_record(record), warning
 
 
 def is_sidecar(path: Path) -> bool:

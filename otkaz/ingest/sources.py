@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import os
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError, too_large
+from .files import printable
 from .metadata import is_sidecar
 
 STDIN_NAME = "-"
@@ -17,11 +16,26 @@ _URL_SCHEMES = ("http://", "https://")
 
 @dataclass(frozen=True)
 class Source:
-    """One input: ``name`` is how the user named it (a file found in a folder: the folder joined with the path below it)."""
+    """One input.
+
+    ``name`` is how the user named it (a file found in a folder: the folder joined with the
+    path below it): failures and warnings quote it. ``location`` is what names its documents
+    in the store: for a file its resolved path, so that however the path is typed, and from
+    whichever folder, one file is one document; None means ``name`` (the web application
+    names its uploads itself), and stdin has none (its documents are named by content).
+    """
 
     name: str
     kind: str  # "file", "stdin" or "url"
     path: Path | None = None
+    location: str | None = None
+
+    @property
+    def document_base(self) -> str | None:
+        """What documents from this source are named after, or None: name them by their content."""
+        if self.kind == STDIN:
+            return None
+        return self.location or self.name
 
 
 def is_url(name: str) -> bool:
@@ -30,6 +44,10 @@ def is_url(name: str) -> bool:
 
 def _is_hidden(relative: Path) -> bool:
     return any(part.startswith(".") for part in relative.parts)
+
+
+def _file_source(name: str, path: Path) -> Source:
+    return Source(printable(name), FILE, path, printable(str(path.resolve())))
 
 
 def _folder_sources(folder: str) -> list[Source]:
@@ -43,7 +61,7 @@ def _folder_sources(folder: str) -> list[Source]:
             if not _is_hidden(relative) and not is_sidecar(path):
                 found.append(relative)
     return [
-        Source(os.path.join(folder, relative.as_posix()), FILE, root / relative)
+        _file_source(os.path.join(folder, relative.as_posix()), root / relative)
         for relative in sorted(found, key=lambda r: r.parts)
     ]
 
@@ -60,49 +78,9 @@ def find_sources(inputs: Iterable[str]) -> list[Source]:
         if name == STDIN_NAME:
             sources.append(Source(STDIN_NAME, STDIN))
         elif is_url(name):
-            sources.append(Source(name, URL))
+            sources.append(Source(name, URL, location=name))
         elif os.path.isdir(name):
             sources.extend(_folder_sources(name))
         else:
-            sources.append(Source(name, FILE, Path(name)))
+            sources.append(_file_source(name, Path(name)))
     return sources
-
-
-def _os_error(err: OSError) -> InputError:
-    return InputError((err.strerror or str(err)).lower())
-
-
-def read_file_bytes(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes; too large or unreadable files raise InputError."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise too_large(size, max_bytes)
-        return path.read_bytes()
-    except OSError as err:
-        raise _os_error(err) from None
-
-
-def read_head(path: Path, size: int = 8192) -> bytes:
-    """The first bytes of a file, to recognize binary content before streaming it."""
-    try:
-        with path.open("rb") as stream:
-            return stream.read(size)
-    except OSError as err:
-        raise _os_error(err) from None
-
-
-def open_lines(path: Path) -> Iterator[bytes]:
-    """The file's lines as bytes, read one at a time (a JSONL file may be larger than memory)."""
-    try:
-        with path.open("rb") as stream:
-            yield from stream
-    except OSError as err:
-        raise _os_error(err) from None
-
-
-def read_stdin_bytes(max_bytes: int) -> bytes:
-    data = sys.stdin.buffer.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise too_large(None, max_bytes)
-    return data

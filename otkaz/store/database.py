@@ -93,6 +93,9 @@ class AddResult:
     created: bool
     duplicate_of: str | None = None  # the stored document with the same normalized content
     replaced: bool = False  # same id, new content or metadata: stored anew, extraction reset
+    # Not stored: the id names a stored document of other text from another place (its URL
+    # or path, or "" for one from stdin), which an ingest never overwrites.
+    conflict_with: str | None = None
 
 
 @dataclass(frozen=True)
@@ -948,6 +951,8 @@ def _add_document(conn: Connection, doc: Document) -> AddResult:
     ).scalar()
     if same_content is not None:
         return AddResult(doc.id, created=False, duplicate_of=same_content)
+    if stored is not None and stored.content_hash != digest and not _same_place(stored, doc):
+        return AddResult(doc.id, created=False, conflict_with=stored.url or stored.path or "")
     values = {
         **codec.document_columns(doc),
         "content_hash": digest,
@@ -997,6 +1002,13 @@ def _save_extraction(conn: Connection, result: ExtractionResult, extractor_versi
             extraction_note=result.note,
         )
     )
+
+
+def _same_place(stored: Any, doc: Document) -> bool:
+    """Whether a new text under a stored id is a new version of that article: it comes from the
+    same URL, or else the same file. An input with neither (stdin) never replaces a text."""
+    place = stored.url or stored.path
+    return place is not None and place == (doc.url or doc.path)
 
 
 def _delete_extraction(conn: Connection, document_id: str) -> None:

@@ -244,9 +244,9 @@ class _Recording:
         self.db = db
         self.added: list[Document] = []
 
-    def add_document(self, document: Document) -> AddResult:
-        self.added.append(document)
-        return self.db.add_document(document)
+    def add_documents(self, documents: list[Document]) -> list[AddResult]:
+        self.added.extend(documents)
+        return self.db.add_documents(documents)
 
 
 def _holds_the_contract(db: Database, folder: Path, generated: tuple[str, bytes, bytes | None]) -> None:

@@ -103,118 +103,147 @@ def _glued(tokens: list[_Token], i: int) -> bool:
 # ---------------------------------------------------------------- a language's words
 
 _GRAMMARS = ("composed", "inflected")  # number words read by composition (en) or by case forms (ru)
+_NEVER = re.compile(r"(?!)")
+# What a language's counts.toml may leave out: digits and words split like this, no digit groups.
+_DEFAULT_TOKEN = r"(?P<num>\d+(?:[.,]\d+)*)|(?P<word>[^\W\d_]+(?:[‑-][^\W\d_]+)*)|(?P<punct>\S)"
+
+
+class _Data:
+    """A language's counts.toml, read by dotted key; a missing list is empty, a missing pattern
+    never matches, so a language's file holds only what it uses."""
+
+    def __init__(self, data: dict) -> None:
+        self._data = data
+
+    def get(self, key: str, default=None):
+        node = self._data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def words(self, key: str) -> set[str]:
+        return set(self.get(key, ()))
+
+    def table(self, key: str) -> dict:
+        return dict(self.get(key, {}))
+
+    def pattern(self, key: str, flags: int = 0) -> re.Pattern[str]:
+        found = self.get(key)
+        return re.compile(found, flags) if found else _NEVER
 
 
 class _Lex:
     """The words of one language for counting, from its package's ``counts.toml``."""
 
-    def __init__(self, lang: str, data: dict) -> None:
+    def __init__(self, lang: str, raw: dict) -> None:
         self.lang = lang
-        tokens, numbers, vague = data["tokens"], data["numbers"], data.get("vague", {})
-        context, people, units = data["context"], data["people"], data["units"]
-        self.grammar = numbers["grammar"]
+        data = _Data(raw)
+        self.grammar = data.get("numbers.grammar", "composed")
         if self.grammar not in _GRAMMARS:
             raise ValueError(f"{lang}/counts.toml: numbers.grammar must be one of {', '.join(_GRAMMARS)}")
-        self.token = re.compile(tokens["pattern"])
-        self.fold = dict(tokens.get("fold", {}))
-        self.grouped_digits = re.compile(tokens["grouped_digits"])
-        self.group_mark = tokens["group_mark"]
-        self.plain_digits = re.compile(tokens["plain_digits"])
-        self.decimal_mark = tokens["decimal_mark"]
-        self.follows = {None if k == "start" else k: set(v) for k, v in numbers["follows"].items()}
-        self.modifiers = {tuple(words.split()): kind for kind, phrases in data["modifiers"].items() for words in phrases}
-        self.suffixes = {tuple(words.split()): kind for kind, phrases in data.get("suffixes", {}).items()
+        self.token = re.compile(data.get("tokens.pattern", _DEFAULT_TOKEN))
+        self.fold = data.table("tokens.fold")
+        self.grouped_digits = data.pattern("tokens.grouped_digits")
+        self.group_mark = data.get("tokens.group_mark", ",")
+        self.plain_digits = re.compile(data.get("tokens.plain_digits", r"\d+"))
+        self.decimal_mark = data.get("tokens.decimal_mark", ".")
+        self.follows = {None if k == "start" else k: set(v) for k, v in data.table("numbers.follows").items()}
+        self.scales = data.table("numbers.scales")
+        self.modifiers = {tuple(words.split()): kind for kind, phrases in data.table("modifiers").items()
+                          for words in phrases}
+        self.suffixes = {tuple(words.split()): kind for kind, phrases in data.table("suffixes").items()
                          for words in phrases}
-        self.range_links = set(data["ranges"]["links"])
-        self.range_openers = dict(data["ranges"]["openers"])
-        self.quantifiers = set(vague.get("quantifiers", ()))
-        self.people_lemmas = people["lemmas"]
-        self.partitive_pronouns = set(people.get("partitive_pronouns", ()))
-        self.unit_forms = set(units["forms"])
-        self.months = set(context["months"])
-        self.id_words = set(context["id_words"])
-        self.age_words = set(context["age_words"])
-        self.determiners = set(context["determiners"])
-        self.prepositions = set(context["prepositions"])
-        self.year_prepositions = set(context["year_prepositions"])
-        self.date_links = set(context["date_links"])
-        self.number_links = set(context["number_links"])
-        self.partitive_word = context["partitive_word"]
-        self.preposition_after_modifier = context.get("preposition_after_modifier", False)
-        self.partitive = re.compile(context["partitive_pattern"], re.IGNORECASE)
-        sums = data["sums"]
-        self.sum_link = re.compile(
-            rf"{sums['link']}(?P<more>{sums['more_before']})?(?P<place>{sums['place']})?$", re.IGNORECASE
-        )
-        self.more = re.compile(sums["more_after"], re.IGNORECASE)
-        self.first_of_two = re.compile(sums["first_of_two"], re.IGNORECASE)
-        glued = data.get("glued_suffixes", {})
+        self.range_links = data.words("ranges.links")
+        self.range_openers = data.table("ranges.openers")
+        self.quantifiers = data.words("vague.quantifiers")
+        self.people_lemmas = list(data.get("people.lemmas", ()))
+        self.partitive_pronouns = data.words("people.partitive_pronouns")
+        self.unit_forms = data.words("units.forms")
+        self.months = data.words("context.months")
+        self.id_words = data.words("context.id_words")
+        self.age_words = data.words("context.age_words")
+        self.determiners = data.words("context.determiners")
+        self.prepositions = data.words("context.prepositions")
+        self.year_prepositions = data.words("context.year_prepositions")
+        self.date_links = data.words("context.date_links")
+        self.number_links = data.words("context.number_links")
+        self.partitive_word = data.get("context.partitive_word", "")
+        self.preposition_after_modifier = data.get("context.preposition_after_modifier", False)
+        self.partitive = data.pattern("context.partitive_pattern", re.IGNORECASE)
+        if data.get("sums.link"):
+            more, place = data.get("sums.more_before", "(?!)"), data.get("sums.place", "(?!)")
+            self.sum_link = re.compile(rf"{data.get('sums.link')}(?P<more>{more})?(?P<place>{place})?$", re.IGNORECASE)
+        else:
+            self.sum_link = _NEVER
+        self.more = data.pattern("sums.more_after", re.IGNORECASE)
+        self.first_of_two = data.pattern("sums.first_of_two", re.IGNORECASE)
         self.glued_suffixes = {
-            **{w: _Glue(0) for w in glued.get("case_endings", ())},
-            **{w: _Glue(0, people=True) for w in glued.get("people", ())},
-            **{w: _Glue(0, kind=kind) for kind in ("approx", "at_least") for w in glued.get(kind, ())},
+            **{w: _Glue(0) for w in data.words("glued_suffixes.case_endings")},
+            **{w: _Glue(0, people=True) for w in data.words("glued_suffixes.people")},
+            **{w: _Glue(0, kind=kind) for kind in ("approx", "at_least") for w in data.words(f"glued_suffixes.{kind}")},
         }
         if self.grammar == "composed":
             self._composed(data)
         else:
             self._inflected(data)
 
-    def _composed(self, data: dict) -> None:
-        numbers, vague, people, units, context = data["numbers"], data["vague"], data["people"], data["units"], data["context"]
-        self.small = {w: n for n, w in enumerate(numbers["small"], start=1)}
-        self.tens = {w: 10 * n for n, w in enumerate(numbers["tens"], start=2)}
-        self.scales = dict(numbers["scales"])
-        self.digit_scales = {**numbers["digit_multipliers"], **self.scales}  # "1.5 thousand", "3 dozen"
-        self.hundred, self.dozen, self.couple = numbers["hundred"], numbers["dozen"], numbers["couple"]
-        self.articles = set(numbers["articles"])
-        self.after_article = {*numbers["after_article"], *self.scales}
-        self.and_, self.half, self.of = numbers["and"], numbers["half"], numbers["of"]
-        self.and_a_half = tuple(numbers["and_a_half"])
-        self.vague_plurals = dict(vague["plurals"])
-        self.vague_singulars = dict(vague["singulars"])
-        self.article_quantifier = tuple(vague["article_quantifier"])
-        self.only_before_scale = set(vague["only_before_scale"])
+    def _composed(self, data: _Data) -> None:
+        self.small = {w: n for n, w in enumerate(data.get("numbers.small", ()), start=1)}
+        self.tens = {w: 10 * n for n, w in enumerate(data.get("numbers.tens", ()), start=2)}
+        self.digit_scales = {**data.table("numbers.digit_multipliers"), **self.scales}  # "1.5 thousand", "3 dozen"
+        self.hundred, self.dozen = data.get("numbers.hundred", ""), data.get("numbers.dozen", "")
+        self.couple = data.get("numbers.couple", "")
+        self.articles = data.words("numbers.articles")
+        self.after_article = {*data.words("numbers.after_article"), *self.scales}
+        self.and_, self.half = data.get("numbers.and", ""), data.get("numbers.half", "")
+        self.of = data.get("numbers.of", "")
+        self.and_a_half = tuple(data.get("numbers.and_a_half", ()))
+        self.vague_plurals = data.table("vague.plurals")
+        self.vague_singulars = data.table("vague.singulars")
+        self.article_quantifier = tuple(data.get("vague.article_quantifier", ()))
+        self.only_before_scale = data.words("vague.only_before_scale")
         self.vague_words = {*self.article_quantifier, *self.vague_plurals, *self.vague_singulars}
-        self.number_starts = {*self.articles, self.half, *self.quantifiers}
-        self.singular_rules = [(r["ending"], r["replace"], r.get("min_length", 0)) for r in people["singular"]]
-        plural = people["plural_ending"]  # "soldiers"
+        self.number_starts = {*self.articles, self.half, *self.quantifiers} - {""}
+        self.singular_rules = [(r["ending"], r["replace"], r.get("min_length", 0)) for r in data.get("people.singular", ())]
+        plural = data.get("people.plural_ending", "")  # "soldiers"
         irregular = {
-            **{f"{stem}{end}": f"{stem}man" for stem in people["man_compounds"] for end in ("man", "men")},
-            **people["irregular"],
+            **{f"{stem}{end}": f"{stem}man" for stem in data.get("people.man_compounds", ()) for end in ("man", "men")},
+            **data.table("people.irregular"),
         }
         self.people = {
             **{lemma: lemma for lemma in self.people_lemmas},
-            **{lemma + plural: lemma for lemma in self.people_lemmas},
+            **({lemma + plural: lemma for lemma in self.people_lemmas} if plural else {}),
             **irregular,
         }
-        self.people_compounds = {tuple(words.split()): lemma for words, lemma in people["compounds"].items()}
-        self.demonym = re.compile(people["demonym_pattern"])
-        self.demonyms = set(people["demonyms"])
-        self.units = {**{w: w.rstrip(plural) for w in units["forms"]}, **units["irregular"]}
-        self.time_letters = set(units["time_letters"])
-        self.time_last_letter = units["time_last_letter"]
-        self.stop = set(context["stop"])
-        self.partitive_determiners = set(context["partitive_determiners"])
-        self.adjectives = set(context["adjectives"])
-        self.adjective_suffix = re.compile(context["adjective_pattern"])
+        self.people_compounds = {tuple(words.split()): lemma for words, lemma in data.table("people.compounds").items()}
+        self.demonym = data.pattern("people.demonym_pattern")
+        self.demonyms = data.words("people.demonyms")
+        unit_lemmas = {w: w.rstrip(plural) if plural else w for w in self.unit_forms}
+        self.units = {**unit_lemmas, **data.table("units.irregular")}
+        self.time_letters = data.words("units.time_letters")
+        self.time_last_letter = data.get("units.time_last_letter", "")
+        self.stop = data.words("context.stop")
+        self.partitive_determiners = data.words("context.partitive_determiners")
+        self.adjectives = data.words("context.adjectives")
+        self.adjective_suffix = data.pattern("context.adjective_pattern")
 
-    def _inflected(self, data: dict) -> None:
-        numbers, vague = data["numbers"], data["vague"]
+    def _inflected(self, data: _Data) -> None:
         self.numerals = {
-            **{w: n for n, w in enumerate(numbers["units"], start=1)},
-            **{w: 10 * n for n, w in enumerate(numbers["tens"], start=2)},
-            **{w: 100 * n for n, w in enumerate(numbers["hundreds"], start=1)},
+            **{w: n for n, w in enumerate(data.get("numbers.units", ()), start=1)},
+            **{w: 10 * n for n, w in enumerate(data.get("numbers.tens", ()), start=2)},
+            **{w: 100 * n for n, w in enumerate(data.get("numbers.hundreds", ()), start=1)},
         }
-        self.collectives = {w: n for n, w in enumerate(numbers["collectives"], start=2)}
-        self.scales = dict(numbers["scales"])
-        self.groups = dict(numbers["groups"])
-        self.half_words = dict(numbers["half"])
-        self.both_words = dict(numbers["both"])
-        self.same_word = set(numbers["same_word"])
-        self.fixed_forms = dict(numbers["fixed"])
-        self.abbreviated_scales = dict(numbers["abbreviated_scales"])
-        self.and_a_half = tuple(numbers["and_a_half"])
-        self.genitive_governors = set(vague["genitive_governors"])
+        self.collectives = {w: n for n, w in enumerate(data.get("numbers.collectives", ()), start=2)}
+        self.groups = data.table("numbers.groups")
+        self.half_words = data.table("numbers.half")
+        self.both_words = data.table("numbers.both")
+        self.same_word = data.words("numbers.same_word")
+        self.fixed_forms = data.table("numbers.fixed")
+        self.abbreviated_scales = data.table("numbers.abbreviated_scales")
+        self.and_a_half = tuple(data.get("numbers.and_a_half", ()))
+        self.genitive_governors = data.words("vague.genitive_governors")
         self.people_set = set(self.people_lemmas)
 
 
@@ -222,7 +251,7 @@ class _Lex:
 def _lex(lang: str) -> _Lex:
     data = language_data(lang, "counts")
     if data is None:
-        raise ValueError(f"language {lang!r} is not supported: counts read {', '.join(LANGS)}")
+        raise ValueError(f"language {lang!r} is not supported: counts read {', '.join(languages_with('counts'))}")
     return _Lex(lang, data)
 
 
@@ -378,7 +407,8 @@ def _composed_words(tokens: list[_Token], i: int, lex: _Lex) -> _Number | None:
         if word in lex.articles and last is None and after in lex.after_article:
             current, last, j = 1.0, "a", j + 1
             continue
-        if last is not None and tuple(_low(tokens, k) for k in range(j, j + len(lex.and_a_half))) == lex.and_a_half:
+        if last is not None and lex.and_a_half \
+                and tuple(_low(tokens, k) for k in range(j, j + len(lex.and_a_half))) == lex.and_a_half:
             current, last, j = current + 0.5, "half", j + len(lex.and_a_half)  # "two and a half years"
             continue
         if word == lex.and_ and last in ("hundred", "scale") and _word_class(lex, after):
@@ -412,7 +442,7 @@ def _composed_vague(tokens: list[_Token], i: int, lex: _Lex) -> _Number | None:
     """'dozens', 'hundreds', 'tens of thousands', 'several dozen', 'a few hundred'."""
     j, quantified = i, False
     n = len(lex.article_quantifier)
-    if tuple(_low(tokens, k) for k in range(j, j + n)) == lex.article_quantifier:
+    if n and tuple(_low(tokens, k) for k in range(j, j + n)) == lex.article_quantifier:
         j, quantified = j + n, True
     elif _low(tokens, j) in lex.quantifiers:
         j, quantified = j + 1, True
@@ -449,7 +479,7 @@ def _inflected_words(tokens: list[_Token], i: int, lex: _Lex) -> _Number | None:
     j = i
     while j < len(tokens) and tokens[j].kind == "word":
         n = len(lex.and_a_half)
-        if last is not None and tuple(_low(tokens, k) for k in range(j, j + n)) == lex.and_a_half:
+        if last is not None and n and tuple(_low(tokens, k) for k in range(j, j + n)) == lex.and_a_half:
             current, j = current + 0.5, j + n  # "два с половиной года"
             continue
         form = forms.get(tokens[j].low)
@@ -567,7 +597,7 @@ def _phrase_goes_on(tokens: list[_Token], j: int) -> int | None:
 def _composed_head(tokens: list[_Token], j: int, partitive_ok: bool, lex: _Lex) -> _Head:
     """The noun counted: the first noun within a few words, skipping adjectives and proper adjectives."""
     start, skipped = j, 0
-    if partitive_ok and _low(tokens, j) == lex.partitive_word:  # "dozens of", "12 of the soldiers"
+    if partitive_ok and lex.partitive_word and _low(tokens, j) == lex.partitive_word:  # "dozens of", "12 of the soldiers"
         if _low(tokens, j + 1) in lex.partitive_pronouns:
             return _Head(None, True, start)  # "30 of us"
         j += 1
@@ -600,7 +630,7 @@ def _composed_head(tokens: list[_Token], j: int, partitive_ok: bool, lex: _Lex) 
 def _inflected_head(tokens: list[_Token], j: int, lex: _Lex) -> _Head:
     """The noun counted, by its lemma: the first noun within a few words, skipping adjectives."""
     start, skipped = j, 0
-    if _low(tokens, j) == lex.partitive_word and _low(tokens, j + 1) in lex.partitive_pronouns:
+    if lex.partitive_word and _low(tokens, j) == lex.partitive_word and _low(tokens, j + 1) in lex.partitive_pronouns:
         return _Head(None, True, start)  # "30 из нас"
     while skipped <= 3 and (j := _phrase_goes_on(tokens, j)) is not None:
         word = _word(lex.lang, tokens[j].low)
@@ -796,7 +826,8 @@ def _mention_at(text: str, tokens: list[_Token], i: int, lang: str) -> tuple[Cou
     year_like = _is_year(tokens[i]) and (found_range is None or _is_year(tokens[end - 1]))
     if head.not_a_count or _not_a_count(tokens, i, end, head, lang, year_like):
         return None, after
-    if number.weak and (not head.people or _low(tokens, end) == _lex(lang).partitive_word):
+    partitive = _lex(lang).partitive_word
+    if number.weak and (not head.people or (partitive and _low(tokens, end) == partitive)):
         return None, after  # "one day", "one of the soldiers", "семью"
     span_start = tokens[start].start
     span_end = tokens[head.end - 1].end if head.lemma is not None else tokens[end - 1].end
@@ -949,8 +980,8 @@ def _with_context(text: str, mentions: list[CountMention], lang: str) -> list[Co
 def _check(value: object, name: str, lang: object) -> None:
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    if lang not in LANGS:
-        raise ValueError(f"language {lang!r} is not supported: counts read {', '.join(LANGS)}")
+    if not isinstance(lang, str) or language_data(lang, "counts") is None:
+        raise ValueError(f"language {lang!r} is not supported: counts read {', '.join(languages_with('counts'))}")
 
 
 def find_counts(text: str, lang: str) -> list[CountMention]:

@@ -142,9 +142,10 @@ class DateMention:
 
 def find_dates(text: str, lang: str, published: DateRange | None) -> list[DateMention]:
     """Every temporal expression of ``text`` that resolves, in text order."""
-    rules = _rules(lang) if lang in LANGUAGES else None
+    rules = _rules(lang) if isinstance(lang, str) else None
     if rules is None:
-        raise ValueError(f"find_dates: unsupported language {lang!r} (expected one of {', '.join(LANGUAGES)})")
+        expected = ", ".join(languages_with("dates"))
+        raise ValueError(f"find_dates: unsupported language {lang!r} (expected one of {expected})")
     if published is not None and not isinstance(published, DateRange):
         raise TypeError(f"find_dates: published must be a DateRange or None, not {type(published).__name__}")
     lowered = text.lower()
@@ -793,20 +794,20 @@ class _DateWords:
 
     def __init__(self, lang: str, words: dict) -> None:
         self.lang = lang
-        self.month_stems = dict(words["month_stems"])
+        self.month_stems = dict(words.get("month_stems", {}))
         self.full_month_names = set(words.get("full_month_names", ()))
-        self.weekday_stems = list(words["weekday_stems"])
-        self.numbers = dict(words["numbers"])
-        self.units = [(u["stem"], u["unit"], u["per"]) for u in words["units"]]
+        self.weekday_stems = list(words.get("weekday_stems", ()))
+        self.numbers = dict(words.get("numbers", {}))
+        self.units = [(u["stem"], u["unit"], u["per"]) for u in words.get("units", ())]
         self.part_names = dict(words.get("part_names", {}))
         self.part_stems = [tuple(pair) for pair in words.get("part_stems", ())]
-        self.season_stems = dict(words["season_stems"])
+        self.season_stems = dict(words.get("season_stems", {}))
         self.season_prepositions = set(words.get("season_prepositions", ()))
         self.season_needs_article = set(words.get("season_needs_article", ()))
         self.season_self_endings = tuple(words.get("season_self_endings", ()))
-        self.days_back = dict(words["days_back"])
-        self.units_back = dict(words["units_back"])
-        self.strong_year_prepositions = frozenset(words["strong_year_prepositions"])
+        self.days_back = dict(words.get("days_back", {}))
+        self.units_back = dict(words.get("units_back", {}))
+        self.strong_year_prepositions = frozenset(words.get("strong_year_prepositions", ()))
 
     def month_of(self, word: str) -> int:
         low = word.lower()
@@ -946,7 +947,7 @@ class _Connectors:
 
 @cache
 def _shared() -> _Connectors:
-    return _Connectors([language_data(lang, "dates")["connectors"] for lang in LANGUAGES])
+    return _Connectors([language_data(lang, "dates").get("connectors", {}) for lang in languages_with("dates")])
 
 
 def _war_beginning_end(m: re.Match[str]) -> date:

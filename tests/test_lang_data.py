@@ -211,3 +211,39 @@ def test_counts_and_dates_code_holds_no_word_of_a_language(module) -> None:
     cyrillic = {literal for literal in literals if re.search("[а-яё]", literal, re.IGNORECASE)}
     assert not in_code, f"words of a language in {module.__name__}: {sorted(in_code)}"
     assert not cyrillic, f"Russian text in {module.__name__}: {sorted(cyrillic)}"
+
+
+def test_fields_words_come_from_each_language_data() -> None:
+    """extract.fields reads its words from the [fields] table of each language's words.toml."""
+    from otkaz.lang.en import LEXICON as english
+
+    words = english.fields
+    assert {"from"} <= words.origin_prepositions and "in" in words.location_prepositions
+    assert "town" in words.place_nouns and words.place_of == "of"
+    assert [m.group(0) for m in words.unit_pattern.finditer("the 155th Marine Brigade and military unit 12345")] == [
+        "155th Marine Brigade", "military unit 12345"]
+    data = tomllib.loads((ROOT / "otkaz" / "lang" / "ru" / "words.toml").read_text(encoding="utf-8"))["fields"]
+    from otkaz.extract.lexicon import FieldWords
+
+    russian = FieldWords.from_table(data)
+    assert "уроженец" in russian.origin_cues and not russian.destination_prepositions
+    assert [m.group(0) for m in russian.unit_pattern.finditer("служил в в/ч 12345, потом в 64-й мотострелковой бригаде")] == [
+        "в/ч 12345", "64-й мотострелковой бригаде"]
+    # The words of one language are not the other's.
+    assert not words.origin_cues & russian.origin_cues
+
+
+# Codebook labels and names of the mechanism that fields.py writes, not words of a language.
+FIELDS_NAMES = {"city", "court", "desertion", "protest", "name", "people"}
+
+
+def test_fields_code_holds_no_word_of_the_fields_tables() -> None:
+    import otkaz.extract.fields as fields
+
+    data_words: set[str] = set()
+    for lang in ("en", "ru"):
+        table = tomllib.loads((ROOT / "otkaz" / "lang" / lang / "words.toml").read_text(encoding="utf-8"))["fields"]
+        data_words |= {w for v in table.values() if isinstance(v, list) for w in v}
+    tree = ast.parse(Path(fields.__file__).read_text(encoding="utf-8"))
+    literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    assert not (literals & data_words) - FIELDS_NAMES

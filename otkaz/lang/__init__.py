@@ -12,7 +12,8 @@ A language package (``otkaz/lang/<code>/``) gives the extractor a class with
 and keeps every word list in data files beside its code, so a linguist edits words without
 touching Python:
 
-- ``words.toml``: trigger vocabulary and the lexicon (read with ``word_lists``);
+- ``words.toml``: trigger vocabulary and the lexicon (read with ``word_lists``), and in its
+  ``[fields]`` table the words of ``extract.fields`` (``lexicon.FieldWords``);
 - ``counts.toml``: number words, modifiers, people nouns and units of ``extract.counts``;
 - ``dates.toml``: month, weekday and season names, relative-date words and the date patterns
   of ``extract.dates``;
@@ -58,6 +59,13 @@ class WordLists:
         for part in key.split("."):
             node = node[part]
         return node
+
+    def get(self, key: str, default=None):
+        """A value by dotted key, or ``default`` when the file has none."""
+        try:
+            return self._get(key)
+        except KeyError:
+            return default
 
     def set(self, key: str) -> set[str]:
         return set(self._get(key))

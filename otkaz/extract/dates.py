@@ -4,6 +4,12 @@
 and resolves each to a ``DateRange`` that surely holds what it names, as narrow
 as the words allow.  The extractor decides which one belongs to which incident.
 
+Every word and pattern is data: a language's ``otkaz/lang/<code>/dates.toml`` holds
+its month, weekday and season names, number and unit words, parts of periods,
+relative-date words, the connector words ("since", "between ... and") and the rules
+(a pattern and the builder that reads its match), loaded once.  This module holds
+the resolution.  Connector words are read from every language's file in every text.
+
 Resolution rules
 ================
 The publication date ``published`` is an interval (a day, a month or a year, as
@@ -103,14 +109,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 
 from dateutil.relativedelta import relativedelta
 
+from ..lang import language_data, languages_with
 from ..model import DateRange
 
 WAR_START = date(2022, 2, 24)
 MOBILIZATION_START = date(2022, 9, 21)
-LANGUAGES = ("en", "ru")
+LANGUAGES = languages_with("dates")  # the languages whose package has a dates.toml
 
 # Ends of the event-anchored intervals (see the module docstring for why).
 _WAR_BEGINNING_END = date(2022, 3, 31)
@@ -134,9 +142,10 @@ class DateMention:
 
 def find_dates(text: str, lang: str, published: DateRange | None) -> list[DateMention]:
     """Every temporal expression of ``text`` that resolves, in text order."""
-    rules = _RULES.get(lang)
+    rules = _rules(lang) if isinstance(lang, str) else None
     if rules is None:
-        raise ValueError(f"find_dates: unsupported language {lang!r} (expected one of {', '.join(LANGUAGES)})")
+        expected = ", ".join(languages_with("dates"))
+        raise ValueError(f"find_dates: unsupported language {lang!r} (expected one of {expected})")
     if published is not None and not isinstance(published, DateRange):
         raise TypeError(f"find_dates: published must be a DateRange or None, not {type(published).__name__}")
     lowered = text.lower()
@@ -297,7 +306,7 @@ def _preposition(m: re.Match[str]) -> tuple[str, int]:
     """The preposition a match starts with (group "pre") or follows, lower-case, and where it starts."""
     if "pre" in m.re.groupindex:
         return " ".join((m["pre"] or "").lower().split()), m.start()
-    found = _PREPOSITION_BEFORE.search(m.string, max(0, m.start() - 25), m.start())
+    found = _shared().preposition_before.search(m.string, max(0, m.start() - 25), m.start())
     if found is None:
         return "", m.start()
     return " ".join(found.group().lower().split()), found.start()
@@ -305,8 +314,6 @@ def _preposition(m: re.Match[str]) -> tuple[str, int]:
 
 class _Context:
     """What resolution needs besides the expression: the publication date, the story's dates."""
-
-    _SENTENCE_END = re.compile(r"[.!?…]+[\"»”)]*\s+(?=[\"«“(]*[A-ZА-ЯЁ])|\n")
 
     def __init__(self, text: str, published: DateRange | None, exprs: list[_Expr]):
         self.text = text
@@ -336,7 +343,7 @@ class _Context:
     def sentence_year(self, position: int) -> int | None:
         """The written year nearest to ``position`` in its sentence."""
         if self._sentence_ends is None:
-            self._sentence_ends = list(self._SENTENCE_END.finditer(self.text))
+            self._sentence_ends = list(_shared().sentence_end.finditer(self.text))
         start = max((m.end() for m in self._sentence_ends if m.end() <= position), default=0)
         end = min((m.start() for m in self._sentence_ends if m.start() >= position), default=len(self.text))
         near = [(abs(pos - position), year) for pos, year in self.years if start <= pos < end]
@@ -356,13 +363,7 @@ def _longest_first(found: list[_Expr]) -> list[_Expr]:
     return sorted(kept, key=lambda e: e.start)
 
 
-_RANGE_OPENERS = {"from", "between", "с", "со", "начиная с", "между"}
-_RANGE_CLOSERS = {"to", "until", "till", "through", "по", "до"}
 _DASHES = {"-", "–", "—"}
-_LIST_LINKS = {",", "and", "or", ", and", "и", "или", ", и"}
-_OPENING = {"since", "ever since", "from", "after", "following", "starting", "starting in",
-            "starting on", "starting from", "beginning in", "с", "со", "начиная с", "после"}
-_BEFORE = {"before", "prior to", "перед"}
 
 
 def _is_calendar(e: _Expr) -> bool:
@@ -380,7 +381,7 @@ def _link(exprs: list[_Expr], text: str) -> list[_Expr]:
             link = " ".join(text[a.end:b.start].split()).lower()
             closer = b.pre if link == "" else link
             if "\n" not in text[a.end:b.start] and _is_range(a.pre, closer):
-                pre = "" if a.pre in _RANGE_OPENERS else a.pre
+                pre = "" if a.pre in _shared().range_openers else a.pre
                 linked.append(_Expr(a.start, b.end, "period", pre, pair=(a, b)))
                 i += 2
                 continue
@@ -392,7 +393,7 @@ def _link(exprs: list[_Expr], text: str) -> list[_Expr]:
         link = " ".join(text[a.end:b.start].split()).lower()
         if (_is_calendar(a) and _is_calendar(b) and not a.has_year and a.granularity == b.granularity
                 and (b.year is not None or b.year_from is not None)
-                and ((link in _LIST_LINKS and b.pre == "") or (link == "" and b.pre in _LIST_LINKS))):
+                and ((link in _shared().list_links and b.pre == "") or (link == "" and b.pre in _shared().list_links))):
             linked[i] = replace(a, year_from=b)
     return linked
 
@@ -400,18 +401,18 @@ def _link(exprs: list[_Expr], text: str) -> list[_Expr]:
 def _is_range(first_pre: str, closer: str) -> bool:
     if closer in _DASHES:
         return True
-    if closer in _RANGE_CLOSERS:
-        return first_pre in _RANGE_OPENERS or first_pre == ""
-    return (first_pre, closer) in {("between", "and"), ("между", "и")}
+    if closer in _shared().range_closers:
+        return first_pre in _shared().range_openers or first_pre == ""
+    return (first_pre, closer) in _shared().between
 
 
 def _apply_prepositions(exprs: list[_Expr]) -> list[_Expr]:
     """"since X" runs to the publication date; "before X" bounds no start and is dropped."""
     out = []
     for e in exprs:
-        if e.pre in _BEFORE:
+        if e.pre in _shared().before:
             continue
-        out.append(replace(e, open_end=True) if e.pre in _OPENING else e)
+        out.append(replace(e, open_end=True) if e.pre in _shared().opening else e)
     return out
 
 
@@ -516,16 +517,8 @@ def _first_fitting(e: _Expr, fits: Callable[[DateRange], bool], years: range) ->
 
 _Build = Callable[[re.Match[str]], list[_Expr]]
 
-_YEAR_OFFSETS = {
-    "last": -1, "this": 0, "the": 0,
-    "прошлого": -1, "минувшего": -1, "прошедшего": -1, "позапрошлого": -2,
-    "этого": 0, "текущего": 0, "нынешнего": 0, "года": 0,
-}
-_LAST_WORDS = ("last", "past", "прошл", "минувш", "прошедш")
-
-
 def _is_last(word: str | None) -> bool:
-    return bool(word) and word.lower().startswith(_LAST_WORDS)
+    return bool(word) and word.lower().startswith(_shared().last_words)
 
 
 def _calendar(m: re.Match[str], granularity: str, in_year: Callable[[int], DateRange],
@@ -537,7 +530,7 @@ def _calendar(m: re.Match[str], granularity: str, in_year: Callable[[int], DateR
     if groups.get("y"):
         e.year = int(groups["y"])
     elif groups.get("ry") or groups.get("ty"):
-        e.year_offset = _YEAR_OFFSETS[(groups.get("ry") or groups["ty"]).lower()]
+        e.year_offset = _shared().year_offsets[(groups.get("ry") or groups["ty"]).lower()]
     return e
 
 
@@ -564,11 +557,11 @@ def _day_range_builder(month_of: Callable[[str], int]) -> _Build:
         first, last = int(m["d1"]), int(m["d2"])
         connector = m["conn"].strip().lower()
         pre = _preposition(m)[0]
-        if first >= last or (connector in ("and", "по", "до") and pre not in ("between", "с", "со")):
+        if first >= last or (connector in _shared().day_range_and and pre not in _shared().day_range_and_openers):
             return []
         month = month_of(m["mon"])
         e = _calendar(m, "period", lambda y: DateRange(date(y, month, first), date(y, month, last)))
-        if pre in _RANGE_OPENERS:
+        if pre in _shared().range_openers:
             e.pre = ""
         return [e]
     return build
@@ -637,16 +630,6 @@ def _season_builder(season_of: Callable[[str], str],
     return build
 
 
-# A number right after a "year" that makes it a count: "in 2000 rubles", "в 2000 человек".
-_COUNTED = re.compile(
-    r"\s*(?:%|per\s*cent|percent|rub|roubl|dollar|euro|hryvn|km\b|kilomet|miles?\b|tons?\b|thousand|"
-    r"million|billion|руб|долл|евро|гривн|км\b|километр|тонн|человек|тыс|млн|млрд)", re.IGNORECASE)
-_NUMBER_RANGE = re.compile(r"\s*(?:[-–—]\s*|\s(?:to|and|or|through|до|по|и|или)\s+)\d", re.IGNORECASE)
-_NOUN_AFTER = re.compile(
-    r"\s+(?!(?:onwards?|on|when|as|until|till|and|or|but|he|she|they|we|it|i|the|a|an|there|his|her|"
-    r"their|was|were|is|had|has|have|в|и|а|но|он|она|они|когда|до|по)\b)[a-zа-яё]")
-
-
 def _second_year(first: int, written: str | None) -> int | None:
     """The second year of "2022-23" or "2022-2023"; None unless it follows the first."""
     if not written:
@@ -661,10 +644,10 @@ def _year_builder(strong: frozenset[str]) -> _Build:
         groups = m.groupdict()
         pre = _preposition(m)[0]
         after = m.string[m.end():m.end() + 40]
-        if _COUNTED.match(after) or _NUMBER_RANGE.match(after):
+        if _shared().counted.match(after) or _shared().number_range.match(after):
             return []
         if not groups.get("suf"):
-            if not pre or (pre not in strong and _NOUN_AFTER.match(after)):
+            if not pre or (pre not in strong and _shared().noun_after.match(after)):
                 return []
         first = int(m["y"])
         last = _second_year(first, groups.get("y2") or groups.get("y3"))
@@ -673,7 +656,7 @@ def _year_builder(strong: frozenset[str]) -> _Build:
         e = _expr(m, "year" if last == first else "period",
                   in_year=lambda y: DateRange(date(y, 1, 1), date(y + last - first, 12, 31)))
         e.year = first
-        if last != first and pre in _RANGE_OPENERS:
+        if last != first and pre in _shared().range_openers:
             e.pre = ""
         return [e]
     return build
@@ -695,15 +678,11 @@ def _unit_back_builder(units_back: dict[str, int]) -> _Build:
     """ "last week", "this month", "в прошлом году": a calendar unit counted back from publication."""
     def build(m: re.Match[str]) -> list[_Expr]:
         back = units_back[m["w"].lower()]
-        unit = _UNIT_WORDS[m["u"].lower()]
+        unit = _shared().unit_words[m["u"].lower()]
         on_day = {"week": lambda d: _week(d, back), "month": lambda d: _month_back(d, back),
                   "year": lambda d: _year_back(d, back)}[unit]
         return [_expr(m, unit, on_day=on_day)]
     return build
-
-
-_UNIT_WORDS = {"week": "week", "month": "month", "year": "year", "неделе": "week", "недели": "week",
-               "месяце": "month", "месяца": "month", "году": "year", "года": "year"}
 
 
 def _weekday_builder(weekday_of: Callable[[str], int]) -> _Build:
@@ -774,23 +753,8 @@ def _war_elapsed_builder(number_of: Callable[[str], int], unit_of: Callable[[str
 
 
 # ---------------------------------------------------------------------------
-# English
+# A language's words and patterns, from its package's dates.toml
 
-_EN_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-                   "September", "October", "November", "December")
-_EN_MONTH_INDEX = {name[:3].lower(): i for i, name in enumerate(_EN_MONTH_NAMES, 1)}
-_EN_MONTH = (rf"(?:{'|'.join(_EN_MONTH_NAMES)}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)(?![a-z])")
-_EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_EN_WEEKDAY = rf"(?:{'|'.join(_EN_WEEKDAYS)})(?!\w)"
-_EN_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-               "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
-_EN_NUMBER = rf"(?:\d{{1,3}}|(?i:{'|'.join(_EN_NUMBERS)}))"
-_EN_PRE = (r"(?i:ever\s+since|since|from|between|in|on|at|to|until|till|through|by|during|throughout|of|"
-           r"before|after|following|prior\s+to|as\s+of|starting(?:\s+(?:in|on|from))?|beginning\s+in|and|or)")
-_EN_STRONG_YEAR_PRE = frozenset({
-    "in", "since", "ever since", "during", "throughout", "until", "till", "before", "after", "by",
-    "following", "prior to", "as of", "starting", "starting in", "starting from", "beginning in"})
-_ORDINAL = r"(?:st|nd|rd|th)?"
 _NUMBER_END = r"(?!\d|[.,:]\d)"
 
 
@@ -802,317 +766,195 @@ def _year_group(name: str = "y") -> str:
     return rf"(?<![\d.,$€£₽])(?P<{name}>(?:19|20)\d\d)(?!\d)"
 
 
-_EN_YEAR_REF = rf"(?:{_year_group()}|(?P<ry>(?i:last|this))\s+(?i:year)(?!\w))"
-_EN_LAST_THIS = r"(?:(?P<mod>(?i:last|this|past))\s+)"
-_EN_MONTH_PARTS = r"(?i:beginning|start|middle|end|first\s+half|second\s+half|first\s+days|last\s+days|first\s+week|last\s+week)"
-_EN_YEAR_PARTS = r"(?i:beginning|start|middle|end|first\s+half|second\s+half|(?:first|second|third|fourth|last)\s+quarter)"
+_PLACEHOLDER = re.compile(r"\{([a-z_]\w*)(?::(\w+))?\}")
 
 
-def _en_month(word: str) -> int:
-    return _EN_MONTH_INDEX[word[:3].lower()]
+def _expand(pattern: str, fragments: dict[str, str], depth: int = 0) -> str:
+    """A pattern with its {name} placeholders replaced: the language's fragments, {day}, {year}."""
+    if depth > 10:
+        raise ValueError(f"dates.toml: patterns refer to each other in a loop: {pattern!r}")
+
+    def fill(m: re.Match[str]) -> str:
+        name, group = m.group(1), m.group(2)
+        if name == "day":
+            return _day_group(group or "d")
+        if name == "year":
+            return _year_group(group or "y")
+        if name == "number_end":
+            return _NUMBER_END
+        if name not in fragments:
+            raise ValueError(f"dates.toml: unknown pattern {{{name}}} in {pattern!r}")
+        return _expand(fragments[name], fragments, depth + 1)
+
+    return _PLACEHOLDER.sub(fill, pattern)
 
 
-def _en_weekday(word: str) -> int:
-    return [w[:3] for w in _EN_WEEKDAYS].index(word[:3])
+class _DateWords:
+    """The words of one language for dates, from its ``dates.toml``: what a matched word means."""
+
+    def __init__(self, lang: str, words: dict) -> None:
+        self.lang = lang
+        self.month_stems = dict(words.get("month_stems", {}))
+        self.full_month_names = set(words.get("full_month_names", ()))
+        self.weekday_stems = list(words.get("weekday_stems", ()))
+        self.numbers = dict(words.get("numbers", {}))
+        self.units = [(u["stem"], u["unit"], u["per"]) for u in words.get("units", ())]
+        self.part_names = dict(words.get("part_names", {}))
+        self.part_stems = [tuple(pair) for pair in words.get("part_stems", ())]
+        self.season_stems = dict(words.get("season_stems", {}))
+        self.season_prepositions = set(words.get("season_prepositions", ()))
+        self.season_needs_article = set(words.get("season_needs_article", ()))
+        self.season_self_endings = tuple(words.get("season_self_endings", ()))
+        self.days_back = dict(words.get("days_back", {}))
+        self.units_back = dict(words.get("units_back", {}))
+        self.strong_year_prepositions = frozenset(words.get("strong_year_prepositions", ()))
+
+    def month_of(self, word: str) -> int:
+        low = word.lower()
+        return next(n for stem, n in self.month_stems.items() if low.startswith(stem))
+
+    def is_abbreviation(self, word: str) -> bool:
+        """A month not written in full ("Sept."): a date only with a year."""
+        return bool(self.full_month_names) and word not in self.full_month_names
+
+    def weekday_of(self, word: str) -> int:
+        low = word.lower()
+        return next(n for n, stem in enumerate(self.weekday_stems) if low.startswith(stem))
+
+    def number_of(self, word: str | None) -> int:
+        if word is None:
+            return 1
+        return int(word) if word.isdigit() else self.numbers[word.lower()]
+
+    def unit_of(self, word: str) -> tuple[str, int]:
+        low = word.lower()
+        return next((unit, per) for stem, unit, per in self.units if low.startswith(stem))
+
+    def part_of(self, words: str) -> str:
+        """The name of a part of a month or year ("first half", "beginning") its words say."""
+        key = " ".join(words.lower().split())
+        if key in self.part_names:
+            return self.part_names[key]
+        first, *rest = key.split()
+        for pattern, name in self.part_stems:
+            head, _, tail = pattern.partition("* ")
+            if first.startswith(head.rstrip("*")) and (not tail or (rest and rest[0].startswith(tail))):
+                return name
+        raise ValueError(f"unknown part of a period: {words!r}")
+
+    def season_of(self, word: str) -> str:
+        low = word.lower()
+        return next(name for stem, name in self.season_stems.items() if low.startswith(stem))
+
+    def season_needs_context(self, m: re.Match[str], pre: str) -> bool:
+        """ "осенью" is a time by itself; "in the fall", "in spring" after a preposition; "to fall",
+        "the winter uniforms", "the fall of Bakhmut", "осени" alone are not."""
+        season = m["s"].lower()
+        if self.season_self_endings and season.endswith(self.season_self_endings):
+            return False
+        if not pre or (self.season_prepositions and pre not in self.season_prepositions):
+            return True
+        return season in self.season_needs_article and not m.groupdict().get("the")
 
 
-def _en_part(words: str) -> str:
-    return " ".join(words.lower().split())
+# How a rule's match becomes expressions, by the builder name a rule of dates.toml gives.
+_BUILDERS: dict[str, Callable[[_DateWords], _Build]] = {
+    "day": lambda w: _day_builder(w.month_of),
+    "numeric_day": lambda w: _numeric_day,
+    "day_range": lambda w: _day_range_builder(w.month_of),
+    "day_list": lambda w: _day_list_builder(w.month_of),
+    "night_before_day": lambda w: _night_before_day_builder(w.month_of),
+    "night_before_weekday": lambda w: _night_before_weekday_builder(w.weekday_of),
+    "month": lambda w: _month_builder(w.month_of, w.is_abbreviation),
+    "month_part": lambda w: _month_part_builder(w.month_of, w.part_of),
+    "year_part": lambda w: _year_part_builder(w.part_of),
+    "season": lambda w: _season_builder(w.season_of, w.season_needs_context),
+    "year": lambda w: _year_builder(w.strong_year_prepositions),
+    "weekday": lambda w: _weekday_builder(w.weekday_of),
+    "days_back": lambda w: _days_back_builder(w.days_back),
+    "today": lambda w: _relative("day", _one_day),
+    "last_night": lambda w: _relative("day", _with_eve),
+    "weekend": lambda w: _relative("week", _weekend),
+    "units_back": lambda w: _unit_back_builder(w.units_back),
+    "ago": lambda w: _count_unit_builder(w.number_of, w.unit_of, _ago, None),
+    "past": lambda w: _count_unit_builder(w.number_of, w.unit_of, _past, "period"),
+    "war_elapsed": lambda w: _war_elapsed_builder(w.number_of, w.unit_of),
+    "war_start": lambda w: _anchor_builder("war_start", WAR_START, _war_beginning_end),
+    "since_war": lambda w: _anchor_builder("war_start", WAR_START, lambda m: None),
+    "since_mobilization": lambda w: _anchor_builder("mobilization", MOBILIZATION_START, lambda m: None),
+    "during_mobilization": lambda w: _anchor_builder("mobilization", MOBILIZATION_START, lambda m: _MOBILIZATION_END),
+    "mobilization_start": lambda w: _anchor_builder("mobilization", MOBILIZATION_START, _mobilization_beginning_end),
+}
+_FLAGS = {"": 0, "i": re.IGNORECASE}
 
 
-def _en_season(word: str) -> str:
-    word = word.lower()
-    return "autumn" if word == "fall" else word
+@cache
+def _rules(lang: str) -> list[tuple[re.Pattern[str], _Build, tuple[str, ...]]] | None:
+    """A language's compiled rules: (pattern, builder, needles), in the order of its dates.toml."""
+    data = language_data(lang, "dates")
+    if data is None:
+        return None
+    words = _DateWords(lang, data["words"])
+    fragments = data.get("patterns", {})
+    rules = []
+    for rule in data["rules"]:
+        if rule["build"] not in _BUILDERS:
+            raise ValueError(f"{lang}/dates.toml: unknown build {rule['build']!r} (one of {', '.join(_BUILDERS)})")
+        pattern = re.compile(_expand(rule["pattern"], fragments), _FLAGS[rule.get("flags", "")])
+        rules.append((pattern, _BUILDERS[rule["build"]](words), tuple(rule.get("needles", ()))))
+    return rules
 
 
-_EN_SEASON_PREPOSITIONS = {"in", "during", "since", "by", "until", "till", "through", "throughout", "from",
-                           "after", "before"}
+class _Connectors:
+    """Words that join or open date expressions, of every language with a dates.toml: the
+    resolution reads them in every text, as a text may quote another language."""
+
+    def __init__(self, tables: list[dict]) -> None:
+        def union(key: str) -> set[str]:
+            return {word for table in tables for word in table.get(key, ())}
+
+        self.range_openers = union("range_openers")
+        self.range_closers = union("range_closers")
+        self.between = {(opener, closer) for table in tables for opener, closer in table.get("between", {}).items()}
+        self.list_links = union("list_links")
+        self.opening = union("opening")
+        self.before = union("before")
+        self.day_range_and = union("day_range_and")
+        self.day_range_and_openers = union("day_range_and_openers")
+        self.last_words = tuple(word for table in tables for word in table.get("last_words", ()))
+        self.year_offsets = {k: v for table in tables for k, v in table.get("year_offsets", {}).items()}
+        self.unit_words = {k: v for table in tables for k, v in table.get("unit_words", {}).items()}
+        self.war_months = tuple(word for table in tables for word in table.get("war_months", ()))
+        self.mobilization_first_weeks = tuple(
+            word for table in tables for word in table.get("mobilization_first_weeks", ())
+        )
+
+        def alternation(key: str) -> str:
+            return "|".join(item for table in tables for item in table.get(key, ()))
+
+        prepositions = "|".join(table["preposition"] for table in tables if "preposition" in table)
+        self.preposition_before = re.compile(rf"(?<!\w)(?:{prepositions})\s+\Z")
+        # A number right after a "year" that makes it a count: "in 2000 rubles", "в 2000 человек".
+        self.counted = re.compile(rf"\s*(?:{alternation('counted')})", re.IGNORECASE)
+        self.number_range = re.compile(
+            rf"\s*(?:[-–—]\s*|\s(?:{alternation('number_range_words')})\s+)\d", re.IGNORECASE
+        )
+        letters = "".join(table.get("letters", "") for table in tables)
+        capitals = "".join(table.get("capitals", "") for table in tables)
+        self.noun_after = re.compile(rf"\s+(?!(?:{alternation('not_nouns')})\b)[{letters}]")
+        self.sentence_end = re.compile(rf"[.!?…]+[\"»”)]*\s+(?=[\"«“(]*[{capitals}])|\n")
 
 
-def _en_season_needs_context(m: re.Match[str], pre: str) -> bool:
-    """ "in the fall", "in spring" are seasons; "to fall", "the winter uniforms", "the fall of Bakhmut" are not."""
-    return pre not in _EN_SEASON_PREPOSITIONS or (m["s"].lower() == "fall" and not m["the"])
-
-
-def _en_unit(word: str) -> tuple[str, int]:
-    return word.lower().rstrip("s"), 1
-
-
-def _en_number(word: str | None) -> int:
-    if word is None:
-        return 1
-    return int(word) if word.isdigit() else _EN_NUMBERS[word.lower()]
-
-
-_EN_RELATIVE_DAYS = {"the day before yesterday": 2, "yesterday": 1}
-_EN_WAR = (r"(?:(?:russia['’]s|moscow['’]s|the|a)\s+)?(?:full[-\s]scale\s+)?"
-           r"(?:war|invasion|(?:special\s+)?military\s+operation|special\s+operation)"
-           r"(?:\s+(?:in|on|of|against)\s+ukraine)?(?!\s+in\s+(?!ukraine))")
-_EN_WAR_BEGAN = r"(?:began|started|broke\s+out)"
-_EN_INVADED = r"russia\s+(?:invaded|attacked)\s+ukraine"
-_EN_STARTED_OF = r"the\s+(?:very\s+)?(?:beginning|start|outset|onset|outbreak)\s+of"
-_EN_MOBILIZATION = (r"(?:(?:the|a|russia['’]s|putin['’]s)\s+)?(?:partial\s+)?mobili[sz]ation"
-                    r"(?!\s+(?:offices?|cent(?:er|re)s?|notices?|summons|points?|orders?|laws?|papers|age|"
-                    r"reserves?|plans?|lists?|stations?)\b)")
-_EN_ANNOUNCED = r"(?:[\w.]+\s+){1,3}?(?:announced|declared|ordered|launched)"
+@cache
+def _shared() -> _Connectors:
+    return _Connectors([language_data(lang, "dates").get("connectors", {}) for lang in languages_with("dates")])
 
 
 def _war_beginning_end(m: re.Match[str]) -> date:
-    return _WAR_FIRST_MONTHS_END if "month" in (m["h"] or "").lower() else _WAR_BEGINNING_END
+    h = (m["h"] or "").lower()
+    return _WAR_FIRST_MONTHS_END if any(word in h for word in _shared().war_months) else _WAR_BEGINNING_END
 
 
 def _mobilization_beginning_end(m: re.Match[str]) -> date:
-    return _MOBILIZATION_END if (m["h"] or "").lower().startswith(("first week", "недел")) else _MOBILIZATION_BEGINNING_END
-
-
-_EN_RULES: list[tuple[str, int, _Build, tuple[str, ...]]] = [
-    # Days: "Sunday, Nov. 8, 2022", "the 8th of November", "08.11.2022", "2022-11-08".
-    (rf"(?=[JFMASONDTW])(?<!\w)(?:(?:{_EN_WEEKDAY}),?\s+)?(?P<mon>{_EN_MONTH})\s*{_day_group()}{_ORDINAL}"
-     rf"{_NUMBER_END}(?:(?:,\s*|\s+)(?:(?i:of)\s+)?{_EN_YEAR_REF})?", 0, _day_builder(_en_month), ()),
-    (rf"(?=[\dtTMWFS])(?<!\w)(?:(?:{_EN_WEEKDAY}),?\s+)?(?:(?i:the)\s+)?{_day_group()}{_ORDINAL}\s+"
-     rf"(?:(?i:of)\s+)?(?P<mon>{_EN_MONTH})(?:,?\s+{_EN_YEAR_REF})?", 0, _day_builder(_en_month), ()),
-    (rf"(?=\d)(?<![\w.])(?:{_day_group()}\.(?P<m>0?[1-9]|1[0-2])\.(?P<y>(?:19|20)\d\d)|(?P<iy>(?:19|20)\d\d)-"
-     rf"(?P<im>0[1-9]|1[0-2])-(?P<id>0[1-9]|[12]\d|3[01]))(?![\d.]\d)", 0, _numeric_day, ()),
-    # Ranges and lists of days in one month: "March 1-5", "between 1 and 5 March", "November 8 and 9".
-    (rf"(?=[JFMASOND])(?<!\w)(?P<mon>{_EN_MONTH})\s*{_day_group('d1')}{_ORDINAL}"
-     rf"(?P<conn>[-–—]|\s+(?i:to|through|until|till|and)\s+){_day_group('d2')}{_ORDINAL}{_NUMBER_END}"
-     rf"(?:,?\s+{_year_group()})?", 0, _day_range_builder(_en_month), ()),
-    (rf"(?=[\dtT])(?<!\w)(?:(?i:the)\s+)?{_day_group('d1')}{_ORDINAL}"
-     rf"(?P<conn>[-–—]|\s+(?i:to|through|until|till|and)\s+)(?:(?i:the)\s+)?{_day_group('d2')}{_ORDINAL}\s+"
-     rf"(?:(?i:of)\s+)?(?P<mon>{_EN_MONTH})(?:,?\s+{_year_group()})?", 0, _day_range_builder(_en_month), ()),
-    (rf"(?=[JFMASOND])(?<!\w)(?P<mon>{_EN_MONTH})\s*{_day_group('d1')}{_ORDINAL}\s+(?i:and|or)\s+"
-     rf"{_day_group('d2')}{_ORDINAL}{_NUMBER_END}(?:,?\s+{_year_group()})?", 0, _day_list_builder(_en_month), ()),
-    (rf"(?=\d)(?<!\w){_day_group('d1')}{_ORDINAL}\s+(?i:and|or)\s+{_day_group('d2')}{_ORDINAL}\s+"
-     rf"(?:(?i:of)\s+)?(?P<mon>{_EN_MONTH})(?:,?\s+{_year_group()})?", 0, _day_list_builder(_en_month), ()),
-    # Months and their parts: "in February", "last September", "in Sept. 2022", "in mid-February".
-    (rf"(?=[JFMASONDlLtTpP])(?<!\w){_EN_LAST_THIS}?(?P<mon>{_EN_MONTH})(?:,?\s+(?:(?i:of)\s+)?{_EN_YEAR_REF})?", 0,
-     _month_builder(_en_month, lambda word: word not in _EN_MONTH_NAMES), ()),
-    (rf"(?=[eEmMlLtTvVbBsSfF])(?<!\w)(?:(?P<p1>(?i:early|mid|late))[-\s]+|(?:(?i:the)\s+)?(?:(?i:very)\s+)?"
-     rf"(?P<p2>{_EN_MONTH_PARTS})\s+(?i:of)\s+)(?P<mon>{_EN_MONTH})(?:,?\s+(?:(?i:of)\s+)?{_EN_YEAR_REF})?", 0,
-     _month_part_builder(_en_month, _en_part), ()),
-    (rf"(?=[eEmMlLtTvVbBsSfF])(?<!\w)(?:(?P<p1>(?i:early|mid|late))[-\s]+|(?:(?i:the)\s+)?(?:(?i:very)\s+)?"
-     rf"(?P<p2>{_EN_YEAR_PARTS})\s+(?i:of)\s+)(?:{_year_group()}|(?P<ry>(?i:last|this|the))\s+(?i:year))(?!\w)", 0,
-     _year_part_builder(_en_part), ()),
-    # Seasons: "this fall", "in the autumn of 2022", "last summer", "winter 2022-23".
-    (rf"(?=[lLtTpPeEmMsSfFaAwW])(?<!\w){_EN_LAST_THIS}?(?P<the>(?i:the)\s+)?(?:(?i:early|late|mid)[-\s]+)?"
-     rf"(?P<s>(?i:spring|summer|fall|autumn|winter))(?:\s+(?:(?i:of)\s+)?(?:{_year_group()}"
-     rf"(?:\s*[-–—/]\s*(?P<y2>(?:19|20)?\d\d)(?!\d))?|(?P<ry>(?i:last|this))\s+(?i:year)))?(?!\s+of\b)(?!\w)", 0,
-     _season_builder(_en_season, _en_season_needs_context), ("spring", "summer", "fall", "autumn", "winter")),
-    # Years: "in 2022", "since 2022", "2022 year", "in 2022-2023".
-    (rf"(?=[12])(?<!\w){_year_group()}(?:\s*[-–—/]\s*(?P<y2>(?:19|20)?\d\d)(?!\d)|\s+(?i:to|and|through)\s+"
-     rf"(?P<y3>(?:19|20)\d\d)(?!\d))?(?P<suf>\s+(?i:year)(?![\w-]))?(?![\w-])", 0,
-     _year_builder(_EN_STRONG_YEAR_PRE), ()),
-    # Weekdays: "on Sunday", "Late Sunday night", "last Friday".
-    (rf"(?=[lLtTpPeEMWFS])(?<!\w)(?<!next )(?<!Next )(?<!coming ){_EN_LAST_THIS}?(?:(?i:early|late)\s+)?"
-     rf"(?<!Bloody )(?<!Black )(?<!Good )(?<!Cyber )(?<!Easter )(?<!Palm )(?P<wd>{_EN_WEEKDAY})"
-     rf"(?!\s+(?:Times|Telegraph|Mirror|Express|Post|Herald)\b)", 0, _weekday_builder(_en_weekday), ("day",)),
-    # Relative to the publication day.
-    (r"(?=[ty])(?<!\w)(?<!Russia )(?<!USA )(?P<w>the\s+day\s+before\s+yesterday|yesterday)(?!\w)", re.I,
-     _days_back_builder(_EN_RELATIVE_DAYS), ("yesterday",)),
-    (r"(?=[te])(?<!\w)(?<!Russia )(?<!USA )(?:today|tonight|this\s+(?:morning|afternoon|evening)|earlier\s+today)"
-     r"(?!\w)", re.I, _relative("day", _one_day), ("today", "tonight", "this ")),
-    (r"(?=[lo])(?<!\w)(?:last\s+night|overnight)(?!\w)", re.I, _relative("day", _with_eve), ("night",)),
-    (r"(?=[elt])(?<!\w)(?<!the\s)(?:earlier\s+)?(?P<w>last|this)\s+(?P<u>week|month|year)(?!\w)", re.I,
-     _unit_back_builder({"last": 1, "this": 0}), ("last", "this")),
-    (rf"(?<!\w)(?P<n>{_EN_NUMBER})\s+(?P<u>(?i:days?|weeks?|months?|years?))\s+(?i:ago)(?!\w)", 0,
-     _count_unit_builder(_en_number, _en_unit, _ago, None), ("ago",)),
-    (rf"(?=[iodwf])(?<!\w)(?i:(?:in|over|during|within|for)\s+the\s+(?:past|last|previous)\s+)"
-     rf"(?:(?P<n>{_EN_NUMBER})\s+)?(?P<u>(?i:days?|weeks?|months?|years?))(?!\w)", re.I,
-     _count_unit_builder(_en_number, _en_unit, _past, "period"), ("past", "last", "previous")),
-    (r"(?=[odaltw])(?<!\w)(?:(?:over|during|at|on)\s+the\s+weekend|(?:last|this(?:\s+past)?|the\s+past)\s+weekend)"
-     r"(?!\w)", re.I, _relative("week", _weekend), ("weekend",)),
-    # The war and the mobilization.
-    (rf"(?<!\w)(?i:after|within)\s+(?:(?P<n>{_EN_NUMBER})\s+)?(?P<u>(?i:days?|weeks?|months?))\s+of\s+"
-     rf"(?i:(?:the\s+)?(?:war|invasion|hostilities|full[-\s]scale\s+war))(?!\w)", 0,
-     _war_elapsed_builder(_en_number, _en_unit), ("war", "invasion", "hostilities")),
-    (rf"(?=[aidew])(?<!\w)(?:(?:at|in|during)\s+the\s+(?:very\s+)?(?P<h>beginning|start|outset|onset|first\s+"
-     rf"(?:days?|weeks?|months?)|early\s+(?:days|weeks|months|stages?)|opening\s+(?:days|weeks|months))\s+of\s+"
-     rf"{_EN_WAR}|early\s+in\s+{_EN_WAR}|when\s+(?:{_EN_INVADED}|{_EN_WAR}\s+{_EN_WAR_BEGAN}))(?!\w)", re.I,
-     _anchor_builder("war_start", WAR_START, _war_beginning_end), ("war", "invasion", "operation", "invaded")),
-    (rf"(?=[esfa])(?<!\w)(?:(?:ever\s+since|since)\s+(?:{_EN_STARTED_OF}\s+)?{_EN_WAR}(?:\s+{_EN_WAR_BEGAN})?|"
-     rf"(?:from|after|following)\s+(?:{_EN_STARTED_OF}\s+{_EN_WAR}|{_EN_WAR}\s+{_EN_WAR_BEGAN})|"
-     rf"(?:ever\s+since|since|after|following)\s+(?:{_EN_INVADED}|russia\s+(?:launched|began|started)\s+"
-     rf"(?:its|the|a)\s+(?:full[-\s]scale\s+)?(?:invasion|war)))(?!\w)", re.I,
-     _anchor_builder("war_start", WAR_START, lambda m: None), ("war", "invasion", "operation", "invaded")),
-    (rf"(?=[esaf])(?<!\w)(?:ever\s+since|since|after|following)\s+(?:(?:the\s+)?(?:announcement|declaration|start|"
-     rf"beginning|launch)\s+of\s+{_EN_MOBILIZATION}|{_EN_MOBILIZATION}(?:\s+(?:was|had\s+been)\s+(?:announced|"
-     rf"declared|launched))?|{_EN_ANNOUNCED}\s+{_EN_MOBILIZATION})(?!\w)", re.I,
-     _anchor_builder("mobilization", MOBILIZATION_START, lambda m: None), ("mobili",)),
-    (rf"(?=[dati])(?<!\w)(?:during|amid|amidst|throughout|in\s+the\s+course\s+of)\s+{_EN_MOBILIZATION}(?!\w)", re.I,
-     _anchor_builder("mobilization", MOBILIZATION_START, lambda m: _MOBILIZATION_END), ("mobili",)),
-    (rf"(?=[aiw])(?<!\w)(?:(?:at|in)\s+the\s+(?:very\s+)?(?P<h>beginning|start|outset|first\s+days?|first\s+weeks?|"
-     rf"early\s+days)\s+of\s+{_EN_MOBILIZATION}|when\s+{_EN_MOBILIZATION}\s+(?:was\s+(?:announced|declared)|began|"
-     rf"started)|when\s+{_EN_ANNOUNCED}\s+{_EN_MOBILIZATION})(?!\w)", re.I,
-     _anchor_builder("mobilization", MOBILIZATION_START, _mobilization_beginning_end), ("mobili",)),
-]
-
-
-# ---------------------------------------------------------------------------
-# Russian
-
-_RU_MONTH_INDEX = {"янв": 1, "фев": 2, "мар": 3, "апр": 4, "май": 5, "мая": 5, "мае": 5, "маю": 5, "июн": 6,
-                   "июл": 7, "авг": 8, "сен": 9, "окт": 10, "ноя": 11, "дек": 12}
-_RU_MONTH = (r"(?:январ[ьяею]|феврал[ьяею]|март[аеу]?|апрел[ьяею]|ма[йяею]|июн[ьяею]|июл[ьяею]|август[аеу]?|"
-             r"сентябр[ьяею]|октябр[ьяею]|ноябр[ьяею]|декабр[ьяею])(?!\w)")
-_RU_MONTH_GENITIVE = (r"(?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)"
-                      r"(?!\w)")
-_RU_WEEKDAY_STEMS = ("пон", "вто", "сре", "чет", "пят", "суб", "вос")
-_RU_WEEKDAY_ACCUSATIVE = r"(?:понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)(?!\w)"
-_RU_WEEKDAY_GENITIVE = r"(?:понедельника|вторника|среды|четверга|пятницы|субботы|воскресенья)(?!\w)"
-_RU_WEEKDAY_ANY = r"(?:понедельник\w*|вторник\w*|сред[аыуе]|четверг\w*|пятниц\w+|суббот\w+|воскресень\w+)"
-_RU_NUMBERS = {"один": 1, "одну": 1, "одна": 1, "пару": 2, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5,
-               "шесть": 6, "семь": 7, "восемь": 8, "девять": 9, "десять": 10, "одиннадцать": 11,
-               "двенадцать": 12}
-_RU_NUMBER = rf"(?:\d{{1,3}}|{'|'.join(_RU_NUMBERS)})"
-_RU_UNIT = r"(?:дн(?:я|ей)|день|сутки|суток|недел[юиь]|месяц(?:а|ев)?|год(?:а)?|лет|полгода)"
-_RU_PRE = r"(?:начиная\s+с|с|со|в|во|до|по|к|ко|после|перед|между|и|или|от)"
-_RU_STRONG_YEAR_PRE = frozenset({"в", "во", "с", "со", "до", "после", "к", "ко", "начиная с", "перед"})
-_RU_YEAR_WORD = r"(?:\s*(?:года|году|год|г\.|-?го)(?!\w))"
-_RU_YEAR_REF = (rf"(?:{_year_group()}{_RU_YEAR_WORD}?|(?P<ry>прошлого|этого|текущего|нынешнего|минувшего|"
-                rf"прошедшего|позапрошлого)\s+года)")
-_RU_PARTS = (r"(?:сам(?:ом|ого|ый|ое)\s+)?(?P<p1>начал[еоау]|середин[еыу]|конц[еау]|перв(?:ой|ую)\s+половин[еыу]|"
-             r"втор(?:ой|ую)\s+половин[еыу]|первых\s+числах|последних\s+числах|(?:перв|втор)(?:ой|ую)\s+декад[еыу]|"
-             r"треть(?:ей|ю)\s+декад[еыу]|перв(?:ой|ую)\s+недел[еиюя]|последн(?:ей|юю)\s+недел[еиюя]|"
-             r"(?:перв|втор)(?:ом|ый|ого|ой)\s+квартал[еа]?|треть(?:ем|ий|его)\s+квартал[еа]?|"
-             r"четв[её]рт(?:ом|ый|ого)\s+квартал[еа]?)")
-_RU_PART_NAMES = (
-    ("начал", "beginning"), ("середин", "middle"), ("конц", "end"), ("первых", "first days"),
-    ("последних", "last days"), ("перв* половин", "first half"), ("втор* половин", "second half"),
-    ("перв* декад", "first decade"), ("втор* декад", "second decade"), ("трет* декад", "third decade"),
-    ("перв* недел", "first week"), ("последн* недел", "last week"), ("перв* квартал", "first quarter"),
-    ("втор* квартал", "second quarter"), ("трет* квартал", "third quarter"), ("четв* квартал", "fourth quarter"),
-)
-_RU_DAYS_BACK = {"позавчера": 2, "вчера": 1, "сегодня": 0}
-_RU_THIS_OR_LAST = ("прошлой", "минувшей", "прошедшей", "позапрошлой", "этой", "текущей", "нынешней",
-                    "прошлом", "минувшем", "прошедшем", "позапрошлом", "этом", "текущем", "нынешнем",
-                    "прошлого", "минувшего", "прошедшего", "позапрошлого", "этого", "текущего", "нынешнего")
-_RU_UNITS_BACK = {w: 2 if w.startswith("позапрошл") else 1 if _is_last(w) else 0 for w in _RU_THIS_OR_LAST}
-
-
-def _ru_month(word: str) -> int:
-    return _RU_MONTH_INDEX[word[:3].lower()]
-
-
-def _ru_weekday(word: str) -> int:
-    return _RU_WEEKDAY_STEMS.index(word[:3].lower())
-
-
-def _ru_part(words: str) -> str:
-    first, *rest = words.lower().split()
-    for pattern, name in _RU_PART_NAMES:
-        head, _, tail = pattern.partition("* ")
-        if first.startswith(head.rstrip("*")) and (not tail or (rest and rest[0].startswith(tail))):
-            return name
-    raise ValueError(f"unknown part of a period: {words!r}")
-
-
-def _ru_season(word: str) -> str:
-    stems = {"весн": "spring", "лет": "summer", "осен": "autumn", "зим": "winter"}
-    return next(name for stem, name in stems.items() if word.lower().startswith(stem))
-
-
-def _ru_season_needs_context(m: re.Match[str], pre: str) -> bool:
-    """ "осенью" is a time by itself; "осени", "лета" only after a preposition."""
-    return not m["s"].lower().endswith(("ой", "ом", "ью")) and not pre
-
-
-def _ru_unit(word: str) -> tuple[str, int]:
-    word = word.lower()
-    if word == "полгода":
-        return "month", 6
-    for stem, unit in (("дн", "day"), ("ден", "day"), ("сут", "day"), ("нед", "week"), ("мес", "month")):
-        if word.startswith(stem):
-            return unit, 1
-    return "year", 1
-
-
-def _ru_number(word: str | None) -> int:
-    if word is None:
-        return 1
-    return int(word) if word.isdigit() else _RU_NUMBERS[word.lower()]
-
-
-_RU_WAR = (r"(?:полномасштабн\w+\s+)?(?:войн[аыуе]|вторжени[еяю]|СВО|спецоперации|специальн\w+\s+военн\w+\s+"
-           r"операции|военн\w+\s+операции)(?:\s+(?:в|на|против)\s+Украин[аеуы])?")
-_RU_WAR_BEGAN = (r"(?:началась\s+(?:войн[аы]|СВО|спецоперация)|началось\s+(?:полномасштабное\s+)?вторжение|"
-                 r"Россия\s+вторглась\s+в\s+Украину)")
-_RU_MOBILIZATION = r"(?:частичн(?:ой|ая|ую)\s+)?мобилизаци(?:я|и|ю)(?!\w)"
-_RU_MOBILIZATION_GENITIVE = r"(?:частичной\s+)?мобилизации(?!\w)"
-_RU_WAR_WORDS = ("войн", "вторж", "сво", "спецоперац", "операц")
-_RU_ANNOUNCED = r"(?:\w+\s+){0,3}?(?:объявил[аи]?|была\s+объявлена|началась)\s+(?:\w+\s+){0,2}?"
-
-_RU_RULES: list[tuple[str, int, _Build, tuple[str, ...]]] = [
-    # Days: "8 ноября", "воскресенье, 25 сентября", "20 ноября 2022 года", "8-го ноября прошлого года".
-    (rf"(?=[\dпвсч])(?<!\w)(?:{_RU_WEEKDAY_ANY},?\s+)?{_day_group()}(?:-?го|-е|-ое)?\s+"
-     rf"(?P<mon>{_RU_MONTH_GENITIVE})(?:\s+{_RU_YEAR_REF})?", re.I, _day_builder(_ru_month), ()),
-    (rf"(?=\d)(?<![\w.])(?:{_day_group()}\.(?P<m>0?[1-9]|1[0-2])\.(?P<y>(?:19|20)\d\d)|(?P<iy>(?:19|20)\d\d)-"
-     rf"(?P<im>0[1-9]|1[0-2])-(?P<id>0[1-9]|[12]\d|3[01]))(?![\d.]\d)", re.I, _numeric_day, ()),
-    (rf"(?=\d)(?<!\w){_day_group('d1')}(?:-?го)?(?P<conn>[-–—]|\s+(?:по|до)\s+){_day_group('d2')}(?:-?го|-е)?\s+"
-     rf"(?P<mon>{_RU_MONTH_GENITIVE})(?:\s+{_RU_YEAR_REF})?", re.I, _day_range_builder(_ru_month), ()),
-    (rf"(?=\d)(?<!\w){_day_group('d1')}(?:-?го)?\s+(?:и|или)\s+{_day_group('d2')}(?:-?го)?\s+"
-     rf"(?P<mon>{_RU_MONTH_GENITIVE})(?:\s+{_RU_YEAR_REF})?", re.I, _day_list_builder(_ru_month), ()),
-    # Nights: "в ночь на 8 ноября", "в ночь с 7 на 8 ноября", "в ночь на понедельник".
-    (rf"(?=в)(?<!\w)в\s+ночь\s+(?:с\s+{_day_group('d1')}(?:\s+{_RU_MONTH_GENITIVE})?\s+)?на\s+{_day_group()}\s+"
-     rf"(?P<mon>{_RU_MONTH_GENITIVE})(?:\s+{_RU_YEAR_REF})?", re.I, _night_before_day_builder(_ru_month), ("ночь",)),
-    (rf"(?=в)(?<!\w)в\s+ночь\s+(?:с\s+{_RU_WEEKDAY_GENITIVE}\s+)?на\s+(?P<wd>{_RU_WEEKDAY_ACCUSATIVE})", re.I,
-     _night_before_weekday_builder(_ru_weekday), ("ночь",)),
-    # Months and their parts: "в феврале", "в сентябре прошлого года", "в середине мая", "в конце 2022 года".
-    (rf"(?=[яфмаисонд])(?<!\w)(?P<mon>{_RU_MONTH})(?:\s+{_RU_YEAR_REF})?", re.I,
-     _month_builder(_ru_month, lambda word: False), ()),
-    (rf"(?=[снкпвтч])(?<!\w){_RU_PARTS}\s+(?P<mon>{_RU_MONTH_GENITIVE})(?:\s+{_RU_YEAR_REF})?", re.I,
-     _month_part_builder(_ru_month, _ru_part), ()),
-    (rf"(?=[снкпвтч])(?<!\w){_RU_PARTS}\s+(?:{_RU_YEAR_REF}|(?P<ty>года)(?!\w))", re.I,
-     _year_part_builder(_ru_part), ()),
-    # Seasons: "осенью 2022 года", "этой весной", "прошлым летом", "зимой 2022-2023 годов".
-    (rf"(?=[эпмнтвлоз])(?<!\w)(?:(?P<mod>эт(?:ой|им)|прошл(?:ой|ым)|минувш(?:ей|им)|прошедш(?:ей|им)|"
-     rf"нынешн(?:ей|им)|текущ(?:ей|им))\s+)?(?P<s>весн(?:ой|ы|у|а)|лет(?:ом|а|о)|осен(?:ью|и|ь)|зим(?:ой|ы|у|а))"
-     rf"(?:\s+{_year_group()}(?:\s*[-–—/]\s*(?P<y2>(?:19|20)?\d\d)(?!\d))?(?:\s*(?:-?го|года|годов|гг?\.))?|"
-     rf"\s+(?P<ry>прошлого|этого|текущего|нынешнего|минувшего|позапрошлого)\s+года)?(?!\w)", re.I,
-     _season_builder(_ru_season, _ru_season_needs_context), ("весн", "лет", "осен", "зим")),
-    # Years: "в 2023 году", "с 2022 года", "2022 г.", "в 2022-м", "в 2022-2023 годах".
-    (rf"(?=[12])(?<!\w){_year_group()}(?:\s*[-–—/]\s*(?P<y2>(?:19|20)?\d\d)(?!\d)|\s+(?:по|и|или|до)\s+"
-     rf"(?P<y3>(?:19|20)\d\d)(?!\d))?(?P<suf>\s*(?:-?м|-?го|-?й|год(?:ами|ах|ов|ом|а|у)?|гг?\.))?(?!\w|-?(?:х|е|ые|ых)(?!\w))",
-     re.I,
-     _year_builder(_RU_STRONG_YEAR_PRE), ()),
-    # Weekdays: "в воскресенье", "в прошлую пятницу", "во вторник".
-    (rf"(?=в)(?<!\w)(?P<pre>в|во)\s+(?:(?P<mod>прошл\w*|минувш\w*|прошедш\w*|эт\w*|нынешн\w*)\s+)?"
-     rf"(?P<wd>{_RU_WEEKDAY_ACCUSATIVE})", re.I, _weekday_builder(_ru_weekday), ()),
-    # Relative to the publication day.
-    (r"(?=[пвс])(?<!\w)(?P<w>позавчера|вчера|сегодня)(?!\w)", re.I, _days_back_builder(_RU_DAYS_BACK),
-     ("вчера", "сегодня")),
-    (r"(?=[пэмс])(?<!\w)(?:(?:прошлой|этой|минувшей|сегодняшней)\s+ночью|сегодня\s+ночью)(?!\w)", re.I,
-     _relative("day", _with_eve), ("ночью",)),
-    (rf"(?=[нв])(?<!\w)(?:на|в)\s+(?P<w>{'|'.join(_RU_THIS_OR_LAST[:14])})\s+(?P<u>неделе|месяце|году)(?!\w)", re.I,
-     _unit_back_builder(_RU_UNITS_BACK), ()),
-    (rf"(?=[спнд])(?<!\w)(?P<pre>с|со|после|начиная\s+с|до)\s+(?P<w>{'|'.join(_RU_THIS_OR_LAST)})\s+"
-     rf"(?P<u>недели|месяца|года)(?!\w)", re.I, _unit_back_builder(_RU_UNITS_BACK), ()),
-    (rf"(?<!\w)(?:(?P<n>{_RU_NUMBER})\s+)?(?P<u>{_RU_UNIT})\s+назад(?!\w)", re.I,
-     _count_unit_builder(_ru_number, _ru_unit, _ago, None), ("назад",)),
-    (rf"(?=з)(?<!\w)за\s+(?:последн|прошедш|минувш)\w*\s+(?:(?P<n>{_RU_NUMBER})\s+)?(?P<u>{_RU_UNIT})(?!\w)", re.I,
-     _count_unit_builder(_ru_number, _ru_unit, _past, "period"), ("последн", "прошедш", "минувш")),
-    (r"(?=[вн])(?<!\w)(?:(?:в|на)\s+(?:минувшие|прошлые|прошедшие|эти)\s+выходные|на\s+(?:(?:минувших|прошлых|"
-     r"прошедших|этих)\s+)?выходных)(?!\w)", re.I, _relative("week", _weekend), ("выходн",)),
-    # The war and the mobilization.
-    (rf"(?=[вк])(?<!\w)(?:(?:в\s+(?:самом\s+)?начале|в\s+первые\s+(?P<h>дни|недели|месяцы)|в\s+первый\s+"
-     rf"(?:день|месяц))\s+{_RU_WAR}|когда\s+{_RU_WAR_BEGAN})(?!\w)", re.I,
-     _anchor_builder("war_start", WAR_START, _war_beginning_end), _RU_WAR_WORDS),
-    (rf"(?=[сп])(?<!\w)(?:(?:с|со|после)\s+(?:самого\s+)?(?:начала|первых\s+дней|старта)\s+{_RU_WAR}|с\s+момента\s+"
-     rf"(?:начала\s+)?{_RU_WAR}|после\s+(?:полномасштабного\s+)?вторжения|с\s+тех\s+пор,?\s+как\s+{_RU_WAR_BEGAN})"
-     rf"(?!\w)", re.I, _anchor_builder("war_start", WAR_START, lambda m: None), _RU_WAR_WORDS),
-    (rf"(?=[сп])(?<!\w)(?:(?:с|со|после|с\s+момента)\s+(?:объявлени[яе]\s+(?:\w+\s+)?|начала\s+|старта\s+)?"
-     rf"{_RU_MOBILIZATION_GENITIVE}|(?:после\s+того,?|с\s+тех\s+пор,?)\s+как\s+{_RU_ANNOUNCED}{_RU_MOBILIZATION})",
-     re.I, _anchor_builder("mobilization", MOBILIZATION_START, lambda m: None), ("мобилизац",)),
-    (rf"(?=[вн])(?<!\w)(?:в\s+ходе|во\s+время|в\s+период|в\s+разгар|на\s+фоне|в\s+рамках)\s+"
-     rf"{_RU_MOBILIZATION_GENITIVE}", re.I,
-     _anchor_builder("mobilization", MOBILIZATION_START, lambda m: _MOBILIZATION_END), ("мобилизац",)),
-    (rf"(?=[вк])(?<!\w)(?:(?:в\s+(?:самом\s+)?начале|в\s+первые\s+дни|в\s+первую\s+неделю|в\s+первые\s+(?P<h>недели))"
-     rf"\s+(?:объявленной\s+)?{_RU_MOBILIZATION_GENITIVE}|когда\s+{_RU_ANNOUNCED}{_RU_MOBILIZATION})", re.I,
-     _anchor_builder("mobilization", MOBILIZATION_START, _mobilization_beginning_end), ("мобилизац",)),
-]
-
-_PREPOSITION_BEFORE = re.compile(rf"(?<!\w)(?:{_EN_PRE}|(?i:{_RU_PRE}))\s+\Z")
-
-_RULES: dict[str, list[tuple[re.Pattern[str], _Build, tuple[str, ...]]]] = {
-    lang: [(re.compile(pattern, flags), build, needles) for pattern, flags, build, needles in rules]
-    for lang, rules in (("en", _EN_RULES), ("ru", _RU_RULES))
-}
+    first_weeks = (m["h"] or "").lower().startswith(_shared().mobilization_first_weeks)
+    return _MOBILIZATION_END if first_weeks else _MOBILIZATION_BEGINNING_END

@@ -18,7 +18,7 @@ from .assemble import Group
 from .counts import CountMention
 from .dates import MOBILIZATION_START, WAR_START, DateMention
 from ..gazetteer import PlaceMatch
-from .lexicon import Lexicon
+from .lexicon import FieldWords, Lexicon
 from .parsing import ParsedDoc, Sentence, Token
 from .triggers import is_headline, phrase_of
 
@@ -33,16 +33,6 @@ DEFAULT_ACTOR = {
     "protest": "civilians",
     "violent_resistance": "civilians",
 }
-UNIT_RE = re.compile(
-    r"\b(?:\d{1,4}(?:st|nd|rd|th)\s+(?:[A-Z][a-z]+\s+){0,3}(?:brigade|regiment|division|battalion|army|base|company|corps)"
-    r"|military unit\s+(?:No\.?\s*)?\d{3,6}"
-    r"|(?:в/ч|войсков\w+ част\w+)\s*(?:№\s*)?\d{3,6}"
-    r"|\d{1,4}-(?:я|й|го|ой|ю)\s+(?:\w+\s+){0,2}(?:бригад\w*|полк\w*|дивизи\w*|батальон\w*|арми\w*|баз\w*))",
-    re.IGNORECASE,
-)
-ORIGIN_PREPOSITIONS = {"from", "of", "из", "с"}
-LOCATION_PREPOSITIONS = {"in", "at", "near", "to", "into", "on", "outside", "inside", "across", "в", "на", "под", "у", "около", "возле"}
-ORIGIN_CUES = {"native", "resident", "residents", "hometown", "registered", "born", "уроженец", "житель", "жители", "местный"}
 
 
 @dataclass
@@ -91,7 +81,7 @@ def build_mention(ctx: DocumentContext, group: Group, document_id: str) -> Incid
     evidence += date_ev
 
     adjacent = {t.sentence.index + 1 for t in group.triggers}
-    scope = core + [s for s in context if s.index in adjacent or _about_participants(s, group)]
+    scope = core + [s for s in context if s.index in adjacent or _about_participants(s, group, ctx.lexicon)]
     refused = {x.i for t in group.triggers for c in ctx.doc.children(t.token) if c.dep in {"xcomp", "obj", "dobj"} for x in ctx.doc.subtree(c)}
     mention.consequences, cons_ev = _consequences(ctx, scope, refused)
     evidence += cons_ev
@@ -99,7 +89,8 @@ def build_mention(ctx: DocumentContext, group: Group, document_id: str) -> Incid
     evidence += cited_ev
     mention.people = [group.individual] if group.individual else _people(ctx, group, core + context)
     evidence += _people_quotes(ctx, mention.people, core + context)
-    mention.units = sorted({m.group(0) for s in core + context for m in UNIT_RE.finditer(s.text)})
+    units = ctx.lexicon.fields.unit_pattern
+    mention.units = sorted({m.group(0) for s in core + context for m in units.finditer(s.text)})
     mention.confidence = _confidence(group, mention)
     mention.evidence = evidence
     return mention
@@ -139,13 +130,10 @@ def _context_sentences(ctx: DocumentContext, group: Group) -> list[Sentence]:
     return sorted(out, key=lambda s: s.index)
 
 
-PERSONAL_PRONOUNS = {"he", "she", "they", "him", "them", "his", "their", "он", "она", "они", "его", "их", "ему", "им"}
-
-
-def _about_participants(s: Sentence, group: Group) -> bool:
+def _about_participants(s: Sentence, group: Group, lexicon: Lexicon) -> bool:
     """A sentence near the incident speaks of its people when it names them or refers to
     them by a pronoun."""
-    if any(t.lemma in PERSONAL_PRONOUNS for t in s.tokens):
+    if any(t.lemma in lexicon.fields.personal_pronouns for t in s.tokens):
         return True
     parts = {p for n in group.names for p in n.split() if len(p) > 2}
     return any(p in s.text for p in parts)
@@ -202,7 +190,7 @@ def _type_and_actors(ctx: DocumentContext, group: Group, core: list[Sentence]) -
             found = [a for a in found if a not in CIVILIAN_ACTORS]
         elif kind in {"draft_refusal", "draft_evasion", "flight_abroad", "protest", "violent_resistance"}:
             found = [a for a in found if a in CIVILIAN_ACTORS] or []
-    about = [s for s in _context_sentences(ctx, group) if _about_participants(s, group) or _repeats_people_noun(s, group)]
+    about = [s for s in _context_sentences(ctx, group) if _about_participants(s, group, ctx.lexicon) or _repeats_people_noun(s, group)]
     # "terminate their contracts", "he had signed a contract": contract soldiers
     if kind in MILITARY_TYPES and any(
         t.lemma in lex.contract_words for s in core + about for t in s.tokens
@@ -240,10 +228,10 @@ def _descriptors(ctx: DocumentContext, group: Group) -> list[Token]:
         root = doc.tokens[ent.tokens[-1]]
         candidates = [c for c in doc.children(root) if c.dep in {"compound", "appos", "amod", "nmod"} and c.i not in ent.tokens]
         head = doc.head(root)
-        if root.dep == "appos" or head.lemma in {"name", "call", "identify"}:
+        if root.dep == "appos" or head.lemma in ctx.lexicon.fields.naming_verbs:
             candidates.append(head if root.dep == "appos" else doc.head(head))
         for c in candidates:
-            if any(g.lemma in {"former", "ex", "бывший"} for g in doc.children(c)):
+            if any(g.lemma in ctx.lexicon.fields.former_words for g in doc.children(c)):
                 continue
             out += [t for t in doc.subtree(c) if t.dep not in {"relcl", "acl:relcl", "acl"}] if c.head == root.i else [c]
     return out
@@ -326,7 +314,8 @@ def _count(ctx: DocumentContext, group: Group, core: list[Sentence], context: li
             best = min(hits, key=lambda c: abs(c.start - trig_at))
             return best.count, [_quote(doc.text, "count", best.start, best.end)]
     heads = [t.subject_head for t in group.triggers if t.subject_head is not None]
-    if any("Number=Sing" in h.morph and h.lemma not in {"who", "that"} for h in heads):
+    relative = ctx.lexicon.fields.relative_pronouns
+    if any("Number=Sing" in h.morph and h.lemma not in relative for h in heads):
         head = next(h for h in heads if "Number=Sing" in h.morph)
         return Count(1, 1), [_quote(doc.text, "count", head.start, head.end)]
     if not heads and len(group.names) == 1:
@@ -393,7 +382,7 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
     if kind == "flight_abroad":
         # where they were stopped or arrived; a destination ("a flight to Turkey") last
         foreign = [m for m in locations[0] + locations[1] if m.place.country not in {None, "RU"}]
-        arrived = [m for m in foreign if _preposition(doc, m) != "to"]
+        arrived = [m for m in foreign if _preposition(doc, m) not in ctx.lexicon.fields.destination_prepositions]
         destinations = [m for m in locations[0] if m.place.country not in {None, "RU"}]
         location = (arrived or [None])[0] or _most_specific(locations[0]) or (destinations or [None])[0]
     else:
@@ -449,33 +438,23 @@ def _most_specific(matches: list[PlaceMatch]) -> PlaceMatch | None:
     return min(enumerate(matches), key=lambda im: (PRECISION_RANK.get(im[1].place.precision, 3), im[0]))[1]
 
 
-RETURN_VERBS = {"return", "come back", "go back", "вернуться", "возвратиться"}
-COURT_NOUNS = {"court", "tribunal", "суд", "трибунал"}
-VERDICT_VERBS = {"sentence", "convict", "приговорить", "осудить", "обвинить", "судить"}
-PLACE_NOUNS = {"island", "peninsula", "town", "city", "village", "region", "district", "suburb", "settlement", "area", "oblast", "republic", "territory", "outskirts", "город", "село", "поселок", "посёлок", "деревня", "район", "область", "край", "республика", "центр", "окраина", "пригород"}
-# "worked in Dalnegorsk", "жил у родственников в ...": where people live or work is their origin;
-# "a unit stationed in Volgograd", "воинской части в Сахалинской области": so is their unit's place
-HOME_VERBS = {"live", "work", "жить", "проживать", "работать", "трудиться", "родиться", "прописать"}
-STATIONED_VERBS = {"station", "base", "находиться", "дислоцироваться", "располагаться", "базироваться", "стоять"}
-UNIT_NOUNS = {"unit", "brigade", "regiment", "division", "battalion", "часть", "бригада", "полк", "дивизия", "батальон", "подразделение", "гарнизон"}
-
-
-def _home_of_people(doc: ParsedDoc, governor: Token) -> bool:
-    if governor.lemma in UNIT_NOUNS:
+def _home_of_people(doc: ParsedDoc, governor: Token, words: FieldWords) -> bool:
+    """ "worked in Dalnegorsk", "жил у родственников в ...": where people live or work is their
+    origin; "a unit stationed in Volgograd", "воинской части в Сахалинской области": so is
+    their unit's place."""
+    if governor.lemma in words.unit_nouns:
         return True
     up = governor
     for _ in range(3):
-        if up.lemma in HOME_VERBS:
+        if up.lemma in words.home_verbs:
             return True
-        if up.lemma in STATIONED_VERBS and up.dep in {"acl", "relcl", "acl:relcl"} and doc.head(up).lemma in UNIT_NOUNS:
+        if up.lemma in words.stationed_verbs and up.dep in {"acl", "relcl", "acl:relcl"} \
+                and doc.head(up).lemma in words.unit_nouns:
             return True
         if up.head == up.i or up.dep not in {"obl", "nmod", "pobj", "prep"}:
             return False
         up = doc.head(up)
     return False
-
-
-EVENT_NOUNS = {"protest", "rally", "demonstration", "picket", "refusal", "desertion", "arson", "attack", "escape", "митинг", "акция", "протест", "пикет", "отказ", "поджог", "побег"}
 
 
 def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, events: set[int]) -> str | None:
@@ -484,53 +463,56 @@ def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, 
     tok = _span_root(doc, m.start, m.end)
     if tok is None:
         return None
+    words = lexicon.fields
     if m.place.country == "RU" and m.place.precision == "country" and m.form != "name":
         return None  # "Russian soldiers": every participant is Russian; it says nothing
     head = doc.head(tok)
     if m.form in {"demonym", "adjective"}:
         if tok.pos in {"NOUN", "PROPN"} and tok.dep not in {"compound", "amod"}:
             return "origin"  # "a Muscovite", "the Buryats": the word names people
-        if any(a <= m.start and m.end <= b for a, b in subject_spans) or head.lemma in PEOPLE_HEADS or lexicon.actor_of(head.lemma):
+        if any(a <= m.start and m.end <= b for a, b in subject_spans) or head.lemma in words.people_heads or lexicon.actor_of(head.lemma):
             return "origin"
         return None
     # "the town of Podporozhye", "a Moscow suburb": the place noun stands for the place
-    while head.lemma in PLACE_NOUNS or (head.pos == "ADP" and head.lemma == "of" and doc.head(head).lemma in PLACE_NOUNS):
-        tok = head if head.lemma in PLACE_NOUNS else doc.head(head)
+    while head.lemma in words.place_nouns or (
+        head.pos == "ADP" and words.place_of and head.lemma == words.place_of and doc.head(head).lemma in words.place_nouns
+    ):
+        tok = head if head.lemma in words.place_nouns else doc.head(head)
         head = doc.head(tok)
         if tok.head == tok.i:
             break
     if any(a <= m.start and m.end <= b for a, b in subject_spans):
         # "men from Rostov region" come from there; "men near Avdiivka" are there
         case = _preposition(doc, m)
-        if case in LOCATION_PREPOSITIONS and case not in ORIGIN_PREPOSITIONS:
+        if case in words.location_prepositions and case not in words.origin_prepositions:
             return "location"
         return "origin"
     before = doc.text[max(0, m.start - 40) : m.start].lower()
-    if any(re.search(rf"\b{cue}\b", before) for cue in ORIGIN_CUES) and _cue_governs(doc, tok):
+    if any(re.search(rf"\b{cue}\b", before) for cue in words.origin_cues) and _cue_governs(doc, tok, words):
         return "origin"
-    if tok.dep in {"compound", "amod", "nmod"} and (head.lemma in PEOPLE_HEADS or lexicon.actor_of(head.lemma)):
+    if tok.dep in {"compound", "amod", "nmod"} and (head.lemma in words.people_heads or lexicon.actor_of(head.lemma)):
         return "origin"
     # the place's preposition: "from Novosibirsk", "in Dagestan"
     prep = head if head.pos == "ADP" else next((c for c in doc.children(tok) if c.dep == "case"), None)
     if prep is None:
         return None
     governor = doc.head(prep) if prep is head else head
-    if prep.lemma in ORIGIN_PREPOSITIONS and governor.pos in {"NOUN", "PROPN", "PRON"}:
-        return "origin" if governor.lemma in PEOPLE_HEADS or lexicon.actor_of(governor.lemma) or governor.ent == "PER" else None
-    if prep.lemma in LOCATION_PREPOSITIONS and _home_of_people(doc, governor):
+    if prep.lemma in words.origin_prepositions and governor.pos in {"NOUN", "PROPN", "PRON"}:
+        return "origin" if governor.lemma in words.people_heads or lexicon.actor_of(governor.lemma) or governor.ent == "PER" else None
+    if prep.lemma in words.location_prepositions and _home_of_people(doc, governor, words):
         return "origin"
-    if prep.lemma in LOCATION_PREPOSITIONS:
+    if prep.lemma in words.location_prepositions:
         if governor.dep == "xcomp" and doc.head(governor).i in events:
             return None  # "refused to go to Ukraine": where they would not go
-        if governor.lemma in lexicon.reporting_verbs or governor.lemma in {"source", "refer", "источник"}:
+        if governor.lemma in lexicon.reporting_verbs or governor.lemma in words.source_words:
             return None  # "a source in Crimea": where the source is
-        if governor.lemma in RETURN_VERBS and prep.lemma in {"to", "в", "на"}:
+        if governor.lemma in words.return_verbs and prep.lemma in words.return_prepositions:
             return "origin"  # "returned to Pskov": home
-        if governor.lemma in COURT_NOUNS or (governor.lemma in VERDICT_VERBS and governor.i not in events):
+        if governor.lemma in words.court_nouns or (governor.lemma in words.verdict_verbs and governor.i not in events):
             return "court"  # "a court in Pskov", "sentenced in Vladimir": the court's seat
         if governor.lemma in lexicon.after_the_fact_verbs and governor.i not in events:
             return "aftermath"  # "detained in Krasnoyarsk": where they were caught, not where they acted
-        if governor.pos in {"VERB", "AUX"} or governor.i in events or governor.lemma in EVENT_NOUNS:
+        if governor.pos in {"VERB", "AUX"} or governor.i in events or governor.lemma in words.event_nouns:
             return "location"
         # "protested against mobilization in Yakutsk": the phrase hangs on the object
         up = governor
@@ -540,27 +522,15 @@ def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, 
             up = doc.head(up)
             if up.i in events:
                 return "location"
-    if prep.lemma in ORIGIN_PREPOSITIONS and governor.pos in {"VERB", "AUX"}:
+    if prep.lemma in words.origin_prepositions and governor.pos in {"VERB", "AUX"}:
         return "departure"  # "moved from St. Petersburg": where they were before
     return None
 
 
-def _cue_governs(doc: ParsedDoc, tok: Token) -> bool:
+def _cue_governs(doc: ParsedDoc, tok: Token, words: FieldWords) -> bool:
     """The origin cue is the place's own governor ("a native of Pskov", "житель Новосибирска"),
     not a word of another phrase ("житель Новосибирска уехал в Казахстан": not Kazakhstan)."""
-    return any(a.lemma in ORIGIN_CUES or a.lower in ORIGIN_CUES for a in list(doc.ancestors(tok))[:3])
-
-
-def ctx_people_nouns(doc: ParsedDoc) -> set[str]:
-    return PEOPLE_HEADS
-
-
-PEOPLE_HEADS = {
-    "soldier", "serviceman", "servicemen", "troop", "man", "men", "conscript", "reservist",
-    "employee", "officer", "marine", "mobilized", "people", "resident", "omon", "fighter", "volunteer", "contractor", "deserter",
-    "refusenik", "military", "guardsman", "recruit", "draftee", "protester", "woman",
-    "военнослужащий", "мобилизованный", "солдат", "боец", "житель", "призывник", "контрактник",
-}
+    return any(a.lemma in words.origin_cues or a.lower in words.origin_cues for a in list(doc.ancestors(tok))[:3])
 
 
 def _span_root(doc: ParsedDoc, start: int, end: int) -> Token | None:
@@ -598,13 +568,13 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
     trig_at = group.triggers[0].offset
     floor = MOBILIZATION_START if _mobilization_related(group, ctx.lexicon) else WAR_START
     chosen: DateMention | None = None
-    about = [s for s in context if _about_participants(s, group) or _repeats_people_noun(s, group)]
+    about = [s for s in context if _about_participants(s, group, ctx.lexicon) or _repeats_people_noun(s, group)]
     for sentences in (core, about):
         own, near = [], []
         for s in sentences:
             for d in ctx.in_span(ctx.dates, s.start, s.end):
                 verb = _date_verb(doc, d)
-                if verb is not None and (verb.i in trigger_tokens or _scene_of(doc, verb, trigger_tokens)):
+                if verb is not None and (verb.i in trigger_tokens or _scene_of(doc, verb, trigger_tokens, ctx.lexicon.fields)):
                     own.append(d)
                 elif verb is not None and verb.lemma in ctx.lexicon.after_the_fact_verbs:
                     if sentences is not core:
@@ -639,16 +609,14 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
 
 
 NEWS_DAYS = 14
-SCENE_PREPOSITIONS = {"at", "during", "amid", "на", "во", "в", "во время"}
-
-
-def _scene_of(doc: ParsedDoc, verb: Token, triggers: set[int]) -> bool:
+def _scene_of(doc: ParsedDoc, verb: Token, triggers: set[int], words: FieldWords) -> bool:
     """'detained 100 people on Sunday at a protest': the arrests happened at the incident,
     so their date is its date."""
+    scene = words.scene_prepositions
     for c in doc.children(verb):
-        if c.lemma in SCENE_PREPOSITIONS and any(g.i in triggers for g in doc.children(c)):
+        if c.lemma in scene and any(g.i in triggers for g in doc.children(c)):
             return True
-        if c.dep in {"obl", "nmod"} and c.i in triggers and any(g.dep == "case" and g.lemma in SCENE_PREPOSITIONS for g in doc.children(c)):
+        if c.dep in {"obl", "nmod"} and c.i in triggers and any(g.dep == "case" and g.lemma in scene for g in doc.children(c)):
             return True
     return False
 
@@ -691,7 +659,7 @@ def _mobilization_related(group: Group, lexicon: Lexicon | None = None) -> bool:
     if lexicon is not None and any(t.lemma in lexicon.mobilization_words for s in group.sentences for t in s.tokens):
         return True
     lemmas = {t.lemma for trig in group.triggers for t in trig.subject}
-    return bool(lemmas & {"mobilized", "mobilised", "reservist", "мобилизованный"})
+    return lexicon is not None and bool(lemmas & lexicon.fields.mobilized_nouns)
 
 
 # -- consequences, sources, people ---------------------------------------------------------
@@ -705,7 +673,8 @@ def _consequences(ctx: DocumentContext, sentences: list[Sentence], refused: set[
     for s in sentences:
         lemma_set = {t.lemma for t in s.tokens}
         lemma_text = " " + " ".join(t.lemma for t in s.tokens) + " "
-        negated = {t.head for t in s.tokens if t.dep == "neg" or (t.lemma in {"не", "not"} and t.dep in {"advmod", "neg"})}
+        negations = ctx.lexicon.fields.negations
+        negated = {t.head for t in s.tokens if t.dep == "neg" or (t.lemma in negations and t.dep in {"advmod", "neg"})}
         for label, cues in ctx.lexicon.consequence_cues.items():
             if label in found:
                 continue

@@ -7,8 +7,57 @@ All entries are lower-case lemmas (or lemma phrases joined by a space).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+_NEVER = re.compile(r"(?!)")
+
+
+@dataclass(frozen=True)
+class FieldWords:
+    """The words ``extract.fields`` reads: where people come from, where an incident happened,
+    who a pronoun is; from the ``[fields]`` table of a language's ``words.toml``."""
+
+    origin_prepositions: frozenset[str] = frozenset()  # "men from Rostov": they come from there
+    location_prepositions: frozenset[str] = frozenset()  # "men near Avdiivka": they are there
+    destination_prepositions: frozenset[str] = frozenset()  # "a flight to Turkey": where they went
+    origin_cues: frozenset[str] = frozenset()  # "a native of Pskov"
+    personal_pronouns: frozenset[str] = frozenset()  # a sentence with these speaks of the people
+    return_verbs: frozenset[str] = frozenset()  # "returned to Pskov": home
+    return_prepositions: frozenset[str] = frozenset()
+    court_nouns: frozenset[str] = frozenset()  # "a court in Pskov": the court's seat
+    verdict_verbs: frozenset[str] = frozenset()
+    place_nouns: frozenset[str] = frozenset()  # "the town of Podporozhye"
+    place_of: str = ""  # the word joining a place noun and its name ("of"), if any
+    home_verbs: frozenset[str] = frozenset()  # "worked in Dalnegorsk": origin
+    stationed_verbs: frozenset[str] = frozenset()  # "a unit stationed in Volgograd": origin
+    unit_nouns: frozenset[str] = frozenset()
+    event_nouns: frozenset[str] = frozenset()  # "a protest in Yakutsk": location
+    people_heads: frozenset[str] = frozenset()  # "Buryat soldiers": a place word naming people
+    source_words: frozenset[str] = frozenset()  # "a source in Crimea": not the incident's place
+    scene_prepositions: frozenset[str] = frozenset()  # "detained at a protest"
+    naming_verbs: frozenset[str] = frozenset()  # "a man named X": the noun describes the person
+    former_words: frozenset[str] = frozenset()  # "a former soldier": no longer what he is called
+    relative_pronouns: frozenset[str] = frozenset()  # "who", "that": a subject that says no number
+    mobilized_nouns: frozenset[str] = frozenset()  # a subject naming mobilized men
+    negations: frozenset[str] = frozenset()  # "not": a consequence cue under it did not happen
+    unit_pattern: re.Pattern[str] = _NEVER  # military units named in the text
+
+    @classmethod
+    def from_table(cls, table: dict) -> FieldWords:
+        """From a ``[fields]`` table: lists of lemmas, ``place_of`` and ``unit_pattern``."""
+        values: dict = {}
+        for name, spec in cls.__dataclass_fields__.items():
+            if name not in table:
+                continue
+            if name == "unit_pattern":
+                values[name] = re.compile(rf"\b{table[name]}", re.IGNORECASE)
+            elif spec.type == "str":
+                values[name] = table[name]
+            else:
+                values[name] = frozenset(table[name])
+        return cls(**values)
 
 
 @dataclass
@@ -47,6 +96,8 @@ class Lexicon:
     # how a cited name is written in the output, where the language inflects names
     # (Russian: "по данным «Верстки»" -> "Верстка"); None keeps the words as written
     source_name: Callable[[str], str] | None = None
+    # the words of extract.fields
+    fields: FieldWords = field(default_factory=FieldWords)
 
     def actor_of(self, lemma: str) -> str | None:
         for label, nouns in self.actor_nouns.items():

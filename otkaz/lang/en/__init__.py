@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from otkaz.extract.lexicon import Lexicon
+from otkaz.extract.lexicon import FieldWords, Lexicon
 from otkaz.extract.parsing import Entity, ParsedDoc, Sentence, Token, load_english, paragraph_numbers
 from otkaz.lang import WordLists
 from otkaz.extract.triggers import Trigger, find_triggers, main_predicate, phrase_of
@@ -61,6 +61,7 @@ LEXICON = Lexicon(
     mobilization_words=WORDS.set("lexicon.mobilization_words"),
     distributive_words=WORDS.set("lexicon.distributive_words"),
     threat_governors=WORDS.set("lexicon.threat_governors"),
+    fields=FieldWords.from_table(WORDS.get("fields", {})),
 )
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from otkaz.extract.assemble import CONTINUATION_WINDOW
-from otkaz.extract.lexicon import Lexicon
+from otkaz.extract.lexicon import FieldWords, Lexicon
 from otkaz.extract.parsing import Entity, ParsedDoc, Sentence, Token, paragraph_numbers
 from otkaz.lang import WordLists
 from otkaz.extract.triggers import Trigger, find_triggers, main_predicate, phrase_of
@@ -157,6 +157,7 @@ def russian_lexicon() -> Lexicon:
         contract_words=CONTRACT_WORDS,
         mobilization_words=WORDS.set("lexicon.mobilization_words"),
         source_name=source_name,
+        fields=FieldWords.from_table(WORDS.get("fields", {})),
     )
 
 

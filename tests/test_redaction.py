@@ -4,6 +4,7 @@ is written for these tests; the people are invented."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -160,7 +161,7 @@ def test_documents_are_shown_without_local_paths_or_addresses_that_spell_names()
 
 
 def store_document(db: Database, doc_id: str, text: str, lang: str, people: list[str]) -> Document:
-    document = Document(doc_id, text, lang=lang, outlet="Test Outlet")
+    document = Document(doc_id, text, url=f"https://outlet.example/{doc_id}", lang=lang, outlet="Test Outlet")
     db.add_document(document)
     mention = IncidentMention(
         doc_id,
@@ -202,8 +203,9 @@ def test_a_view_is_made_again_when_its_names_change_and_withheld_until_then(db: 
     view = PublicView.of_store(db)
     assert view.view(document, incident.people) is None  # not made with that name: no quotes
     assert view.evidence(incident, incident.reports[0]) == []
-    db.add_document(Document("en-1", document.text + " He is 30.", lang="en", outlet="Test Outlet"))
-    assert db.redactions(["en-1"]) == {}  # a new text: its old view is gone
+    # A new version of the article (same URL): its old view is gone.
+    assert db.add_document(dataclasses.replace(document, text=document.text + " He is 30.")).replaced
+    assert db.redactions(["en-1"]) == {}
 
 
 def test_the_stored_entities_are_the_parsers_own() -> None:

@@ -339,6 +339,15 @@ def test_beginning_of_the_war(text, lang):
 
 
 @pytest.mark.parametrize("text, lang", [
+    ("He deserted in the first months of the war.", "en"),
+    ("Он дезертировал в первые месяцы войны.", "ru"),
+])
+def test_first_months_of_the_war(text, lang):
+    m = only(text, lang, "2023-05-10")
+    assert (m.range.start, m.range.end.isoformat()) == (WAR_START, "2022-05-31")
+
+
+@pytest.mark.parametrize("text, lang", [
     ("Since the start of the full-scale invasion, thousands have fled.", "en"),
     ("Since Russia invaded Ukraine, thousands have fled.", "en"),
     ("С начала СВО тысячи бежали.", "ru"),

@@ -60,8 +60,12 @@ from otkaz.store.schema import (
     documents,
     incident_aliases,
     incident_reports,
+    document_search,
+    incident_labels,
     incidents,
+    mention_people,
     mentions,
+    redaction_names,
     seen_markers,
     sources,
     sessions,
@@ -383,8 +387,13 @@ class Database:
                 return False
             held = conn.execute(select(func.count()).where(mentions.c.document_id == document_id)).scalar_one()
             conn.execute(delete(incident_reports).where(incident_reports.c.document_id == document_id))
-            conn.execute(delete(incidents).where(~incidents.c.id.in_(select(incident_reports.c.incident_id))))
+            orphans = ~incidents.c.id.in_(select(incident_reports.c.incident_id))
+            conn.execute(delete(incident_labels).where(incident_labels.c.incident_id.in_(select(incidents.c.id).where(orphans))))
+            conn.execute(delete(incidents).where(orphans))
             _delete_extraction(conn, document_id)
+            conn.execute(delete(redaction_names).where(redaction_names.c.document_id == document_id))
+            conn.execute(delete(redactions).where(redactions.c.document_id == document_id))
+            conn.execute(delete(document_search).where(document_search.c.document_id == document_id))
             conn.execute(delete(documents).where(documents.c.id == document_id))
             before = {
                 "id": row.id, "url": row.url, "outlet": row.outlet, "published": row.published, "lang": row.lang,
@@ -691,6 +700,7 @@ class Database:
             ).first()
             if stored is None or (stored.text, stored.title) != (document.text, document.title):
                 return False
+            conn.execute(delete(redaction_names).where(redaction_names.c.document_id == document.id))
             conn.execute(delete(redactions).where(redactions.c.document_id == document.id))
             conn.execute(
                 insert(redactions).values(
@@ -699,8 +709,15 @@ class Database:
                     names_digest=names_digest,
                     view=view,
                     made_at=_now(),
+                    version=view.get("version"),
+                    search_text=codec.search_text(view.get("title"), view.get("text") or ""),
                 )
             )
+            recorded = sorted(set(view.get("recorded") or []))
+            if recorded:
+                conn.execute(
+                    insert(redaction_names), [{"document_id": document.id, "name": name} for name in recorded]
+                )
         return True
 
     def redactions(self, document_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -954,13 +971,18 @@ def _add_document(conn: Connection, doc: Document) -> AddResult:
         "extractor_version": None,
         "extraction_note": None,
     }
+    searched = {"document_id": doc.id, "text": codec.search_text(doc.title, doc.text)}
     if stored is None:
         conn.execute(insert(documents).values(values))
+        conn.execute(insert(document_search).values(searched))
         return AddResult(doc.id, created=True)
     # Evidence offsets point into the old text, and dates rest on the old metadata.
     _delete_extraction(conn, doc.id)
+    conn.execute(delete(redaction_names).where(redaction_names.c.document_id == doc.id))
     conn.execute(delete(redactions).where(redactions.c.document_id == doc.id))  # names of the old text
     conn.execute(update(documents).where(documents.c.id == doc.id).values(values))
+    conn.execute(delete(document_search).where(document_search.c.document_id == doc.id))
+    conn.execute(insert(document_search).values(searched))
     return AddResult(doc.id, created=False, replaced=True)
 
 
@@ -983,6 +1005,12 @@ def _save_extraction(conn: Connection, result: ExtractionResult, extractor_versi
     if result.mentions:
         rows = [codec.mention_row(document_id, n, m) for n, m in enumerate(result.mentions)]
         conn.execute(insert(mentions), rows)
+        people = {(m.key, name) for m in result.mentions for name in m.people}
+        if people:
+            conn.execute(
+                insert(mention_people),
+                [{"document_id": document_id, "mention_key": k, "name": n} for k, n in sorted(people)],
+            )
     if result.aggregates:
         rows = [codec.aggregate_row(document_id, n, a) for n, a in enumerate(result.aggregates)]
         conn.execute(insert(aggregates), rows)
@@ -1002,6 +1030,7 @@ def _delete_extraction(conn: Connection, document_id: str) -> None:
     raised first: on PostgreSQL its row lock makes two writers of one document's mentions take
     turns, so the second deletes what the first inserted instead of inserting beside it."""
     _changed_merge_inputs(conn)
+    conn.execute(delete(mention_people).where(mention_people.c.document_id == document_id))
     conn.execute(delete(mentions).where(mentions.c.document_id == document_id))
     conn.execute(delete(aggregates).where(aggregates.c.document_id == document_id))
 
@@ -1059,9 +1088,13 @@ def _replace_incidents(conn: Connection, new_incidents: list[Incident]) -> None:
     _check_mentions_stored(conn, report_rows)
     _keep_aliases(conn, new_incidents)
     conn.execute(delete(incident_reports))
+    conn.execute(delete(incident_labels))
     conn.execute(delete(incidents))
     if new_incidents:
         conn.execute(insert(incidents), [codec.incident_row(i) for i in new_incidents])
+        labels = [row for incident in new_incidents for row in codec.incident_label_rows(incident)]
+        if labels:
+            conn.execute(insert(incident_labels), labels)
     if report_rows:
         conn.execute(insert(incident_reports), report_rows)
 

@@ -14,7 +14,7 @@ from web_reference import counts_by, days, select_incidents, sort_incidents, tot
 
 from otkaz.model import Count, DateRange, Document, Evidence, ExtractionResult, Incident, IncidentMention, Place, Report
 from otkaz.publish.redaction import REDACTION_VERSION, PublicView
-from otkaz.store import Database
+from otkaz.store import Database, IncidentQuery
 from otkaz.store.schema import documents
 from otkaz.web.access import incident_queries
 from otkaz.web.auth import Principal
@@ -215,3 +215,28 @@ def test_review_order_is_least_confident_first(store: Database) -> None:
     expected = sorted(unreviewed, key=lambda i: (i.confidence, i.date is None, i.date.start if i.date else date.min, i.id))
     assert store.review_order() == [i.id for i in expected]
     assert [i.id for i in store.incidents_by_id([i.id for i in expected[:5]])] == [i.id for i in expected[:5]]
+
+
+def test_results_are_computed_again_after_each_write(store: Database) -> None:
+    """The store keeps query results while nothing they read changes: each write makes them anew."""
+    analyst, public = PRINCIPALS["analyst"], PRINCIPALS["public"]
+    everything = IncidentQuery(statuses=("unreviewed", "confirmed", "rejected"))
+    before = store.count_incidents(everything)
+    facets = store.incident_facets(everything, ["type"])
+    kept = store.incidents(include_rejected=True)[: before // 2]
+    store.replace_incidents(kept)
+    assert store.count_incidents(everything) == len(kept)
+    assert store.incident_facets(everything, ["type"]) != facets
+    assert store.incident_totals(everything)["incidents"] == len(kept)
+    # A new public view that names nobody makes its text searchable by the public.
+    doc = kept[0].reports[0].document
+    _, query = incident_queries(public, IncidentFilter(q="zebra-word"))
+    assert store.count_incidents(query) == 0
+    names = sorted({n for i in kept for r in i.reports if r.document.id == doc.id for n in [*r.mention.people, *i.people]})
+    view = {"version": REDACTION_VERSION, "text": "zebra-word", "title": None, "replacements": [], "persons": [],
+            "recorded": names}
+    store.save_redaction(doc, {}, "digest", view)
+    confirmed = [i for i in kept if i.status == "confirmed" and any(r.document.id == doc.id for r in i.reports)]
+    assert store.count_incidents(query) == len(confirmed)
+    _, analyst_query = incident_queries(analyst, IncidentFilter(q="zebra-word"))
+    assert store.count_incidents(analyst_query) == 0  # analysts search the originals

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -74,6 +76,7 @@ from otkaz.store.schema import (
     sessions,
     merge_state,
     pseudonyms,
+    query_state,
     redactions,
     users,
 )
@@ -81,6 +84,7 @@ from otkaz.store.schema import (
 DEFAULT_DATABASE = "otkaz.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PAGE_SIZE = 500  # documents() reads this many documents per query
+_CACHED_RESULTS = 512  # results of incident queries kept (Database._cached)
 _WRITE = "otkaz_write"  # execution option marking connections that will write
 _USER_AGENT_LENGTH = 200  # enough to tell one browser from another
 _NUL = "\x00"
@@ -280,6 +284,9 @@ class Database:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open database {self.url}: {_first_line(exc)}") from exc
         self._writer = self._engine.execution_options(**{_WRITE: True})
+        # Results of incident queries by (query_state revision, what was asked): see _cached.
+        self._results: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._results_lock = threading.Lock()
         # Reads of several queries see one snapshot (SQLite transactions always do).
         self._reader = (
             self._engine.execution_options(isolation_level="REPEATABLE READ")
@@ -550,9 +557,30 @@ class Database:
     # Filter, sort, count, page, facet and total in SQL; whole incidents (with reports) are
     # loaded only for the rows asked for. See IncidentQuery for what selects.
 
-    def count_incidents(self, query: IncidentQuery) -> int:
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, or what it gave for ``key`` while the stored incidents, documents and
+        views were as they are (query_state's revision). The revision is read before computing,
+        so a result is never older than the revision it is kept under."""
         with self._read() as conn:
-            return conn.execute(select(func.count()).select_from(incidents).where(_matching(query))).scalar_one()
+            revision = conn.execute(select(query_state.c.revision).where(query_state.c.id == 1)).scalar_one()
+        full_key = (revision, *key)
+        with self._results_lock:
+            if full_key in self._results:
+                self._results.move_to_end(full_key)
+                return self._results[full_key]
+        value = compute()
+        with self._results_lock:
+            self._results[full_key] = value
+            while len(self._results) > _CACHED_RESULTS:
+                self._results.popitem(last=False)
+        return value
+
+    def count_incidents(self, query: IncidentQuery) -> int:
+        def count() -> int:
+            with self._read() as conn:
+                return conn.execute(select(func.count()).select_from(incidents).where(_matching(query))).scalar_one()
+
+        return self._cached(("count", query), count)
 
     def incident_page(
         self, query: IncidentQuery, sort: str = "-date", offset: int = 0, limit: int | None = None
@@ -564,10 +592,15 @@ class Database:
         )
         if limit is not None:
             ids_query = ids_query.limit(limit)
+
+        def page_ids() -> tuple[str, ...]:
+            with self._read() as conn:
+                return tuple(conn.execute(ids_query).scalars())
+
+        ids = self._cached(("page", query, sort, offset, limit), page_ids)
+        if not ids:
+            return []
         with self._read() as conn:
-            ids = list(conn.execute(ids_query).scalars())
-            if not ids:
-                return []
             condition = _matching(query) if limit is None else incidents.c.id.in_(ids)
             by_id = {incident.id: incident for incident in _load_incidents(conn, condition)}
         return [by_id[i] for i in ids if i in by_id]
@@ -593,17 +626,20 @@ class Database:
     def incident_facets(self, query: IncidentQuery, names: Collection[str]) -> dict[str, list[tuple[str, int]]]:
         """Per facet in ``names`` (INCIDENT_FACETS): (value, matching incidents with it), most first."""
         chosen = select(incidents.c.id).where(_matching(query))
-        found: dict[str, list[tuple[str, int]]] = {}
-        with self._read() as conn:
-            for name in names:
-                column_query = _facet_query(name, query, chosen)
-                counts = [(value, n) for value, n in conn.execute(column_query).all() if value]
-                found[name] = sorted(counts, key=lambda item: (-item[1], item[0]))
-        return found
+
+        def facet(name: str) -> tuple[tuple[str, int], ...]:
+            with self._read() as conn:
+                counts = [(value, n) for value, n in conn.execute(_facet_query(name, query, chosen)).all() if value]
+            return tuple(sorted(counts, key=lambda item: (-item[1], item[0])))
+
+        return {name: list(self._cached(("facet", query, name), partial(facet, name))) for name in names}
 
     def incident_totals(self, query: IncidentQuery) -> dict[str, int]:
         """incidents, people (at least: the sum of known counts), people_unknown (incidents whose
         count is unknown), reports, documents, countries and undated, of the matching incidents."""
+        return dict(self._cached(("totals", query), partial(self._totals, query)))
+
+    def _totals(self, query: IncidentQuery) -> dict[str, int]:
         matching = _matching(query)
         chosen = select(incidents.c.id).where(matching)
         with self._read() as conn:
@@ -639,9 +675,13 @@ class Database:
             .group_by(incidents.c.date_start)
             .order_by(incidents.c.date_start)
         )
-        with self._read() as conn:
-            rows = conn.execute(days_query).all()
-        return [(date.fromisoformat(day), n, int(people or 0)) for day, n, people in rows]
+
+        def days() -> tuple[tuple[date, int, int], ...]:
+            with self._read() as conn:
+                rows = conn.execute(days_query).all()
+            return tuple((date.fromisoformat(day), n, int(people or 0)) for day, n, people in rows)
+
+        return list(self._cached(("days", query), days))
 
     def arrival_counts(self, query: IncidentQuery, since: str) -> dict[str, int]:
         """How many matching incidents arrived since ``since`` (see arrivals_since): new, more_reports."""
@@ -843,6 +883,7 @@ class Database:
             ).first()
             if stored is None or (stored.text, stored.title) != (document.text, document.title):
                 return False
+            _changed_query_inputs(conn)
             conn.execute(delete(redaction_names).where(redaction_names.c.document_id == document.id))
             conn.execute(delete(redactions).where(redactions.c.document_id == document.id))
             conn.execute(
@@ -1301,6 +1342,7 @@ def _add_document(conn: Connection, doc: Document) -> AddResult:
         "extraction_note": None,
     }
     searched = {"document_id": doc.id, "text": codec.search_text(doc.title, doc.text)}
+    _changed_query_inputs(conn)
     if stored is None:
         conn.execute(insert(documents).values(values))
         conn.execute(insert(document_search).values(searched))
@@ -1359,9 +1401,15 @@ def _delete_extraction(conn: Connection, document_id: str) -> None:
     raised first: on PostgreSQL its row lock makes two writers of one document's mentions take
     turns, so the second deletes what the first inserted instead of inserting beside it."""
     _changed_merge_inputs(conn)
+    _changed_query_inputs(conn)
     conn.execute(delete(mention_people).where(mention_people.c.document_id == document_id))
     conn.execute(delete(mentions).where(mentions.c.document_id == document_id))
     conn.execute(delete(aggregates).where(aggregates.c.document_id == document_id))
+
+
+def _changed_query_inputs(conn: Connection) -> None:
+    """Every write of what the incident queries read comes here: their cached results go stale."""
+    conn.execute(update(query_state).where(query_state.c.id == 1).values(revision=query_state.c.revision + 1))
 
 
 def _changed_merge_inputs(conn: Connection) -> None:
@@ -1416,6 +1464,7 @@ def _replace_incidents(conn: Connection, new_incidents: list[Incident]) -> None:
     ]
     _check_mentions_stored(conn, report_rows)
     _keep_aliases(conn, new_incidents)
+    _changed_query_inputs(conn)
     conn.execute(delete(incident_reports))
     conn.execute(delete(incident_labels))
     conn.execute(delete(incidents))

@@ -318,3 +318,15 @@ merge_state = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("revision", Integer, nullable=False),
 )
+
+
+# How many times what the incident queries read (incidents, their reports and labels, documents,
+# mentions, public views) has changed: every write of those adds one, so results computed at
+# one count can be reused until it moves (Database.incident_facets and the other totals). One
+# row, id 1, created by the migration.
+query_state = Table(
+    "query_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", Integer, nullable=False),
+)

@@ -1,6 +1,7 @@
 """What the web's filters, facets, sorting and word search read in SQL: the place and point of
 each incident, its list-valued fields as rows, the people of each mention, each document's
-case-folded text, and the version, case-folded text and names of each public view.
+case-folded text, the version, case-folded text and names of each public view, and a count of
+the changes to all that (query_state).
 
 Existing stores get them filled in from what they hold.
 
@@ -80,6 +81,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("document_id", "name", name=op.f("pk_redaction_names")),
     )
+    query_state = op.create_table(
+        "query_state",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_query_state")),
+    )
+    op.bulk_insert(query_state, [{"id": 1, "revision": 0}])
     _fill(op.get_bind())
 
 
@@ -160,6 +168,7 @@ def _fill(conn: sa.Connection) -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("query_state")
     op.drop_table("redaction_names")
     with op.batch_alter_table("redactions") as batch:
         batch.drop_column("search_text")

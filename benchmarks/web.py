@@ -33,10 +33,10 @@ import httpx
 
 from otkaz.model import Count, DateRange, Document, Evidence, ExtractionResult, Incident, IncidentMention, Place, Report
 from otkaz.publish.redaction import REDACTION_VERSION, names_digest
-from otkaz.store import Database
+from otkaz.store import Database, IncidentQuery
 
 OTKAZ = [str(Path(sys.executable).with_name("otkaz"))]
-TYPES = ["desertion", "refusal", "protest", "surrender", "desertion", "refusal"]
+TYPES = ["desertion", "combat_refusal", "protest", "flight_abroad", "desertion", "combat_refusal"]
 ACTORS = ["mobilized", "contract", "conscript", "officer"]
 CONSEQUENCES = ["arrested", "sentenced", "killed", "fled_abroad"]
 PLACES = [
@@ -148,10 +148,6 @@ def main() -> None:
         make_store(store, args.incidents)
         print(f"built {store} ({args.incidents} incidents) in {time.perf_counter() - started:.0f} s")
     db = Database(str(store))
-    confirmed = [i for i in db.review_order()]  # warms nothing; ids come below
-    del confirmed
-    from otkaz.store.database import IncidentQuery
-
     ids = [i.id for i in db.incident_points(IncidentQuery(statuses=("confirmed",)))]
     db.close()
     port = free_port()

@@ -586,7 +586,8 @@ class Database:
         self, query: IncidentQuery, sort: str = "-date", offset: int = 0, limit: int | None = None
     ) -> list[Incident]:
         """The matching incidents in ``sort`` order (one of INCIDENT_SORTS), ``limit`` of them
-        from ``offset`` (None: all), with their reports."""
+        from ``offset`` (None: all), with their reports. Do not change them: a page is kept
+        (shared) while the store does not change."""
         ids_query = (
             select(incidents.c.id).where(_matching(query)).order_by(*_order(sort, self._binary)).offset(offset)
         )
@@ -597,13 +598,19 @@ class Database:
             with self._read() as conn:
                 return tuple(conn.execute(ids_query).scalars())
 
-        ids = self._cached(("page", query, sort, offset, limit), page_ids)
-        if not ids:
-            return []
-        with self._read() as conn:
-            condition = _matching(query) if limit is None else incidents.c.id.in_(ids)
-            by_id = {incident.id: incident for incident in _load_incidents(conn, condition)}
-        return [by_id[i] for i in ids if i in by_id]
+        def load() -> tuple[Incident, ...]:
+            ids = self._cached(("page", query, sort, offset, limit), page_ids)
+            if not ids:
+                return ()
+            with self._read() as conn:
+                condition = _matching(query) if limit is None else incidents.c.id.in_(ids)
+                by_id = {incident.id: incident for incident in _load_incidents(conn, condition)}
+            return tuple(by_id[i] for i in ids if i in by_id)
+
+        if limit is None:  # every matching incident (exports): not kept
+            return list(load())
+        # A page is kept whole: the incidents are shared, so callers must not change them.
+        return list(self._cached(("page-incidents", query, sort, offset, limit), load))
 
     def incidents_by_id(self, ids: list[str]) -> list[Incident]:
         """These incidents with their reports, in this order (ids not stored left out)."""

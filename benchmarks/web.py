@@ -152,9 +152,9 @@ def main() -> None:
     db.close()
     port = free_port()
     env = {**os.environ, "OTKAZ_SECRET_KEY": "bench"}
+    log = open(store.with_suffix(".serve.log"), "w")  # noqa: SIM115  (the server's output, for its errors)
     server = subprocess.Popen(
-        [*OTKAZ, "serve", "--db", str(store), "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [*OTKAZ, "serve", "--db", str(store), "--port", str(port)], env=env, stdout=log, stderr=log, text=True
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -166,7 +166,7 @@ def main() -> None:
             except httpx.HTTPError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"otkaz serve did not start: {server.stderr.read() if server.stderr else ''}")
+                raise SystemExit(f"otkaz serve did not start: see {log.name}")
             time.sleep(0.5)
         rng = random.Random(2)
         endpoints = {
@@ -190,6 +190,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.close()
 
 
 if __name__ == "__main__":

@@ -287,6 +287,7 @@ class Database:
         # Results of incident queries by (query_state revision, what was asked): see _cached.
         self._results: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._results_lock = threading.Lock()
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
         # Reads of several queries see one snapshot (SQLite transactions always do).
         self._reader = (
             self._engine.execution_options(isolation_level="REPEATABLE READ")
@@ -568,11 +569,21 @@ class Database:
             if full_key in self._results:
                 self._results.move_to_end(full_key)
                 return self._results[full_key]
-        value = compute()
-        with self._results_lock:
-            self._results[full_key] = value
-            while len(self._results) > _CACHED_RESULTS:
-                self._results.popitem(last=False)
+            # One thread computes; the others asking the same meanwhile wait for its result.
+            computing = self._computing.setdefault(full_key, threading.Lock())
+        with computing:
+            with self._results_lock:
+                if full_key in self._results:
+                    return self._results[full_key]
+            try:
+                value = compute()
+            finally:
+                with self._results_lock:
+                    self._computing.pop(full_key, None)
+            with self._results_lock:
+                self._results[full_key] = value
+                while len(self._results) > _CACHED_RESULTS:
+                    self._results.popitem(last=False)
         return value
 
     def count_incidents(self, query: IncidentQuery) -> int:

@@ -556,7 +556,11 @@ class Database:
     # --- incident queries (the web's pages and API) ------------------------
     #
     # Filter, sort, count, page, facet and total in SQL; whole incidents (with reports) are
-    # loaded only for the rows asked for. See IncidentQuery for what selects.
+    # loaded only for the rows asked for. See IncidentQuery for what selects. They read columns
+    # and tables that the writes keep: whatever writes incidents must write codec.incident_row
+    # (place and point) and codec.incident_label_rows, whatever writes documents, mentions or
+    # public views their document_search, mention_people and redaction_names rows, and every
+    # such write must call _changed_query_inputs, or kept results (_cached) go stale.
 
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """``compute()``, or what it gave for ``key`` while the stored incidents, documents and

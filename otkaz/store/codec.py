@@ -147,16 +147,23 @@ def aggregate_from_row(row: Row) -> Aggregate:
 
 
 def incident_row(incident: Incident) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        **_shared_fields(incident),
+        "status": incident.status,
+        "merge_reasons": list(incident.merge_reasons),
+    }
+
+
+def incident_place_columns(incident: Incident) -> dict[str, Any]:
+    """The columns the web's queries read off the incident's place: country and region of the
+    location, else of the origin; the point of the first of the two with both coordinates."""
     place = incident.location if incident.location is not None else incident.origin
     point = next(
         (p for p in (incident.location, incident.origin) if p is not None and p.lat is not None and p.lon is not None),
         None,
     )
     return {
-        "id": incident.id,
-        **_shared_fields(incident),
-        "status": incident.status,
-        "merge_reasons": list(incident.merge_reasons),
         "country": place.country if place else None,
         "region": place.admin1 if place else None,
         "lat": point.lat if point else None,

@@ -557,8 +557,8 @@ class Database:
     #
     # Filter, sort, count, page, facet and total in SQL; whole incidents (with reports) are
     # loaded only for the rows asked for. See IncidentQuery for what selects. They read columns
-    # and tables that the writes keep: whatever writes incidents must write codec.incident_row
-    # (place and point) and codec.incident_label_rows, whatever writes documents, mentions or
+    # and tables that the writes keep: whatever writes incidents must write codec.incident_place_columns
+    # and codec.incident_label_rows, whatever writes documents, mentions or
     # public views their document_search, mention_people and redaction_names rows, and every
     # such write must call _changed_query_inputs, or kept results (_cached) go stale.
 
@@ -1491,7 +1491,9 @@ def _replace_incidents(conn: Connection, new_incidents: list[Incident]) -> None:
     conn.execute(delete(incident_labels))
     conn.execute(delete(incidents))
     if new_incidents:
-        conn.execute(insert(incidents), [codec.incident_row(i) for i in new_incidents])
+        conn.execute(
+            insert(incidents), [{**codec.incident_row(i), **codec.incident_place_columns(i)} for i in new_incidents]
+        )
         labels = [row for incident in new_incidents for row in codec.incident_label_rows(incident)]
         if labels:
             conn.execute(insert(incident_labels), labels)

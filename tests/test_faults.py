@@ -672,3 +672,12 @@ def test_upgrading_an_older_store_keeps_every_row(db_url: str) -> None:
         assert [(s.status, s.mentions) for s in db.document_states()] == [("processed", 1)]
         assert [i.reports[0].mention.key for i in db.incidents()] == [mention.key]
         assert db.get_document(document.id).text == TEXT
+        # What the web's queries read was filled in from the old rows (migration 0009).
+        from otkaz.store import IncidentQuery
+        from otkaz.store.codec import fold
+
+        word = fold(TEXT).split()[0]
+        assert db.count_incidents(IncidentQuery(words=(word,))) == 1
+        assert db.incident_facets(IncidentQuery(), ["actor"])["actor"] == [(a, 1) for a in sorted(set(incident.actors))]
+        if incident.location is not None and incident.location.country:
+            assert db.count_incidents(IncidentQuery(countries=(incident.location.country,))) == 1

@@ -17,6 +17,7 @@ from otkaz.web.auth import LoginThrottle, Principal  # noqa: E402
 from otkaz.web.pages import safe_next  # noqa: E402
 from otkaz.web.present import format_count, format_dates, highlight, timeline_chart  # noqa: E402
 from otkaz.web.queries import FilterError, IncidentFilter, choose_unit, timeline  # noqa: E402
+from web_reference import days, matches  # noqa: E402
 
 
 def span(text: str, field: str, phrase: str) -> Evidence:
@@ -83,11 +84,11 @@ def incident(start: date, end: date, people: int | None, text: str = "Men fled."
 
 def test_filter_matches_dates_by_overlap_and_text_by_all_words() -> None:
     spanning = incident(date(2023, 1, 20), date(2023, 2, 10), 3, text="Three soldiers fled the camp.")
-    assert IncidentFilter(date_from=date(2023, 2, 1)).matches(spanning)
-    assert not IncidentFilter(date_to=date(2023, 1, 19)).matches(spanning)
-    assert IncidentFilter(q="SOLDIERS  camp").matches(spanning)
-    assert not IncidentFilter(q="soldiers border").matches(spanning)
-    assert IncidentFilter(outlets=["Wire"], langs=["en"]).matches(spanning)
+    assert matches(IncidentFilter(date_from=date(2023, 2, 1)), spanning)
+    assert not matches(IncidentFilter(date_to=date(2023, 1, 19)), spanning)
+    assert matches(IncidentFilter(q="SOLDIERS  camp"), spanning)
+    assert not matches(IncidentFilter(q="soldiers border"), spanning)
+    assert matches(IncidentFilter(outlets=["Wire"], langs=["en"]), spanning)
 
 
 def test_timeline_fills_gaps_and_sums_people() -> None:
@@ -96,11 +97,11 @@ def test_timeline_fills_gaps_and_sums_people() -> None:
         incident(date(2023, 1, 28), date(2023, 2, 2), None),
         incident(date(2023, 4, 1), date(2023, 4, 1), 10),
     ]
-    buckets = timeline(incidents, "month")
+    buckets = timeline(days(incidents), "month")
     assert [(b.start.month, b.incidents, b.people) for b in buckets] == [(1, 2, 3), (2, 0, 0), (3, 0, 0), (4, 1, 10)]
-    weeks = timeline(incidents[:1], "week")
+    weeks = timeline(days(incidents[:1]), "week")
     assert weeks[0].start == date(2023, 1, 2)  # weeks start on Monday
-    assert choose_unit(incidents, None) == "week" and choose_unit(incidents, "month") == "month"
+    assert choose_unit(days(incidents), None) == "week" and choose_unit(days(incidents), "month") == "month"
     chart = timeline_chart(buckets, "month")
     assert len(chart.bars) == 4 and chart.bars[1].height == 0
     assert max(b.height for b in chart.bars) == chart.bottom - chart.top

@@ -155,6 +155,39 @@ def incident_row(incident: Incident) -> dict[str, Any]:
     }
 
 
+def incident_place_columns(incident: Incident) -> dict[str, Any]:
+    """The columns the web's queries read off the incident's place: country and region of the
+    location, else of the origin; the point of the first of the two with both coordinates."""
+    place = incident.location if incident.location is not None else incident.origin
+    point = next(
+        (p for p in (incident.location, incident.origin) if p is not None and p.lat is not None and p.lon is not None),
+        None,
+    )
+    return {
+        "country": place.country if place else None,
+        "region": place.admin1 if place else None,
+        "lat": point.lat if point else None,
+        "lon": point.lon if point else None,
+    }
+
+
+def incident_label_rows(incident: Incident) -> list[dict[str, Any]]:
+    """The rows of ``incident_labels``: its actors, consequences and people, each once."""
+    kinds = (("actor", incident.actors), ("consequence", incident.consequences), ("person", incident.people))
+    values = {(kind, value) for kind, items in kinds for value in items}
+    return [{"incident_id": incident.id, "kind": kind, "value": value} for kind, value in sorted(values)]
+
+
+def fold(text: str) -> str:
+    """Text as the word search compares it: case-folded, white space made single spaces."""
+    return " ".join(text.casefold().split())
+
+
+def search_text(title: str | None, text: str) -> str:
+    """What the word search reads of a document (or of its public view)."""
+    return fold(f"{title or ''} {text}")
+
+
 def incident_from_row(row: Row) -> Incident:
     """The incident without its reports (they are read separately)."""
     return Incident(

@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, Self
@@ -26,9 +28,12 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    and_,
+    case,
     create_engine,
     delete,
     event,
+    exists,
     func,
     insert,
     make_url,
@@ -60,13 +65,18 @@ from otkaz.store.schema import (
     documents,
     incident_aliases,
     incident_reports,
+    document_search,
+    incident_labels,
     incidents,
+    mention_people,
     mentions,
+    redaction_names,
     seen_markers,
     sources,
     sessions,
     merge_state,
     pseudonyms,
+    query_state,
     redactions,
     users,
 )
@@ -74,6 +84,7 @@ from otkaz.store.schema import (
 DEFAULT_DATABASE = "otkaz.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 _PAGE_SIZE = 500  # documents() reads this many documents per query
+_CACHED_RESULTS = 512  # results of incident queries kept (Database._cached)
 _WRITE = "otkaz_write"  # execution option marking connections that will write
 _USER_AGENT_LENGTH = 200  # enough to tell one browser from another
 _NUL = "\x00"
@@ -276,6 +287,10 @@ class Database:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open database {self.url}: {_first_line(exc)}") from exc
         self._writer = self._engine.execution_options(**{_WRITE: True})
+        # Results of incident queries by (query_state revision, what was asked): see _cached.
+        self._results: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._results_lock = threading.Lock()
+        self._computing: dict[tuple[Any, ...], threading.Lock] = {}
         # Reads of several queries see one snapshot (SQLite transactions always do).
         self._reader = (
             self._engine.execution_options(isolation_level="REPEATABLE READ")
@@ -388,8 +403,12 @@ class Database:
             # Mentions first: the merge counter's lock before any incident's (as a merge takes them).
             _delete_extraction(conn, document_id)
             conn.execute(delete(incident_reports).where(incident_reports.c.document_id == document_id))
-            conn.execute(delete(incidents).where(~incidents.c.id.in_(select(incident_reports.c.incident_id))))
+            orphans = ~incidents.c.id.in_(select(incident_reports.c.incident_id))
+            conn.execute(delete(incident_labels).where(incident_labels.c.incident_id.in_(select(incidents.c.id).where(orphans))))
+            conn.execute(delete(incidents).where(orphans))
+            conn.execute(delete(redaction_names).where(redaction_names.c.document_id == document_id))
             conn.execute(delete(redactions).where(redactions.c.document_id == document_id))
+            conn.execute(delete(document_search).where(document_search.c.document_id == document_id))
             conn.execute(delete(documents).where(documents.c.id == document_id))
             before = {
                 "id": row.id, "url": row.url, "outlet": row.outlet, "published": row.published, "lang": row.lang,
@@ -538,6 +557,195 @@ class Database:
                 select(incident_aliases.c.incident_id).where(incident_aliases.c.old_id == old_id)
             ).scalar()
 
+    # --- incident queries (the web's pages and API) ------------------------
+    #
+    # Filter, sort, count, page, facet and total in SQL; whole incidents (with reports) are
+    # loaded only for the rows asked for. See IncidentQuery for what selects. They read columns
+    # and tables that the writes keep: whatever writes incidents must write codec.incident_place_columns
+    # and codec.incident_label_rows, whatever writes documents, mentions or
+    # public views their document_search, mention_people and redaction_names rows, and every
+    # such write must call _changed_query_inputs, or kept results (_cached) go stale.
+
+    def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, or what it gave for ``key`` while the stored incidents, documents and
+        views were as they are (query_state's revision). The revision is read before computing,
+        so a result is never older than the revision it is kept under."""
+        with self._read() as conn:
+            revision = conn.execute(select(query_state.c.revision).where(query_state.c.id == 1)).scalar_one()
+        full_key = (revision, *key)
+        with self._results_lock:
+            if full_key in self._results:
+                self._results.move_to_end(full_key)
+                return self._results[full_key]
+            # One thread computes; the others asking the same meanwhile wait for its result.
+            computing = self._computing.setdefault(full_key, threading.Lock())
+        with computing:
+            with self._results_lock:
+                if full_key in self._results:
+                    return self._results[full_key]
+            try:
+                value = compute()
+            finally:
+                with self._results_lock:
+                    self._computing.pop(full_key, None)
+            with self._results_lock:
+                self._results[full_key] = value
+                while len(self._results) > _CACHED_RESULTS:
+                    self._results.popitem(last=False)
+        return value
+
+    def count_incidents(self, query: IncidentQuery) -> int:
+        def count() -> int:
+            with self._read() as conn:
+                return conn.execute(select(func.count()).select_from(incidents).where(_matching(query))).scalar_one()
+
+        return self._cached(("count", query), count)
+
+    def incident_page(
+        self, query: IncidentQuery, sort: str = "-date", offset: int = 0, limit: int | None = None
+    ) -> list[Incident]:
+        """The matching incidents in ``sort`` order (one of INCIDENT_SORTS), ``limit`` of them
+        from ``offset`` (None: all), with their reports. Do not change them: a page is kept
+        (shared) while the store does not change."""
+        ids_query = (
+            select(incidents.c.id).where(_matching(query)).order_by(*_order(sort, self._binary)).offset(offset)
+        )
+        if limit is not None:
+            ids_query = ids_query.limit(limit)
+
+        def page_ids() -> tuple[str, ...]:
+            with self._read() as conn:
+                return tuple(conn.execute(ids_query).scalars())
+
+        def load() -> tuple[Incident, ...]:
+            ids = self._cached(("page", query, sort, offset, limit), page_ids)
+            if not ids:
+                return ()
+            with self._read() as conn:
+                condition = _matching(query) if limit is None else incidents.c.id.in_(ids)
+                by_id = {incident.id: incident for incident in _load_incidents(conn, condition)}
+            return tuple(by_id[i] for i in ids if i in by_id)
+
+        if limit is None:  # every matching incident (exports): not kept
+            return list(load())
+        # A page is kept whole: the incidents are shared, so callers must not change them.
+        return list(self._cached(("page-incidents", query, sort, offset, limit), load))
+
+    def incidents_by_id(self, ids: list[str]) -> list[Incident]:
+        """These incidents with their reports, in this order (ids not stored left out)."""
+        found: dict[str, Incident] = {}
+        with self._read() as conn:
+            for chunk in _chunks(ids):
+                found.update((i.id, i) for i in _load_incidents(conn, incidents.c.id.in_(chunk)))
+        return [found[i] for i in ids if i in found]
+
+    def incident_points(self, query: IncidentQuery) -> list[Incident]:
+        """The matching incidents without their reports (by date, undated last, then id): for the map."""
+        rows_query = (
+            select(incidents)
+            .where(_matching(query))
+            .order_by(incidents.c.date_start.nulls_last(), self._binary(incidents.c.id))
+        )
+        with self._read() as conn:
+            return [codec.incident_from_row(row) for row in conn.execute(rows_query)]
+
+    def incident_facets(self, query: IncidentQuery, names: Collection[str]) -> dict[str, list[tuple[str, int]]]:
+        """Per facet in ``names`` (INCIDENT_FACETS): (value, matching incidents with it), most first."""
+        chosen = select(incidents.c.id).where(_matching(query))
+
+        def facet(name: str) -> tuple[tuple[str, int], ...]:
+            with self._read() as conn:
+                counts = [(value, n) for value, n in conn.execute(_facet_query(name, query, chosen)).all() if value]
+            return tuple(sorted(counts, key=lambda item: (-item[1], item[0])))
+
+        return {name: list(self._cached(("facet", query, name), partial(facet, name))) for name in names}
+
+    def incident_totals(self, query: IncidentQuery) -> dict[str, int]:
+        """incidents, people (at least: the sum of known counts), people_unknown (incidents whose
+        count is unknown), reports, documents, countries and undated, of the matching incidents."""
+        return dict(self._cached(("totals", query), partial(self._totals, query)))
+
+    def _totals(self, query: IncidentQuery) -> dict[str, int]:
+        matching = _matching(query)
+        chosen = select(incidents.c.id).where(matching)
+        with self._read() as conn:
+            row = conn.execute(
+                select(
+                    func.count(),
+                    func.sum(incidents.c.count_min),
+                    func.sum(case((incidents.c.count_min.is_(None), 1), else_=0)),
+                    func.sum(case((incidents.c.date_start.is_(None), 1), else_=0)),
+                    func.count(func.distinct(case((incidents.c.country != "", incidents.c.country)))),
+                ).where(matching)
+            ).one()
+            reports_row = conn.execute(
+                select(func.count(), func.count(func.distinct(incident_reports.c.document_id)))
+                .select_from(_report_rows())
+                .where(incident_reports.c.incident_id.in_(chosen))
+            ).one()
+        return {
+            "incidents": row[0],
+            "people": int(row[1] or 0),
+            "people_unknown": int(row[2] or 0),
+            "reports": reports_row[0],
+            "documents": reports_row[1],
+            "countries": row[4],
+            "undated": int(row[3] or 0),
+        }
+
+    def incident_days(self, query: IncidentQuery) -> list[tuple[date, int, int]]:
+        """(first possible day, matching incidents, their people at least) per day, in day order."""
+        days_query = (
+            select(incidents.c.date_start, func.count(), func.sum(func.coalesce(incidents.c.count_min, 0)))
+            .where(_matching(query), incidents.c.date_start.is_not(None))
+            .group_by(incidents.c.date_start)
+            .order_by(incidents.c.date_start)
+        )
+
+        def days() -> tuple[tuple[date, int, int], ...]:
+            with self._read() as conn:
+                rows = conn.execute(days_query).all()
+            return tuple((date.fromisoformat(day), n, int(people or 0)) for day, n, people in rows)
+
+        return list(self._cached(("days", query), days))
+
+    def arrival_counts(self, query: IncidentQuery, since: str) -> dict[str, int]:
+        """How many matching incidents arrived since ``since`` (see arrivals_since): new, more_reports."""
+        first, last = func.min(documents.c.ingested_at), func.max(documents.c.ingested_at)
+        per_incident = (
+            select((first > since).label("new"))
+            .select_from(incident_reports.join(documents, documents.c.id == incident_reports.c.document_id))
+            .where(incident_reports.c.incident_id.in_(select(incidents.c.id).where(_matching(query))))
+            .group_by(incident_reports.c.incident_id)
+            .having(last > since)
+            .subquery()
+        )
+        with self._read() as conn:
+            rows = conn.execute(select(per_incident.c.new, func.count()).group_by(per_incident.c.new)).all()
+        counts = {"new": 0, "more_reports": 0}
+        for new, n in rows:
+            counts["new" if new else "more_reports"] += n
+        return counts
+
+    def review_order(self) -> list[str]:
+        """The ids of the unreviewed incidents, least confident first (ties: oldest first, undated last)."""
+        ids_query = (
+            select(incidents.c.id)
+            .where(incidents.c.status == "unreviewed")
+            .order_by(
+                incidents.c.confidence,
+                incidents.c.date_start.is_(None),
+                incidents.c.date_start,
+                self._binary(incidents.c.id),
+            )
+        )
+        with self._read() as conn:
+            return list(conn.execute(ids_query).scalars())
+
+    def _binary(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """Ordered by code points, as Python orders strings (PostgreSQL's collation may differ)."""
+        return column.collate("C") if self._url.get_backend_name() == "postgresql" else column
+
     # --- decisions and audit ---------------------------------------------
 
     def add_decision(self, decision: Decision) -> Decision:
@@ -620,9 +828,10 @@ class Database:
             with self._write() as conn:
                 _save_source(conn, values)
 
-    def arrivals_since(self, since: str) -> dict[str, str]:
+    def arrivals_since(self, since: str, incident_ids: Collection[str] | None = None) -> dict[str, str]:
         """Incidents with reports from documents stored (or updated) after ``since`` (an ISO
-        timestamp in UTC): "new" when all their reports arrived since, else "more_reports"."""
+        timestamp in UTC): "new" when all their reports arrived since, else "more_reports".
+        ``incident_ids``: only among these."""
         query = (
             select(
                 incident_reports.c.incident_id,
@@ -633,6 +842,10 @@ class Database:
             .group_by(incident_reports.c.incident_id)
             .having(func.max(documents.c.ingested_at) > since)
         )
+        if incident_ids is not None:
+            if not incident_ids:
+                return {}
+            query = query.where(incident_reports.c.incident_id.in_(list(incident_ids)))
         with self._read() as conn:
             rows = conn.execute(query).all()
         return {row[0]: "new" if row[1] > since else "more_reports" for row in rows}
@@ -696,6 +909,8 @@ class Database:
             ).first()
             if stored is None or (stored.text, stored.title) != (document.text, document.title):
                 return False
+            _changed_query_inputs(conn)
+            conn.execute(delete(redaction_names).where(redaction_names.c.document_id == document.id))
             conn.execute(delete(redactions).where(redactions.c.document_id == document.id))
             conn.execute(
                 insert(redactions).values(
@@ -704,8 +919,15 @@ class Database:
                     names_digest=names_digest,
                     view=view,
                     made_at=_now(),
+                    version=view.get("version"),
+                    search_text=codec.search_text(view.get("title"), view.get("text") or ""),
                 )
             )
+            recorded = sorted(set(view.get("recorded") or []))
+            if recorded:
+                conn.execute(
+                    insert(redaction_names), [{"document_id": document.id, "name": name} for name in recorded]
+                )
         return True
 
     def redactions(self, document_ids: list[str] | None = None) -> dict[str, dict[str, Any]]:
@@ -873,6 +1095,192 @@ class Database:
         return ended
 
 
+# --------------------------------------------------------------------------- incident queries
+
+
+INCIDENT_SORTS = ("-date", "date", "confidence", "-confidence", "-reports", "reports")
+INCIDENT_FACETS = ("type", "actor", "consequence", "country", "region", "lang", "outlet", "status")
+
+
+@dataclass(frozen=True)
+class IncidentQuery:
+    """Which incidents the query methods read. Each list, when not empty, keeps the incidents
+    with one of its values (for lang and outlet: with a report of that language or outlet; for
+    country and region: whose place, the location else the origin, has it). ``date_from`` and
+    ``date_to`` (ISO days) keep the dated incidents that may fall on or after and on or before.
+    ``words`` (case-folded, see codec.fold): each must appear in the title or text of one of the
+    incident's reports: in the original, or with ``public_version`` in the public view of that
+    redaction version, read only where it was made knowing every name the report's mention and
+    its incident record (as PublicView.search_text reads it). ``arrived_since``: only incidents
+    with a report whose document was stored after this time (see Database.arrivals_since)."""
+
+    statuses: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    consequences: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+    words: tuple[str, ...] = ()
+    public_version: str | None = None
+    arrived_since: str | None = None
+
+
+def _report_rows() -> Any:
+    """incident_reports with their mentions: the reports an incident is loaded with."""
+    return incident_reports.join(
+        mentions,
+        (mentions.c.document_id == incident_reports.c.document_id) & (mentions.c.key == incident_reports.c.mention_key),
+    )
+
+
+def _has_report(*conditions: ColumnElement[bool], join: Any = None) -> ColumnElement[bool]:
+    """Whether the incident has a report (with ``join``, a table keyed by its document) that meets ``conditions``."""
+    rows = _report_rows()
+    if join is not None:
+        key = join.c.id if join is documents else join.c.document_id
+        rows = rows.join(join, key == incident_reports.c.document_id)
+    return exists(select(1).select_from(rows).where(incident_reports.c.incident_id == incidents.c.id, *conditions))
+
+
+def _matching(query: IncidentQuery) -> ColumnElement[bool]:
+    parts: list[ColumnElement[bool]] = []
+    for column, values in (
+        (incidents.c.status, query.statuses),
+        (incidents.c.type, query.types),
+        (incidents.c.country, query.countries),
+        (incidents.c.region, query.regions),
+    ):
+        if values:
+            parts.append(column.in_(list(values)))
+    for kind, values in (("actor", query.actors), ("consequence", query.consequences)):
+        if values:
+            labels = incident_labels.alias()
+            parts.append(
+                exists(
+                    select(1).where(
+                        labels.c.incident_id == incidents.c.id, labels.c.kind == kind, labels.c.value.in_(list(values))
+                    )
+                )
+            )
+    for name, values in (("lang", query.langs), ("outlet", query.outlets)):
+        if values:
+            parts.append(_has_report(documents.c[name].in_(list(values)), join=documents))
+    if query.date_from or query.date_to:
+        parts.append(incidents.c.date_start.is_not(None))
+    if query.date_from:
+        parts.append(incidents.c.date_end >= query.date_from)
+    if query.date_to:
+        parts.append(incidents.c.date_start <= query.date_to)
+    for word in query.words:
+        parts.append(_has_word(word, query.public_version))
+    if query.arrived_since:
+        arrived = (
+            select(incident_reports.c.incident_id)
+            .join(documents, documents.c.id == incident_reports.c.document_id)
+            .group_by(incident_reports.c.incident_id)
+            .having(func.max(documents.c.ingested_at) > query.arrived_since)
+        )
+        parts.append(incidents.c.id.in_(arrived))
+    return and_(true(), *parts)
+
+
+def _has_word(word: str, public_version: str | None) -> ColumnElement[bool]:
+    if public_version is None:
+        return _has_report(document_search.c.text.contains(word, autoescape=True), join=document_search)
+    names = redaction_names.alias()
+    people = mention_people.alias()
+    labels = incident_labels.alias()
+    # The innermost queries name incident_reports of the query two levels up: correlated by hand.
+    unknown_to_view = ~exists(
+        select(1)
+        .where(names.c.document_id == incident_reports.c.document_id, names.c.name == people.c.name)
+        .correlate(incident_reports, people)
+    )
+    mention_names_covered = ~exists(
+        select(1).where(
+            people.c.document_id == incident_reports.c.document_id,
+            people.c.mention_key == incident_reports.c.mention_key,
+            unknown_to_view,
+        )
+    )
+    names2 = redaction_names.alias()
+    incident_names_covered = ~exists(
+        select(1).where(
+            labels.c.incident_id == incident_reports.c.incident_id,
+            labels.c.kind == "person",
+            ~exists(
+                select(1)
+                .where(names2.c.document_id == incident_reports.c.document_id, names2.c.name == labels.c.value)
+                .correlate(incident_reports, labels)
+            ),
+        )
+    )
+    return _has_report(
+        redactions.c.version == public_version,
+        redactions.c.search_text.contains(word, autoescape=True),
+        mention_names_covered,
+        incident_names_covered,
+        join=redactions,
+    )
+
+
+def _order(sort: str, binary: Callable[[ColumnElement[Any]], ColumnElement[Any]]) -> list[Any]:
+    """ORDER BY for a sort of INCIDENT_SORTS: by date undated last (by id), else by confidence
+    or reports; ties by id, in the same direction."""
+    if sort not in INCIDENT_SORTS:
+        raise ValueError(f"unknown sort {sort!r}: expected one of {', '.join(INCIDENT_SORTS)}")
+    descending = sort.startswith("-")
+
+    def direction(column: Any) -> Any:
+        return column.desc() if descending else column.asc()
+
+    key = sort.lstrip("-")
+    identity = binary(incidents.c.id)
+    if key == "date":
+        undated = incidents.c.date_start.is_(None)
+        return [
+            undated,
+            direction(incidents.c.date_start),
+            direction(incidents.c.date_end),
+            binary(case((undated, incidents.c.id))).asc(),
+            direction(identity),
+        ]
+    if key == "confidence":
+        return [direction(incidents.c.confidence), direction(identity)]
+    reports = (
+        select(func.count())
+        .select_from(_report_rows())
+        .where(incident_reports.c.incident_id == incidents.c.id)
+        .scalar_subquery()
+    )
+    return [direction(reports), direction(identity)]
+
+
+def _facet_query(name: str, query: IncidentQuery, chosen: Select) -> Select:
+    if name in ("type", "status", "country", "region"):
+        column = incidents.c[name]
+        return select(column, func.count()).where(_matching(query), column.is_not(None)).group_by(column)
+    if name in ("actor", "consequence"):
+        return (
+            select(incident_labels.c.value, func.count())
+            .where(incident_labels.c.kind == name, incident_labels.c.incident_id.in_(chosen))
+            .group_by(incident_labels.c.value)
+        )
+    if name in ("lang", "outlet"):
+        column = documents.c[name]
+        return (
+            select(column, func.count(func.distinct(incident_reports.c.incident_id)))
+            .select_from(_report_rows().join(documents, documents.c.id == incident_reports.c.document_id))
+            .where(incident_reports.c.incident_id.in_(chosen), column.is_not(None))
+            .group_by(column)
+        )
+    raise ValueError(f"unknown facet {name!r}: expected one of {', '.join(INCIDENT_FACETS)}")
+
+
 def _timestamp(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
@@ -961,13 +1369,19 @@ def _add_document(conn: Connection, doc: Document) -> AddResult:
         "extractor_version": None,
         "extraction_note": None,
     }
+    searched = {"document_id": doc.id, "text": codec.search_text(doc.title, doc.text)}
+    _changed_query_inputs(conn)
     if stored is None:
         conn.execute(insert(documents).values(values))
+        conn.execute(insert(document_search).values(searched))
         return AddResult(doc.id, created=True)
     # Evidence offsets point into the old text, and dates rest on the old metadata.
     _delete_extraction(conn, doc.id)
+    conn.execute(delete(redaction_names).where(redaction_names.c.document_id == doc.id))
     conn.execute(delete(redactions).where(redactions.c.document_id == doc.id))  # names of the old text
     conn.execute(update(documents).where(documents.c.id == doc.id).values(values))
+    conn.execute(delete(document_search).where(document_search.c.document_id == doc.id))
+    conn.execute(insert(document_search).values(searched))
     return AddResult(doc.id, created=False, replaced=True)
 
 
@@ -990,6 +1404,12 @@ def _save_extraction(conn: Connection, result: ExtractionResult, extractor_versi
     if result.mentions:
         rows = [codec.mention_row(document_id, n, m) for n, m in enumerate(result.mentions)]
         conn.execute(insert(mentions), rows)
+        people = {(m.key, name) for m in result.mentions for name in m.people}
+        if people:
+            conn.execute(
+                insert(mention_people),
+                [{"document_id": document_id, "mention_key": k, "name": n} for k, n in sorted(people)],
+            )
     if result.aggregates:
         rows = [codec.aggregate_row(document_id, n, a) for n, a in enumerate(result.aggregates)]
         conn.execute(insert(aggregates), rows)
@@ -1016,8 +1436,15 @@ def _delete_extraction(conn: Connection, document_id: str) -> None:
     raised first: on PostgreSQL its row lock makes two writers of one document's mentions take
     turns, so the second deletes what the first inserted instead of inserting beside it."""
     _changed_merge_inputs(conn)
+    _changed_query_inputs(conn)
+    conn.execute(delete(mention_people).where(mention_people.c.document_id == document_id))
     conn.execute(delete(mentions).where(mentions.c.document_id == document_id))
     conn.execute(delete(aggregates).where(aggregates.c.document_id == document_id))
+
+
+def _changed_query_inputs(conn: Connection) -> None:
+    """Every write of what the incident queries read comes here: their cached results go stale."""
+    conn.execute(update(query_state).where(query_state.c.id == 1).values(revision=query_state.c.revision + 1))
 
 
 def _changed_merge_inputs(conn: Connection) -> None:
@@ -1072,10 +1499,17 @@ def _replace_incidents(conn: Connection, new_incidents: list[Incident]) -> None:
     ]
     _check_mentions_stored(conn, report_rows)
     _keep_aliases(conn, new_incidents)
+    _changed_query_inputs(conn)
     conn.execute(delete(incident_reports))
+    conn.execute(delete(incident_labels))
     conn.execute(delete(incidents))
     if new_incidents:
-        conn.execute(insert(incidents), [codec.incident_row(i) for i in new_incidents])
+        conn.execute(
+            insert(incidents), [{**codec.incident_row(i), **codec.incident_place_columns(i)} for i in new_incidents]
+        )
+        labels = [row for incident in new_incidents for row in codec.incident_label_rows(incident)]
+        if labels:
+            conn.execute(insert(incident_labels), labels)
     if report_rows:
         conn.execute(insert(incident_reports), report_rows)
 

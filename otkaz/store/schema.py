@@ -123,7 +123,44 @@ incidents = Table(
     *_incident_fields(),
     Column("status", String, nullable=False),
     Column("merge_reasons", Json, nullable=False),
+    # Read off the coded fields when the incident is written, for the web's filters and map
+    # (Database.query_incidents): the place is the location, else the origin; the point the
+    # first of the two with both coordinates.
+    Column("country", String),
+    Column("region", String),  # admin1
+    Column("lat", Double),
+    Column("lon", Double),
     Index(None, "date_start"),
+    Index(None, "status", "date_start"),
+)
+
+# The list-valued fields of each incident, one row per distinct value, for filters and facets:
+# kind "actor", "consequence" or "person" (a name, only read to tell whether a public view covers it).
+incident_labels = Table(
+    "incident_labels",
+    metadata,
+    Column("incident_id", String, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String, primary_key=True),
+    Column("value", String, primary_key=True),
+    Index(None, "kind", "value"),
+)
+
+# The people each mention names, one row each: a public view covers a report when it was made
+# knowing all of them and the incident's (PublicView.report_view); the word search asks it in SQL.
+mention_people = Table(
+    "mention_people",
+    metadata,
+    Column("document_id", String, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("mention_key", String, primary_key=True),
+    Column("name", String, primary_key=True),
+)
+
+# What the word search reads of each document: title and text, case-folded (queries.fold).
+document_search = Table(
+    "document_search",
+    metadata,
+    Column("document_id", String, ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("text", Text, nullable=False),
 )
 
 # An incident's reports name mentions by key, without a foreign key: a re-extraction
@@ -197,6 +234,18 @@ redactions = Table(
     Column("names_digest", String(64), nullable=False),
     Column("view", Json, nullable=False),
     Column("made_at", String, nullable=False),
+    # Read off ``view`` when it is stored: its rules' version and its title and text case-folded
+    # (what the public's word search reads).
+    Column("version", String),
+    Column("search_text", Text),
+)
+
+# The names each stored view was made knowing (its ``recorded``), one row each.
+redaction_names = Table(
+    "redaction_names",
+    metadata,
+    Column("document_id", String, ForeignKey("redactions.document_id", ondelete="CASCADE"), primary_key=True),
+    Column("name", String, primary_key=True),
 )
 
 # One number per person across the store: "[person N]" (person_key: see otkaz.publish.redaction).
@@ -265,6 +314,18 @@ sessions = Table(
 # (Database.rebuild_incidents). One row, id 1, created by the migration.
 merge_state = Table(
     "merge_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", Integer, nullable=False),
+)
+
+
+# How many times what the incident queries read (incidents, their reports and labels, documents,
+# mentions, public views) has changed: every write of those adds one, so results computed at
+# one count can be reused until it moves (Database.incident_facets and the other totals). One
+# row, id 1, created by the migration.
+query_state = Table(
+    "query_state",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("revision", Integer, nullable=False),

@@ -20,10 +20,10 @@ from fastapi.responses import RedirectResponse
 
 from otkaz.model import AuditEntry, Incident
 from otkaz.publish.exports import export_records
-from otkaz.publish.redaction import REVEAL, PublicView
-from otkaz.store import Database
+from otkaz.publish.redaction import REDACTION_VERSION, REVEAL, PublicView
+from otkaz.store import Database, IncidentQuery
 from otkaz.web.auth import Principal
-from otkaz.web.queries import PUBLISHED_STATUS, IncidentFilter, select_incidents
+from otkaz.web.queries import PUBLISHED_STATUS, STATUSES, IncidentFilter, store_query
 
 
 def effective_filter(flt: IncidentFilter, principal: Principal) -> IncidentFilter:
@@ -31,10 +31,23 @@ def effective_filter(flt: IncidentFilter, principal: Principal) -> IncidentFilte
     return flt if principal.can("see_unpublished") else replace(flt, statuses=[])
 
 
-def visible_incidents(db: Database, principal: Principal, include_rejected: bool = False) -> list[Incident]:
+def visible_statuses(principal: Principal, flt: IncidentFilter) -> list[str]:
+    """The statuses of the incidents the principal may see: the public only published ones;
+    accounts every other one, and rejected ones too when the filter asks for them."""
     if not principal.can("see_unpublished"):
-        return [i for i in db.incidents() if i.status == PUBLISHED_STATUS]
-    return db.incidents(include_rejected=include_rejected)
+        return [PUBLISHED_STATUS]
+    return [s for s in STATUSES if s != "rejected" or "rejected" in flt.statuses]
+
+
+def incident_queries(principal: Principal, flt: IncidentFilter) -> tuple[IncidentQuery, IncidentQuery]:
+    """(every incident the principal may see, those of them the filter lets through), as store queries.
+
+    Words are searched in what the principal may read: the public view for the public and
+    viewers (so that a search cannot tell which names an article holds), the originals else."""
+    flt = effective_filter(flt, principal)
+    statuses = visible_statuses(principal, flt)
+    version = None if principal.can("see_names") else REDACTION_VERSION
+    return IncidentQuery(statuses=tuple(statuses)), store_query(flt, statuses, version)
 
 
 def public_view(db: Database, principal: Principal, incidents: Iterable[Incident]) -> PublicView | None:
@@ -42,28 +55,6 @@ def public_view(db: Database, principal: Principal, incidents: Iterable[Incident
     if principal.can("see_names"):
         return None
     return PublicView.of_store(db, {report.document.id for incident in incidents for report in incident.reports})
-
-
-def filtered_incidents(
-    db: Database, principal: Principal, flt: IncidentFilter
-) -> tuple[list[Incident], list[Incident]]:
-    """(every incident the principal may see, those of them the filter lets through).
-
-    Words are searched in what the principal may read: the public view for the public and
-    viewers (so that a search cannot tell which names an article holds), the originals else."""
-    flt = effective_filter(flt, principal)
-    base = visible_incidents(db, principal, include_rejected="rejected" in flt.statuses)
-    view = public_view(db, principal, base) if flt.q else None
-    chosen = select_incidents(
-        base,
-        flt,
-        published_only=not principal.can("see_unpublished"),
-        search_text=view.search_text if view is not None else None,
-    )
-    if flt.since:
-        arrived = db.arrivals_since(flt.since)
-        chosen = [incident for incident in chosen if incident.id in arrived]
-    return base, chosen
 
 
 class IncidentMoved(Exception):

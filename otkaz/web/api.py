@@ -21,21 +21,19 @@ from otkaz.publish.redaction import PublicView
 from otkaz.publish.stats import STATS_BY, incident_stats
 from otkaz.store import Database
 from otkaz.web import present
-from otkaz.web.access import audit_reveal, filtered_incidents, incident_or_404, incident_records, public_view
+from otkaz.web.access import audit_reveal, incident_or_404, incident_queries, incident_records, public_view
 from otkaz.web.auth import Principal, principal_of, requirement
 from otkaz.web.corrections import CorrectionError, place_plain
 from otkaz.web.queries import (
     DEFAULT_SORT,
     MAX_PER_PAGE,
     IncidentFilter,
+    Totals,
     choose_unit,
-    counts_by,
-    paginate,
+    page_of,
     people_of,
     point_of,
-    sort_incidents,
     timeline,
-    totals,
 )
 
 router = APIRouter()
@@ -87,8 +85,8 @@ def list_incidents(
 ) -> dict[str, Any]:
     """Incidents in the export format (with their status), one page at a time."""
     principal = principal_of(request)
-    _, chosen = filtered_incidents(_db(request), principal, flt)
-    result = paginate(sort_incidents(chosen, sort), page, per_page)
+    _, chosen = incident_queries(principal, flt)
+    result = page_of(_db(request), chosen, sort, page, per_page)
     return {
         "total": result.total,
         "page": result.number,
@@ -128,17 +126,21 @@ def stats(
     """Totals, incidents per type and country, ``groups`` (``otkaz stats``) and the timeline, for the filter."""
     if by not in STATS_BY:
         raise HTTPException(400, f"by={by!r}: expected one of {', '.join(STATS_BY)}")
-    _, chosen = filtered_incidents(_db(request), principal_of(request), flt)
-    unit = choose_unit(chosen, unit)
+    db = _db(request)
+    _, chosen = incident_queries(principal_of(request), flt)
+    days = db.incident_days(chosen)
+    unit = choose_unit(days, unit)
+    facets = db.incident_facets(chosen, ["type", "country"])
     return {
-        "totals": as_plain(totals(chosen)),
-        "by_type": dict(counts_by(chosen, "type")),
-        "by_country": dict(counts_by(chosen, "country")),
-        "groups": incident_stats(chosen, by).to_dict(),
+        "totals": as_plain(Totals(**db.incident_totals(chosen))),
+        "by_type": dict(facets["type"]),
+        "by_country": dict(facets["country"]),
+        # The groups read every matching incident with its reports (otkaz.publish.stats).
+        "groups": incident_stats(db.incident_page(chosen, DEFAULT_SORT), by).to_dict(),
         "unit": unit,
         "timeline": [
             {"start": b.start.isoformat(), "incidents": b.incidents, "people": b.people}
-            for b in timeline(chosen, unit)
+            for b in timeline(days, unit)
         ],
     }
 
@@ -146,7 +148,8 @@ def stats(
 @router.get("/api/points", tags=["incidents"])
 def points(request: Request, flt: Filter) -> dict[str, Any]:
     """The filtered incidents that have a place with coordinates, for the map."""
-    _, chosen = filtered_incidents(_db(request), principal_of(request), flt)
+    _, query = incident_queries(principal_of(request), flt)
+    chosen = _db(request).incident_points(query)
     features = []
     for incident in chosen:
         point = point_of(incident)
@@ -185,10 +188,11 @@ def export(
     if names and not principal.can("see_names"):
         raise HTTPException(403, f"your role ({principal.role}) may not export names")
     db = _db(request)
-    _, chosen = filtered_incidents(db, principal, flt)
+    _, query = incident_queries(principal, flt)
+    chosen = db.incident_page(query, DEFAULT_SORT)
     out: io.StringIO | io.BytesIO = io.BytesIO() if fmt in BINARY_FORMATS else io.StringIO()
     view = None if names else PublicView.of_store(db, {r.document.id for i in chosen for r in i.reports})
-    write_export(sort_incidents(chosen, DEFAULT_SORT), fmt, out, include_names=names, view=view)
+    write_export(chosen, fmt, out, include_names=names, view=view)
     if names:
         audit_reveal(db, principal, "export", f"incidents.{fmt}?{request.url.query}")
     filename = f"otkaz-incidents.{EXTENSIONS.get(fmt, fmt)}"

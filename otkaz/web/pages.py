@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -11,9 +10,9 @@ from markupsafe import Markup, escape
 
 from otkaz.model import Incident
 from otkaz.publish.redaction import PublicView
-from otkaz.store import Database
+from otkaz.store import Database, IncidentQuery
 from otkaz.web import present
-from otkaz.web.access import audit_reveal, effective_filter, filtered_incidents, incident_or_404, public_view
+from otkaz.web.access import audit_reveal, effective_filter, incident_or_404, incident_queries, public_view
 from otkaz.web.app import render
 from otkaz.web.auth import (
     MIN_PASSWORD_LENGTH,
@@ -33,13 +32,11 @@ from otkaz.web.auth import (
 from otkaz.web.queries import (
     DEFAULT_SORT,
     IncidentFilter,
+    Totals,
     choose_unit,
-    counts_by,
     int_param,
-    paginate,
-    sort_incidents,
+    page_of,
     timeline,
-    totals,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -65,15 +62,17 @@ def dashboard(request: Request) -> Response:
     principal = principal_of(request)
     params = request.query_params
     flt = effective_filter(IncidentFilter.from_params(params), principal)
-    base, chosen = filtered_incidents(_db(request), principal, flt)
-    sort = params.get("sort") or DEFAULT_SORT
-    page = paginate(sort_incidents(chosen, sort), int_param(params, "page", 1), PER_PAGE)
-    unit = choose_unit(chosen, params.get("unit"))
+    base, chosen = incident_queries(principal, flt)
     db = _db(request)
+    sort = params.get("sort") or DEFAULT_SORT
+    page = page_of(db, chosen, sort, int_param(params, "page", 1), PER_PAGE)
+    days = db.incident_days(chosen)
+    unit = choose_unit(days, params.get("unit"))
     seen = _seen_marker(db, principal)
-    since_seen = db.arrivals_since(seen) if seen else {}
+    shown = [incident.id for incident in page.items]
     # Rows are marked by what arrived since the filter's time, else since the account's last look.
-    arrivals = db.arrivals_since(flt.since) if flt.since else since_seen
+    marker = flt.since or seen
+    arrivals = db.arrivals_since(marker, shown) if marker else {}
     return render(
         request,
         "dashboard.html",
@@ -82,12 +81,12 @@ def dashboard(request: Request) -> Response:
             "sort": sort,
             "unit": unit,
             "page": page,
-            "totals": totals(chosen),
-            "by_type": dict(counts_by(chosen, "type")),
-            "facets": {name: counts_by(base, name) for name in FACETS},
-            "chart": present.timeline_chart(timeline(chosen, unit), unit),
+            "totals": Totals(**db.incident_totals(chosen)),
+            "by_type": dict(db.incident_facets(chosen, ["type"])["type"]),
+            "facets": db.incident_facets(base, FACETS),
+            "chart": present.timeline_chart(timeline(days, unit), unit),
             "arrivals": arrivals,
-            "since_visit": _since_visit(seen, since_seen, base) if seen else None,
+            "since_visit": _since_visit(db, seen, base) if seen else None,
         },
     )
 
@@ -103,14 +102,14 @@ def _seen_marker(db: Database, principal: Principal) -> str | None:
     return marker
 
 
-def _since_visit(seen: str, arrivals: dict[str, str], visible: list[Incident]) -> dict[str, object]:
+def _since_visit(db: Database, seen: str, visible: IncidentQuery) -> dict[str, object]:
     """The banner's counts: the incidents this account may see that arrived since ``seen``."""
-    kinds = [arrivals[i.id] for i in visible if i.id in arrivals]
+    counts = db.arrival_counts(visible, seen)
     return {
         "since": seen,
         "when": seen[:16].replace("T", " ") + " UTC",
-        "new": kinds.count("new"),
-        "more_reports": kinds.count("more_reports"),
+        "new": counts["new"],
+        "more_reports": counts["more_reports"],
     }
 
 
@@ -168,16 +167,8 @@ def _article(incident: Incident, n: int, view: PublicView | None) -> Markup:
     return present.highlight(shown.text, [shown.evidence(e) for e in report.mention.evidence], f"r{n}-e")
 
 
-def review_queue(db: Database) -> list[Incident]:
-    """Unreviewed incidents, least confident first (ties: oldest first)."""
-    unreviewed = [i for i in db.incidents() if i.status == "unreviewed"]
-    return sorted(
-        unreviewed, key=lambda i: (i.confidence, i.date is None, i.date.start if i.date else date.min, i.id)
-    )
-
-
 def _next_in_queue(db: Database, after_id: str) -> str | None:
-    ids = [i.id for i in review_queue(db)]
+    ids = db.review_order()
     if after_id in ids:
         position = ids.index(after_id)
         rest = ids[position + 1 :] + ids[:position]
@@ -187,11 +178,13 @@ def _next_in_queue(db: Database, after_id: str) -> str | None:
 
 @router.get("/review", dependencies=[Depends(requirement("review"))])
 def review_page(request: Request) -> Response:
-    queue = review_queue(_db(request))
+    db = _db(request)
+    ids = db.review_order()
+    queue = db.incidents_by_id(ids[:QUEUE_SIZE])
     return render(
         request,
         "review.html",
-        {"queue": queue[:QUEUE_SIZE], "total": len(queue), "focus": request.query_params.get("focus", "")},
+        {"queue": queue, "total": len(ids), "focus": request.query_params.get("focus", "")},
     )
 
 

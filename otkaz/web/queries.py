@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from otkaz.model import Incident
+from otkaz.store import Database, IncidentQuery
+from otkaz.store.codec import fold
 
 STATUSES = ("unreviewed", "confirmed", "rejected")
 PUBLISHED_STATUS = "confirmed"  # what the public sees
@@ -143,70 +145,29 @@ class IncidentFilter:
     def active(self) -> bool:
         return bool(self.params())
 
-    def matches(self, incident: Incident, search_text: Callable[[Incident], str] | None = None) -> bool:
-        """Whether ``incident`` passes; ``search_text``: what its words are searched in (else
-        the titles and texts of its reports)."""
-        place = incident.location or incident.origin
-        documents = [report.document for report in incident.reports]
-        checks = (
-            _any_of(self.types, [incident.type]),
-            _any_of(self.actors, incident.actors),
-            _any_of(self.consequences, incident.consequences),
-            _any_of(self.countries, [place.country] if place else []),
-            _any_of(self.regions, [place.admin1] if place else []),
-            _any_of(self.langs, [d.lang for d in documents]),
-            _any_of(self.outlets, [d.outlet for d in documents]),
-            _any_of(self.statuses, [incident.status]),
-            self._in_dates(incident),
-        )
-        return all(checks) and self._has_text(incident, search_text)
-
-    def _in_dates(self, incident: Incident) -> bool:
-        if not (self.date_from or self.date_to):
-            return True
-        if incident.date is None:
-            return False
-        if self.date_from and incident.date.end < self.date_from:
-            return False
-        return not (self.date_to and incident.date.start > self.date_to)
-
-    def _has_text(self, incident: Incident, search_text: Callable[[Incident], str] | None) -> bool:
-        words = fold(self.q).split()
-        if not words:
-            return True
-        if search_text is not None:
-            haystack = fold(search_text(incident))
-        else:
-            texts = [text for report in incident.reports for text in (report.document.title or "", report.document.text)]
-            haystack = fold(" ".join(texts))
-        return all(word in haystack for word in words)
-
 
 def _copy(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
-def _any_of(wanted: list[str], values: Iterable[str | None]) -> bool:
-    return not wanted or any(value in wanted for value in values)
-
-
-def fold(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def select_incidents(
-    incidents: Iterable[Incident],
-    flt: IncidentFilter,
-    published_only: bool,
-    search_text: Callable[[Incident], str] | None = None,
-) -> list[Incident]:
-    """The incidents ``flt`` lets through; ``published_only``: confirmed ones alone;
-    ``search_text``: what words are searched in (see ``IncidentFilter.matches``)."""
-    return [
-        incident
-        for incident in incidents
-        if not (published_only and incident.status != PUBLISHED_STATUS) and flt.matches(incident, search_text)
-    ]
+def store_query(flt: IncidentFilter, statuses: list[str], public_version: str | None) -> IncidentQuery:
+    """The store's query for ``flt``: ``statuses`` (those the reader may see) when the filter
+    names none; words searched in the public views of ``public_version``, else the originals."""
+    return IncidentQuery(
+        statuses=tuple(flt.statuses or statuses),
+        types=tuple(flt.types),
+        actors=tuple(flt.actors),
+        consequences=tuple(flt.consequences),
+        countries=tuple(flt.countries),
+        regions=tuple(flt.regions),
+        langs=tuple(flt.langs),
+        outlets=tuple(flt.outlets),
+        date_from=flt.date_from.isoformat() if flt.date_from else None,
+        date_to=flt.date_to.isoformat() if flt.date_to else None,
+        words=tuple(fold(flt.q).split()),
+        public_version=public_version,
+        arrived_since=flt.since,
+    )
 
 
 def people_of(incident: Incident) -> int | None:
@@ -214,19 +175,10 @@ def people_of(incident: Incident) -> int | None:
     return incident.count.min
 
 
-def sort_incidents(incidents: list[Incident], sort: str) -> list[Incident]:
+def check_sort(sort: str) -> str:
     if sort not in SORTS:
         raise FilterError(f"sort={sort!r}: expected one of {', '.join(SORTS)}")
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key == "date":
-        dated = [i for i in incidents if i.date]
-        undated = [i for i in incidents if not i.date]
-        dated.sort(key=lambda i: (i.date.start, i.date.end, i.id), reverse=descending)
-        return dated + undated
-    if key == "confidence":
-        return sorted(incidents, key=lambda i: (i.confidence, i.id), reverse=descending)
-    return sorted(incidents, key=lambda i: (len(i.reports), i.id), reverse=descending)
+    return sort
 
 
 @dataclass(frozen=True)
@@ -249,13 +201,17 @@ class Page:
         return min(self.number * self.per_page, self.total)
 
 
-def paginate(incidents: list[Incident], page: int, per_page: int) -> Page:
+def page_of(db: Database, query: IncidentQuery, sort: str, page: int, per_page: int) -> Page:
+    """One page of the incidents ``query`` selects, in ``sort`` order: counted, sorted and cut in SQL."""
+    check_sort(sort)
     if page < 1:
         raise FilterError(f"page={page}: pages start at 1")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise FilterError(f"per_page={per_page}: expected 1 to {MAX_PER_PAGE}")
+    total = db.count_incidents(query)
     start = (page - 1) * per_page
-    return Page(incidents[start : start + per_page], page, per_page, len(incidents))
+    items = db.incident_page(query, sort, start, per_page) if start < total else []
+    return Page(items, page, per_page, total)
 
 
 @dataclass(frozen=True)
@@ -282,28 +238,30 @@ def _bucket_label(day: date, unit: str) -> str:
     return day.strftime("%d %b %Y") if unit == "week" else day.strftime("%b %Y")
 
 
-def choose_unit(incidents: list[Incident], unit: str | None) -> str:
+# (first possible day, incidents, people at least) of the dated incidents: Database.incident_days
+Days = list[tuple[date, int, int]]
+
+
+def choose_unit(days: Days, unit: str | None) -> str:
     """``unit`` when given; else weeks for spans up to half a year, months beyond."""
     if unit:
         if unit not in UNITS:
             raise FilterError(f"unit={unit!r}: expected one of {', '.join(UNITS)}")
         return unit
-    starts = [i.date.start for i in incidents if i.date]
+    starts = [day for day, _n, _people in days]
     if starts and (max(starts) - min(starts)).days <= 183:
         return "week"
     return "month"
 
 
-def timeline(incidents: list[Incident], unit: str) -> list[Bucket]:
+def timeline(days: Days, unit: str) -> list[Bucket]:
     """Incidents and people per week or month of the incident's first possible day, gaps filled."""
     incident_counts: Counter[date] = Counter()
     people_counts: Counter[date] = Counter()
-    for incident in incidents:
-        if incident.date is None:
-            continue
-        start = _bucket_start(incident.date.start, unit)
-        incident_counts[start] += 1
-        people_counts[start] += people_of(incident) or 0
+    for day, incidents, people in days:
+        start = _bucket_start(day, unit)
+        incident_counts[start] += incidents
+        people_counts[start] += people
     if not incident_counts:
         return []
     buckets = []
@@ -327,44 +285,6 @@ class Totals:
     documents: int
     countries: int
     undated: int
-
-
-def totals(incidents: list[Incident]) -> Totals:
-    counts = [people_of(i) for i in incidents]
-    places = [i.location or i.origin for i in incidents]
-    return Totals(
-        incidents=len(incidents),
-        people=sum(c for c in counts if c is not None),
-        people_unknown=sum(c is None for c in counts),
-        reports=sum(len(i.reports) for i in incidents),
-        documents=len({r.document.id for i in incidents for r in i.reports}),
-        countries=len({p.country for p in places if p and p.country}),
-        undated=sum(i.date is None for i in incidents),
-    )
-
-
-def counts_by(incidents: list[Incident], attribute: str) -> list[tuple[str, int]]:
-    """(value, incidents) pairs for a facet, most frequent first."""
-    counter: Counter[str] = Counter()
-    for incident in incidents:
-        counter.update(set(facet_values(incident, attribute)))
-    return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
-
-
-def facet_values(incident: Incident, attribute: str) -> list[str]:
-    place = incident.location or incident.origin
-    documents = [r.document for r in incident.reports]
-    values: dict[str, list[Any]] = {
-        "type": [incident.type],
-        "actor": incident.actors,
-        "consequence": incident.consequences,
-        "country": [place.country] if place else [],
-        "region": [place.admin1] if place else [],
-        "lang": [d.lang for d in documents],
-        "outlet": [d.outlet for d in documents],
-        "status": [incident.status],
-    }
-    return [v for v in values[attribute] if v]
 
 
 def point_of(incident: Incident) -> tuple[float, float] | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from alembic import command
 from alembic.config import Config
@@ -51,7 +51,7 @@ from otkaz.model import (
     Report,
     as_plain,
 )
-from otkaz.store import codec
+from otkaz.store import codec, merge_index
 from otkaz.store.schema import (
     EXTRACTION_STATUSES,
     aggregates,
@@ -70,6 +70,9 @@ from otkaz.store.schema import (
     redactions,
     users,
 )
+
+if TYPE_CHECKING:
+    from otkaz.merge.incremental import MergeUpdate
 
 DEFAULT_DATABASE = "otkaz.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -485,6 +488,7 @@ class Database:
         _check_unique_ids(new_incidents)
         with self._write() as conn:
             _replace_incidents(conn, new_incidents)
+            merge_index.invalidate(conn)
 
     def rebuild_incidents(self, build: Callable[[list[Report], list[Decision]], list[Incident]]) -> list[Incident]:
         """Builds the incidents from every mention and decision (``build``: merging) and stores
@@ -502,13 +506,37 @@ class Database:
         with self._write() as conn:
             if _merge_revision(conn, hold=True) == revision:
                 _replace_incidents(conn, built)
+                merge_index.invalidate(conn)
                 return built
         with self._write() as conn:
             _merge_revision(conn, hold=True)
             built = build(_reports(conn), _decisions(conn))
             _check_unique_ids(built)
             _replace_incidents(conn, built)
+            merge_index.invalidate(conn)
         return built
+
+    def merge_incidents(self, plan: Callable[[merge_index.MergeReader], MergeUpdate]) -> tuple[MergeUpdate, int]:
+        """Merges what changed since the last merge (``plan``: ``otkaz.merge.incremental.update``,
+        which reads the merge index through the reader) and stores it; returns the update and
+        how many incidents are now not rejected.
+
+        One consistent unit, as ``rebuild_incidents``: planned without a lock, stored if
+        nothing merging reads has changed since, else planned again inside the write
+        transaction that stores it, mentions and decisions held still.
+        """
+        with self._read() as conn:
+            revision = _merge_revision(conn)
+            change = plan(merge_index.MergeReader(conn))
+        if change.full:
+            _check_unique_ids(change.incidents)
+        with self._write() as conn:
+            if _merge_revision(conn, hold=True) != revision:
+                change = plan(merge_index.MergeReader(conn))
+                if change.full:
+                    _check_unique_ids(change.incidents)
+            merge_index.apply_update(conn, change, _replace_incidents, _now())
+            return change, merge_index.count_incidents(conn)
 
     def incidents(self, include_rejected: bool = False) -> list[Incident]:
         """Incidents with their reports, by date (undated last), then id."""
@@ -1002,6 +1030,7 @@ def _delete_extraction(conn: Connection, document_id: str) -> None:
     raised first: on PostgreSQL its row lock makes two writers of one document's mentions take
     turns, so the second deletes what the first inserted instead of inserting beside it."""
     _changed_merge_inputs(conn)
+    merge_index.mark_pending(conn, document_id)
     conn.execute(delete(mentions).where(mentions.c.document_id == document_id))
     conn.execute(delete(aggregates).where(aggregates.c.document_id == document_id))
 

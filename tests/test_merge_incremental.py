@@ -250,3 +250,49 @@ def test_incidents_stored_by_other_means_make_the_next_merge_full(db: Database) 
     assert change.full
     assert _state(db)[0] == _scratch(db)
     assert count == sum(i["status"] != "rejected" for i in _scratch(db))
+
+
+def test_two_merges_at_once_store_the_same_incidents(db: Database, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Merges do not change what merging reads: a merge that stores its update after another
+    merge of the same changes stored it leaves the store as the first one left it."""
+    world = World(9)
+    for _ in range(20):
+        _store(db, *world.document())
+    pipeline.merge_all(db)
+    for _ in range(5):
+        _store(db, *world.document())
+    update = pipeline.incremental.update
+    meanwhile: list[str] = []
+
+    def update_while_another_merges(source, usable, full=False):
+        planned = update(source, usable, full)
+        if not meanwhile:
+            meanwhile.append("other merge")
+            with Database(db_url) as other:
+                pipeline.merge_all(other)
+        return planned
+
+    monkeypatch.setattr(pipeline.incremental, "update", update_while_another_merges)
+    pipeline.merge_all(db)
+    assert meanwhile == ["other merge"]
+    assert _state(db)[0] == _scratch(db)
+    nothing, _count = db.merge_incidents(lambda source: update(source, pipeline.usable_decisions))
+    assert nothing.empty
+
+
+def test_cli_merge_all_merges_everything_again(db_url: str) -> None:
+    from click.testing import CliRunner
+
+    from otkaz.cli import cli
+
+    world = World(10)
+    with Database(db_url) as db:
+        for _ in range(10):
+            _store(db, *world.document())
+    result = CliRunner().invoke(cli, ["merge", "--all", "--db", db_url, "--json"])
+    assert result.exit_code == 0, result.output
+    with Database(db_url) as db:
+        assert _state(db)[0] == _scratch(db)
+        assert '"incidents": %d' % len([i for i in _scratch(db) if i["status"] != "rejected"]) in result.output
+    refused = CliRunner().invoke(cli, ["merge", "--all", "inc-1", "--db", db_url])
+    assert refused.exit_code != 0

@@ -551,6 +551,18 @@ class Database:
             found = _load_incidents(conn, incidents.c.id == incident_id)
         return found[0] if found else None
 
+    def incidents_holding(self, mention_keys: Collection[str]) -> list[Incident]:
+        """The incidents (rejected ones too) holding a report of any of ``mention_keys``."""
+        keys = sorted(set(mention_keys))
+        found: dict[str, Incident] = {}
+        with self._read() as conn:
+            for start in range(0, len(keys), _PAGE_SIZE):
+                held = select(incident_reports.c.incident_id).where(
+                    incident_reports.c.mention_key.in_(keys[start:start + _PAGE_SIZE])
+                )
+                found.update((i.id, i) for i in _load_incidents(conn, incidents.c.id.in_(held)))
+        return list(found.values())
+
     def moved_incident(self, old_id: str) -> str | None:
         """The id of the incident that now holds the reports of ``old_id``, an id merging gave
         up (its earliest report was split off, or an earlier report joined); None if unknown."""

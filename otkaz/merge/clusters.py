@@ -177,7 +177,8 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 
 def blocks_of(profile: Profile) -> list[tuple[str | None, Month | None]]:
     """The (country, month) blocks ``MergeIndex.add`` files a mention under (None: unknown)."""
-    return [(country, month) for country in sorted(profile.countries) or [None] for month in _months(profile.date) or [None]]
+    months: list[Month | None] = list(_months(profile.date)) or [None]
+    return [(country, month) for country in sorted(profile.countries) or [None] for month in months]
 
 
 def candidate_blocks(profile: Profile) -> tuple[list[str | None] | None, list[Month | None] | None]:

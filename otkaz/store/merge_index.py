@@ -71,7 +71,8 @@ class MergeReader:
         return self._stored_decisions
 
     def pending_documents(self) -> list[str]:
-        return list(self.conn.execute(select(merge_pending.c.document_id).order_by(merge_pending.c.document_id)).scalars())
+        query = select(merge_pending.c.document_id).order_by(merge_pending.c.document_id)
+        return list(self.conn.execute(query).scalars())
 
     def unmerged_decisions(self) -> list[Decision]:
         """The stored decisions not merged yet (by their digests: SQLite may give a deleted
@@ -85,7 +86,8 @@ class MergeReader:
         return sorted(i for i, digest in self._merged_decisions().items() if stored.get(i) != digest)
 
     def _merged_decisions(self) -> dict[int, str]:
-        return {i: digest for i, digest in self.conn.execute(select(merge_decisions.c.decision_id, merge_decisions.c.digest))}
+        rows = self.conn.execute(select(merge_decisions.c.decision_id, merge_decisions.c.digest))
+        return {decision_id: digest for decision_id, digest in rows}
 
     def decision_keys(self, decision_ids: Collection[int]) -> set[str]:
         found: set[str] = set()
@@ -110,7 +112,9 @@ class MergeReader:
     def indexed_of_documents(self, document_ids: Collection[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for chunk in _chunks(document_ids):
-            query = select(merge_index.c.mention_key, merge_index.c.component).where(merge_index.c.document_id.in_(chunk))
+            query = select(merge_index.c.mention_key, merge_index.c.component).where(
+                merge_index.c.document_id.in_(chunk)
+            )
             found.update((a, b) for a, b in self.conn.execute(query))
         return found
 
@@ -124,7 +128,9 @@ class MergeReader:
     def members_of(self, components: Collection[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for chunk in _chunks(components):
-            query = select(merge_index.c.mention_key, merge_index.c.document_id).where(merge_index.c.component.in_(chunk))
+            query = select(merge_index.c.mention_key, merge_index.c.document_id).where(
+                merge_index.c.component.in_(chunk)
+            )
             found.update((a, b) for a, b in self.conn.execute(query))
         return found
 
@@ -146,7 +152,9 @@ class MergeReader:
         reports: list[Report] = []
         for chunk in _chunks(sorted(document_ids)):
             rows = self.conn.execute(
-                select(mentions).where(mentions.c.document_id.in_(chunk)).order_by(mentions.c.document_id, mentions.c.position)
+                select(mentions)
+                .where(mentions.c.document_id.in_(chunk))
+                .order_by(mentions.c.document_id, mentions.c.position)
             ).all()
             docs = self._documents(chunk)
             reports += [Report(docs[row.document_id], codec.mention_from_row(row)) for row in rows]
@@ -180,8 +188,9 @@ def apply_update(conn: Connection, change: MergeUpdate, replace_all: Any, now: s
         return
     if change.full:
         replace_all(conn, change.incidents)
-        for table in (merge_index, merge_blocks, merge_decision_keys, merge_decisions, merge_pending, merge_index_state):
+        for table in (merge_index, merge_blocks, merge_decision_keys, merge_decisions, merge_pending):
             conn.execute(delete(table))
+        conn.execute(delete(merge_index_state))
     else:
         _replace_some_incidents(conn, change.keys, change.incidents, now)
         for chunk in _chunks(change.keys):
@@ -194,7 +203,9 @@ def apply_update(conn: Connection, change: MergeUpdate, replace_all: Any, now: s
         for chunk in _chunks([*change.gone_decisions, *change.decision_keys]):
             conn.execute(delete(merge_decisions).where(merge_decisions.c.decision_id.in_(chunk)))
             conn.execute(delete(merge_decision_keys).where(merge_decision_keys.c.decision_id.in_(chunk)))
-    index_rows = [{"mention_key": e.key, "document_id": e.document_id, "component": e.component} for e in change.entries]
+    index_rows = [
+        {"mention_key": e.key, "document_id": e.document_id, "component": e.component} for e in change.entries
+    ]
     block_rows = [
         {
             "mention_key": e.key,
@@ -213,7 +224,9 @@ def apply_update(conn: Connection, change: MergeUpdate, replace_all: Any, now: s
         conn.execute(insert(merge_decisions), [
             {"decision_id": i, "digest": change.decision_digests[i]} for i in sorted(change.decision_keys)
         ])
-        key_rows = [{"decision_id": i, "mention_key": k} for i, keys in change.decision_keys.items() for k in sorted(keys)]
+        key_rows = [
+            {"decision_id": i, "mention_key": k} for i, keys in change.decision_keys.items() for k in sorted(keys)
+        ]
         for chunk in _chunks(key_rows, 5000):
             conn.execute(insert(merge_decision_keys), chunk)
     if change.full:
@@ -239,7 +252,11 @@ def _replace_some_incidents(conn: Connection, keys: Collection[str], new_inciden
         for row in rows:
             held = holder.get((row.document_id, row.mention_key))
             holders.setdefault(row.incident_id, []).extend([held] if held else [])
-    moved = {old: max(found, key=lambda new: (found.count(new), -found.index(new))) for old, found in holders.items() if found}
+    moved = {
+        old: max(found, key=lambda new: (found.count(new), -found.index(new)))
+        for old, found in holders.items()
+        if found
+    }
     # Aliases that may change: of an id now current or moved, or leading to an incident of these
     # mentions (whose id is "inc-" + one of the keys, whether it is still stored or not).
     targets = old_ids | {ID_PREFIX + key for key in keys}
@@ -249,12 +266,15 @@ def _replace_some_incidents(conn: Connection, keys: Collection[str], new_inciden
     for chunk in _chunks(sorted(targets)):
         rows += conn.execute(select(incident_aliases).where(incident_aliases.c.incident_id.in_(chunk))).all()
     for old_id, target in sorted({(row.old_id, row.incident_id) for row in rows}):
-        if old_id in new_ids or old_id in moved or (target in targets and target not in new_ids and target not in moved):
-            conn.execute(delete(incident_aliases).where(incident_aliases.c.old_id == old_id))
+        alias = incident_aliases.c.old_id == old_id
+        gone = target in targets and target not in new_ids and target not in moved
+        if old_id in new_ids or old_id in moved or gone:
+            conn.execute(delete(incident_aliases).where(alias))
         elif target in moved:
-            conn.execute(update(incident_aliases).where(incident_aliases.c.old_id == old_id).values(incident_id=moved[target]))
+            conn.execute(update(incident_aliases).where(alias).values(incident_id=moved[target]))
     if moved:
-        conn.execute(insert(incident_aliases), [{"old_id": o, "incident_id": n, "since": now} for o, n in sorted(moved.items())])
+        rows = [{"old_id": old, "incident_id": new, "since": now} for old, new in sorted(moved.items())]
+        conn.execute(insert(incident_aliases), rows)
     for chunk in _chunks(sorted(old_ids | new_ids)):
         conn.execute(delete(incident_reports).where(incident_reports.c.incident_id.in_(chunk)))
         conn.execute(delete(incidents).where(incidents.c.id.in_(chunk)))
@@ -270,6 +290,7 @@ def _replace_some_incidents(conn: Connection, keys: Collection[str], new_inciden
 
 def count_incidents(conn: Connection) -> int:
     """Incidents not rejected."""
-    return conn.execute(select(func.count()).select_from(incidents).where(incidents.c.status != "rejected")).scalar_one()
+    query = select(func.count()).select_from(incidents).where(incidents.c.status != "rejected")
+    return conn.execute(query).scalar_one()
 
 

@@ -14,8 +14,9 @@ process on a corpus made by ``benchmarks/corpus.py`` (seeded), in a throwaway fo
 - workers: ``otkaz extract --all`` of --speedup-docs relevant documents, --workers 1 and 2;
 - dask: the same with --engine dask --workers 1 and 2 (a local cluster);
 - memory: ``otkaz run`` on a JSONL file of --memory-size: peak memory of the process tree;
-- incremental: a store of --store-docs documents with one synthetic mention each (written
-  through the store API, not parsed), merged in full once (the first merge, which builds the
+- incremental: a store of documents with one synthetic mention each, telling --store-events
+  events (one to three documents each; written through the store API, not parsed), merged in
+  full once (the first merge, which builds the
   merge index); then 100 more documents stored and merged incrementally, and one review
   decision (stored, then merged), each timed in this process; the result is checked against
   ``merge`` of everything from scratch when --check is given.
@@ -236,6 +237,14 @@ class SyntheticNews:
         )
         return document, ExtractionResult(document_id=doc_id, lang="en", processed=True, mentions=[mention])
 
+    def told(self, count: int, events: list[dict]) -> Iterator[tuple]:
+        """The documents of ``count`` new events (kept in ``events``), one to three each."""
+        for _ in range(count):
+            event = self.event()
+            events.append(event)
+            for _ in range(self.rng.choice([1, 1, 1, 2, 3])):
+                yield self.document(event)
+
     def stories(self, documents: int, events: list[dict]) -> Iterator[tuple]:
         """``documents`` documents: of new events (kept in ``events``), a third of them retold."""
         while documents > 0:
@@ -263,18 +272,19 @@ def _timed(action):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def bench_incremental(folder: Path, store_docs: int, added: int, check: bool) -> None:
+def bench_incremental(folder: Path, store_events: int, added: int, check: bool) -> None:
     from otkaz import pipeline
     from otkaz.merge import merge, merge_decision
     from otkaz.model import as_plain
     from otkaz.store import Database
 
     news, events = SyntheticNews(seed=10), []
-    path = folder / f"incremental-{store_docs}.db"
+    path = folder / f"incremental-{store_events}.db"
     path.unlink(missing_ok=True)
     with Database(str(path)) as db:
-        _none, wall, cpu = _timed(lambda: _store_stories(db, news.stories(store_docs, events)))
-        print(f"incremental: stored {store_docs} documents of one mention each (store API): wall {wall:.1f} s, cpu {cpu:.1f} s")
+        _none, wall, cpu = _timed(lambda: _store_stories(db, news.told(store_events, events)))
+        print(f"incremental: stored {news.documents} documents of one mention each, telling {store_events} events "
+              f"(store API): wall {wall:.1f} s, cpu {cpu:.1f} s")
         count, wall, cpu = _timed(lambda: pipeline.merge_all(db))
         print(f"  first merge (full, builds the merge index): {count} incidents; wall {wall:.1f} s, cpu {cpu:.1f} s")
         new = list(news.stories(added, events))
@@ -316,7 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speedup-docs", type=int, default=96, help="Relevant documents of the speed-up runs.")
     parser.add_argument("--memory-size", type=corpus.parse_size, default=corpus.parse_size("1GB"))
     parser.add_argument("--workers", type=int, default=2, help="Workers of the firehose and memory runs.")
-    parser.add_argument("--store-docs", type=int, default=100_000, help="Documents of the incremental store.")
+    parser.add_argument("--store-events", type=int, default=100_000,
+                        help="Events the incremental store's documents tell (about as many incidents).")
     parser.add_argument("--added-docs", type=int, default=100, help="Documents the incremental run adds.")
     parser.add_argument("--check", action="store_true", help="Compare the incremental result with a full merge.")
     parser.add_argument("--only", default=",".join(BENCHMARKS), help=f"Some of: {','.join(BENCHMARKS)}")
@@ -342,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         if "memory" in chosen:
             bench_memory(folder, args.memory_size, args.workers)
         if "incremental" in chosen:
-            bench_incremental(folder, args.store_docs, args.added_docs, args.check)
+            bench_incremental(folder, args.store_events, args.added_docs, args.check)
     return 0
 
 

@@ -168,7 +168,8 @@ def incremental_update(source: MergeSource, usable: Usable) -> MergeUpdate:
     for profile in profiles.values():
         countries, months = candidate_blocks(profile)
         wanted.append((profile.type, countries, None if months is None else [_number(m) for m in months]))
-    found = {key: doc for key, doc in source.candidates(wanted).items() if doc not in set(pending)}
+    pending_set = set(pending)
+    found = {key: doc for key, doc in source.candidates(wanted).items() if doc not in pending_set}
     if found:
         others = {report.mention.key: profile_of(report) for report in source.reports_of(found)}
         joined = set()
@@ -182,7 +183,6 @@ def incremental_update(source: MergeSource, usable: Usable) -> MergeUpdate:
 
     # Grown until the decisions touching it link no other component.
     decision_ids = set(update.decision_keys)
-    pending_set = set(pending)
     while True:
         members = {k: d for k, d in source.members_of(components).items() if d not in pending_set}
         touching = source.decisions_touching(set(members) | new_keys) - decision_ids

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -296,3 +297,45 @@ def test_cli_merge_all_merges_everything_again(db_url: str) -> None:
         assert '"incidents": %d' % len([i for i in _scratch(db) if i["status"] != "rejected"]) in result.output
     refused = CliRunner().invoke(cli, ["merge", "--all", "inc-1", "--db", db_url])
     assert refused.exit_code != 0
+
+
+def test_a_store_upgraded_from_0007_is_merged_in_full_first(db_url: str) -> None:
+    """A store made before the merge index: its first merge is a full one, which builds it."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import insert
+
+    from otkaz.store import codec
+    from otkaz.store.database import MIGRATIONS, resolve_url
+    from otkaz.store.schema import documents, incident_reports, incidents
+
+    world = World(11)
+    stories = [world.document() for _ in range(8)]
+    engine = create_engine(resolve_url(db_url))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0007")
+        for document, _mentions in stories:
+            conn.execute(insert(documents).values(
+                **codec.document_columns(document), content_hash=document.content_hash,
+                ingested_at="2023-05-04T00:00:00+00:00", extraction_status="pending"))
+    engine.dispose()
+    with Database(db_url) as db:  # migrates to 0008
+        for document, mentions in stories:
+            _store(db, document, mentions)
+        first = db.reports()[0]
+        with db._write() as conn:  # noqa: SLF001 (incidents an older version stored)
+            old = replace(merge([first])[0], id="inc-old")
+            conn.execute(insert(incidents).values(codec.incident_row(old)))
+            conn.execute(insert(incident_reports).values(
+                incident_id="inc-old", position=0, document_id=first.document.id, mention_key=first.mention.key))
+        change, _count = db.merge_incidents(lambda source: pipeline.incremental.update(source, pipeline.usable_decisions))
+        assert change.full
+        assert _state(db)[0] == _scratch(db)
+        assert db.moved_incident("inc-old") == next(
+            i["id"] for i in _scratch(db) if any(r["mention"]["document_id"] == first.document.id for r in i["reports"])
+        )
+        with db._read() as conn:  # noqa: SLF001
+            assert len(conn.execute(select(merge_index.c.mention_key)).all()) == len(db.reports())

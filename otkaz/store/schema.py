@@ -141,6 +141,7 @@ incident_reports = Table(
     Column("document_id", String, nullable=False),
     Column("mention_key", String, nullable=False),
     Index(None, "document_id", "mention_key"),
+    Index(None, "mention_key"),  # incremental merging finds the incidents of mentions (0008)
 )
 
 # An incident id that merging gave up (its reports now belong to another incident) and the

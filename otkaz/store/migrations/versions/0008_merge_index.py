@@ -18,6 +18,7 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
+    op.create_index(op.f("ix_incident_reports_mention_key"), "incident_reports", ["mention_key"])
     op.create_table(
         "merge_index",
         sa.Column("mention_key", sa.String(), nullable=False),
@@ -74,3 +75,4 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_merge_index_component"), table_name="merge_index")
     op.drop_index(op.f("ix_merge_index_document_id"), table_name="merge_index")
     op.drop_table("merge_index")
+    op.drop_index(op.f("ix_incident_reports_mention_key"), table_name="incident_reports")

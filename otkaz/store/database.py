@@ -725,6 +725,16 @@ class Database:
     ) -> bool:
         """Stores the public view of ``document`` in place of the previous one; False (nothing
         stored) when the stored document is gone or is no longer this text and title."""
+        try:
+            return self._save_redaction(document, entities, names_digest, view)
+        except IntegrityError:
+            # Another writer stored a view of it after we deleted none (PostgreSQL): again, which
+            # deletes that one (its row is committed now) and stores ours.
+            return self._save_redaction(document, entities, names_digest, view)
+
+    def _save_redaction(
+        self, document: Document, entities: dict[str, Any], names_digest: str, view: dict[str, Any]
+    ) -> bool:
         with self._write() as conn:
             stored = conn.execute(
                 select(documents.c.text, documents.c.title).where(documents.c.id == document.id)

@@ -13,7 +13,13 @@ process on a corpus made by ``benchmarks/corpus.py`` (seeded), in a throwaway fo
   quotes of required incidents kept / all, documents and text kept;
 - workers: ``otkaz extract --all`` of --speedup-docs relevant documents, --workers 1 and 2;
 - dask: the same with --engine dask --workers 1 and 2 (a local cluster);
-- memory: ``otkaz run`` on a JSONL file of --memory-size: peak memory of the process tree.
+- memory: ``otkaz run`` on a JSONL file of --memory-size: peak memory of the process tree;
+- incremental: a store of documents with one synthetic mention each, telling --store-events
+  events (one to three documents each; written through the store API, not parsed), merged in
+  full once (the first merge, which builds the
+  merge index); then 100 more documents stored and merged incrementally, and one review
+  decision (stored, then merged), each timed in this process; the result is checked against
+  ``merge`` of everything from scratch when --check is given.
 
 Wall times depend on what else the machine runs: the CPU time (user + system of every
 process of the run) is printed beside each.
@@ -28,6 +34,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -38,7 +45,7 @@ sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402  (benchmarks/ is not a package)
 
 OTKAZ = [str(Path(sys.executable).with_name("otkaz"))]  # the CLI of this environment
-BENCHMARKS = ("recall", "firehose", "workers", "dask", "memory")
+BENCHMARKS = ("recall", "firehose", "workers", "dask", "memory", "incremental")
 
 
 class Measured:
@@ -164,12 +171,178 @@ def bench_memory(folder: Path, size: int, workers: int) -> None:
     print(f"memory: {path.stat().st_size / 2**20:.0f} MB JSONL, {docs} documents: {result}")
 
 
+# --------------------------------------------------------------------------- incremental merging
+
+PLACES = ("Belgorod Kursk Bryansk Voronezh Moscow Kazan Pskov Samara Tula Donetsk Luhansk Bakhmut Kharkiv "
+          "Kherson Zaporizhzhia Mariupol Kyiv Minsk Gomel Brest Grodno Yerevan Tbilisi Almaty").split()
+TYPES = ("combat_refusal", "desertion", "draft_refusal", "draft_evasion", "flight_abroad", "protest",
+         "discharge_attempt", "violent_resistance")
+WORDS = ("refused fight front unit commander mobilized soldiers deserted returned home border police detained "
+         "court sentenced contract wrote complaint video appeal regiment brigade assault training ground "
+         "camp wives mothers protest governor").split()
+SYLLABLES = "ka ro mi zo va le ni pe tu sa do gri bo ve ly ch sh ov in".split()
+
+
+class SyntheticNews:
+    """Seeded events, each told by one to three documents of one mention each."""
+
+    def __init__(self, seed: int) -> None:
+        import random
+        from datetime import date
+
+        from otkaz.gazetteer import get_gazetteer
+
+        self.rng = random.Random(seed)
+        gazetteer = get_gazetteer()
+        self.places = [gazetteer.lookup(name, "en") for name in PLACES]
+        self.first_day = date(2022, 2, 24)
+        self.documents = 0
+
+    def _name(self) -> str:
+        rng = self.rng
+        word = lambda: "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()  # noqa: E731
+        return f"{word()} {word()}ov"
+
+    def event(self) -> dict:
+        from datetime import timedelta
+
+        from otkaz.model import DateRange
+
+        rng = self.rng
+        day = self.first_day + timedelta(days=rng.randrange(4 * 365))
+        count = rng.choice([1, 1, 2, 3, 5, 12, 40, 80, 150, None])
+        return {
+            "type": rng.choice(TYPES), "place": rng.choice(self.places),
+            "date": DateRange(day, day + timedelta(days=rng.choice([0, 0, 0, 1, 6]))), "count": count,
+            "people": [self._name()] if count == 1 and rng.random() < 0.7 else [],
+            "words": rng.sample(WORDS, 8),
+        }
+
+    def document(self, event: dict):
+        from datetime import timedelta
+
+        from otkaz.model import Count, Document, Evidence, ExtractionResult, IncidentMention
+
+        rng = self.rng
+        self.documents += 1
+        doc_id = f"synthetic-{self.documents:07d}"
+        text = " ".join(rng.sample(event["words"], 6)) + f" ({doc_id})"
+        published = event["date"].end + timedelta(days=rng.randrange(4))
+        document = Document(id=doc_id, text=text, outlet=f"Outlet {rng.randrange(40)}",
+                            published=published.isoformat(), lang="en")
+        mention = IncidentMention(
+            document_id=doc_id, type=event["type"], actors=["mobilized"], count=Count(event["count"], event["count"]),
+            location=event["place"], date=event["date"], people=list(event["people"]), confidence=0.6,
+            evidence=[Evidence("incident", text, 0, len(text))],
+        )
+        return document, ExtractionResult(document_id=doc_id, lang="en", processed=True, mentions=[mention])
+
+    def told(self, count: int, events: list[dict]) -> Iterator[tuple]:
+        """The documents of ``count`` new events (kept in ``events``), one to three each."""
+        for _ in range(count):
+            event = self.event()
+            events.append(event)
+            for _ in range(self.rng.choice([1, 1, 1, 2, 3])):
+                yield self.document(event)
+
+    def stories(self, documents: int, events: list[dict]) -> Iterator[tuple]:
+        """``documents`` documents: of new events (kept in ``events``), a third of them retold."""
+        while documents > 0:
+            event = self.event() if not events or self.rng.random() < 0.75 else self.rng.choice(events)
+            events.append(event)
+            for _ in range(min(documents, self.rng.choice([1, 1, 1, 2, 3]))):
+                documents -= 1
+                yield self.document(event)
+
+
+def _store_stories(db, stories, batch: int = 2000) -> None:
+    chunk: list = []
+    for story in [*stories, None]:
+        if story is not None:
+            chunk.append(story)
+        if chunk and (story is None or len(chunk) == batch):
+            db.add_documents([document for document, _ in chunk])
+            db.save_extractions([result for _, result in chunk], "synthetic")
+            chunk = []
+
+
+def _timed(action):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = action()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _redaction_scan(db) -> int:
+    """What ``otkaz.publish.redaction.refresh`` reads to find stale views (every report, incident
+    and document), without making any view."""
+    from otkaz.publish.redaction import names_digest, recorded_names
+
+    names, digests = recorded_names(db), db.redaction_digests()
+    return sum(digests.get(d.id) != names_digest(sorted(names.get(d.id, ()))) for d in db.documents())
+
+
+def bench_incremental(folder: Path, store_events: int, added: int, check: bool) -> None:
+    from otkaz import pipeline
+    from otkaz.merge import merge, merge_decision
+    from otkaz.model import as_plain
+    from otkaz.store import Database
+
+    news, events = SyntheticNews(seed=10), []
+    path = folder / f"incremental-{store_events}.db"
+    path.unlink(missing_ok=True)
+    with Database(str(path)) as db:
+        _none, wall, cpu = _timed(lambda: _store_stories(db, news.told(store_events, events)))
+        print(f"incremental: stored {news.documents} documents of one mention each, telling {store_events} events "
+              f"(store API): wall {wall:.1f} s, cpu {cpu:.1f} s")
+        count, wall, cpu = _timed(lambda: pipeline.merge_all(db))
+        print(f"  first merge (full, builds the merge index): {count} incidents; wall {wall:.1f} s, cpu {cpu:.1f} s")
+        new = list(news.stories(added, events))
+        _none, store_wall, store_cpu = _timed(lambda: _store_stories(db, new))
+        change = {}
+
+        def merge_added():
+            change["update"], count = db.merge_incidents(
+                lambda source: pipeline.incremental.update(source, pipeline.usable_decisions))
+            return count
+
+        count, wall, cpu = _timed(merge_added)
+        update = change["update"]
+        print(f"  {added} documents added: storing wall {store_wall:.2f} s; incremental merge wall {wall:.2f} s, "
+              f"cpu {cpu:.2f} s ({len(update.keys)} mentions re-merged, {update.compared} pairs compared); "
+              f"total {store_wall + wall:.2f} s; {count} incidents")
+        held = [db.incidents_holding([result.mentions[0].key])[0] for _, result in new[:10]]
+        target = held[0]
+        other = next(incident for incident in held if incident.id != target.id)
+
+        def decide():
+            db.add_decision(merge_decision(target, [other], "bench"))
+            return pipeline.merge_all(db)
+
+        count, wall, cpu = _timed(decide)
+        print(f"  one review decision (merge of two incidents), stored and merged: wall {wall:.3f} s, cpu {cpu:.3f} s")
+        _none, wall, cpu = _timed(lambda: _redaction_scan(db))
+        print(f"  (not incremental yet) the scan by which redact_pending, run after each run and decision, finds "
+              f"the documents whose names changed: wall {wall:.1f} s, cpu {cpu:.1f} s")
+        if check:
+            _none, wall, _cpu = _timed(lambda: None)
+            expected, wall, _cpu = _timed(lambda: merge(db.reports(), pipeline.usable_decisions(db.decisions())))
+            same = [as_plain(i) for i in expected] == [as_plain(i) for i in sorted(db.incidents(True), key=lambda i: i.id)]
+            print(f"  check: incremental incidents {'equal' if same else 'DIFFER FROM'} a merge from scratch "
+                  f"(which took {wall:.1f} s)")
+            if not same:
+                raise SystemExit("incremental merging differs from a full merge")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=100_000, help="Documents of the firehose.")
     parser.add_argument("--speedup-docs", type=int, default=96, help="Relevant documents of the speed-up runs.")
     parser.add_argument("--memory-size", type=corpus.parse_size, default=corpus.parse_size("1GB"))
     parser.add_argument("--workers", type=int, default=2, help="Workers of the firehose and memory runs.")
+    parser.add_argument("--store-events", type=int, default=100_000,
+                        help="Events the incremental store's documents tell (about as many incidents).")
+    parser.add_argument("--added-docs", type=int, default=100, help="Documents the incremental run adds.")
+    parser.add_argument("--check", action="store_true", help="Compare the incremental result with a full merge.")
     parser.add_argument("--only", default=",".join(BENCHMARKS), help=f"Some of: {','.join(BENCHMARKS)}")
     parser.add_argument("--keep", type=Path, help="Work in this folder and keep it (default: a temporary one).")
     args = parser.parse_args(argv)
@@ -192,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_speedup(folder, args.speedup_docs, "dask")
         if "memory" in chosen:
             bench_memory(folder, args.memory_size, args.workers)
+        if "incremental" in chosen:
+            bench_incremental(folder, args.store_events, args.added_docs, args.check)
     return 0
 
 

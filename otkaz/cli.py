@@ -611,8 +611,7 @@ def _record_decision(db: Database, decision: Decision) -> list[Incident]:
     pipeline.merge_all(db)
     pipeline.redact_pending(db)  # a decision may name people: their names leave the public view
     keys = {key for group in decision.payload[MENTION_KEYS].values() for key in group}
-    found = [i for i in db.incidents(include_rejected=True) if any(r.mention.key in keys for r in i.reports)]
-    return sorted(found, key=lambda incident: incident.id)
+    return sorted(db.incidents_holding(keys), key=lambda incident: incident.id)
 
 
 def _decision_output(action: str, incidents: list[Incident], as_json: bool, quiet: bool) -> None:
@@ -625,26 +624,44 @@ def _decision_output(action: str, incidents: list[Incident], as_json: bool, quie
 
 
 @cli.command("merge")
-@click.argument("incident_ids", nargs=-1, required=True, metavar="ID ID...")
+@click.argument("incident_ids", nargs=-1, metavar="ID ID...")
+@click.option("--all", "merge_everything", is_flag=True,
+              help="Instead: merge every mention and decision again from scratch (and rebuild the merge index).")
 @_user_option
 @_note_option
 @common_options
-def merge_command(incident_ids: tuple[str, ...], user: str | None, note: str | None, db_url: str | None,
-                  as_json: bool, quiet: bool) -> None:
+def merge_command(incident_ids: tuple[str, ...], merge_everything: bool, user: str | None, note: str | None,
+                  db_url: str | None, as_json: bool, quiet: bool) -> None:
     """Merge incidents into one, whatever the signals say.
 
     The first ID is the incident the others join. The decision is stored
     (with the reports' mention keys, so it survives every re-run) and the
-    incidents are rebuilt; the merged incident is printed (its id is that of
-    its earliest report, so it may be another of the IDs).
+    incidents touched are merged again; the merged incident is printed (its
+    id is that of its earliest report, so it may be another of the IDs).
+
+    With --all (and no IDs), every incident is merged again from all
+    mentions and decisions instead of only what changed since the last merge.
 
     \b
     Example:
       otkaz merge inc-3f2a9c0d1e4b5a67 inc-9b1c2d3e4f5a6b7c --user anna
+      otkaz merge --all
     """
     from otkaz.codebook import CodebookError, check_decision
     from otkaz.merge import DecisionError, merge_decision
 
+    if merge_everything:
+        if incident_ids:
+            raise click.UsageError("merge --all takes no incident ids")
+        from otkaz import pipeline
+
+        with open_store(db_url) as db:
+            count = pipeline.merge_all(db, full=True)
+        if as_json:
+            print_json({"action": "merge", "all": True, "incidents": count})
+        elif not quiet:
+            click.echo(f"{count} incident(s) merged again from all mentions and decisions")
+        return
     if len(set(incident_ids)) < 2:
         raise click.UsageError("merge needs two different incident ids or more")
     with open_store(db_url) as db:

@@ -10,7 +10,8 @@
 
 Every stage is safe to re-run: the store skips documents it already holds,
 extraction only touches documents not yet extracted by this extractor version,
-merging rebuilds the incidents from all mentions and the analyst's decisions, and
+merging re-merges what changed since the last merge (the incidents the new or removed
+mentions and decisions can touch; ``merge_all(db, full=True)`` rebuilds them all), and
 redaction makes the public view only of documents whose named people changed.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from otkaz.codebook import CodebookError, check_decision, shown
 from otkaz.ingest import IngestFailure, IngestOptions, IngestWarning, Source, find_sources, read_source
-from otkaz.merge import merge
+from otkaz.merge import incremental, merge
 from otkaz.model import DateRange, Decision, Document, ExtractionResult
 from otkaz.store import Database, StoreError
 
@@ -339,13 +340,26 @@ def _batches(documents: list[tuple[Document, str | None]]) -> Iterator[list[tupl
         yield batch
 
 
-def merge_all(db: Database) -> int:
-    """Rebuild the incidents from every mention and decision; returns how many are not rejected.
+def merge_all(db: Database, full: bool = False) -> int:
+    """Bring the incidents up to date with every mention and decision; returns how many are
+    not rejected.
+
+    Incremental (``otkaz.merge.incremental``): only the incidents that the mentions and
+    decisions stored or removed since the last merge can touch are merged again, with the
+    same result as merging everything. ``full`` (or a store without its merge index: the
+    first merge after an upgrade) merges everything and builds the index.
 
     A stored decision the codebook refuses (one an older version let through) is logged and
     skipped: it never stops the merge. One consistent unit: a run storing documents
     meanwhile never drops out of the incidents.
     """
+    _change, count = db.merge_incidents(lambda source: incremental.update(source, usable_decisions, full))
+    return count
+
+
+def rebuild_all(db: Database) -> int:
+    """``merge_all`` without the merge index: every incident rebuilt from every mention and
+    decision by ``otkaz.merge.merge`` (the index is then built again by the next merge)."""
     incidents = db.rebuild_incidents(lambda reports, decisions: merge(reports, usable_decisions(decisions)))
     return sum(incident.status != "rejected" for incident in incidents)
 

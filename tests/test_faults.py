@@ -252,30 +252,46 @@ def test_documents_rm_removes_and_merges_again(fake_extractor: None, tmp_path: P
 # --- concurrent writers ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("path", ["incremental", "full", "rebuild"])
 def test_a_merge_never_drops_the_documents_a_concurrent_run_stored(
-    fake_extractor: None, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+    fake_extractor: None, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
     """Merging read the mentions, then wrote the incidents in another transaction: a run that
-    stored and merged a document in between lost it from the incidents (a lost update)."""
+    stored and merged a document in between lost it from the incidents (a lost update).
+    Whichever way it merges: incrementally, in full (a store without its merge index), or
+    rebuilding everything without the index."""
     first, second = tmp_path / "first.txt", tmp_path / "second.txt"
     first.write_text("Two soldiers deserted from Belgorod.", encoding="utf-8")
     second.write_text("Жители вышли на протест в Казани.", encoding="utf-8")
-    merge = pipeline.merge
     meanwhile: list[str] = []
 
-    def merge_while_another_run_stores(reports, decisions):
+    def another_run() -> None:
         if not meanwhile:  # the first merge: while it works, another process runs on the store
             meanwhile.append("second run")
             with Database(db_url) as other:
                 pipeline.run(other, [str(second)], IngestOptions(lang="ru"))
+
+    merge, update = pipeline.merge, pipeline.incremental.update
+
+    def merge_while_another_run_stores(reports, decisions):
+        another_run()
         return merge(reports, decisions)
 
+    def update_while_another_run_stores(source, usable, full=False):
+        another_run()
+        return update(source, usable, full)
+
     with Database(db_url) as db:
+        if path == "incremental":
+            pipeline.merge_all(db)  # builds the (empty) merge index
         pipeline.ingest_into(db, [str(first)], IngestOptions(lang="en"))
         pipeline.extract_pending(db)
-        monkeypatch.setattr(pipeline, "merge", merge_while_another_run_stores)
-
-        pipeline.merge_all(db)
+        if path == "rebuild":
+            monkeypatch.setattr(pipeline, "merge", merge_while_another_run_stores)
+            pipeline.rebuild_all(db)
+        else:
+            monkeypatch.setattr(pipeline.incremental, "update", update_while_another_run_stores)
+            pipeline.merge_all(db)
 
         assert meanwhile == ["second run"]
         stored = {r.mention.key for r in db.reports()}

@@ -74,6 +74,15 @@ class MergeIndex:
     def __len__(self) -> int:
         return len(self._profiles)
 
+    @property
+    def profiles(self) -> Mapping[str, Profile]:
+        """Mention key -> what merging compares of it, for every indexed mention."""
+        return self._profiles
+
+    def links(self) -> list[tuple[str, str]]:
+        """The pairs of mentions the machine would merge (before vetoes and decisions)."""
+        return sorted(self._merging)
+
     def add(self, reports: Iterable[Report]) -> None:
         """Index new mentions (a mention already indexed is skipped), comparing each within its block only."""
         for report in reports:
@@ -164,6 +173,20 @@ class MergeIndex:
 
 def _pair(a: str, b: str) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
+
+
+def blocks_of(profile: Profile) -> list[tuple[str | None, Month | None]]:
+    """The (country, month) blocks ``MergeIndex.add`` files a mention under (None: unknown)."""
+    months: list[Month | None] = list(_months(profile.date)) or [None]
+    return [(country, month) for country in sorted(profile.countries) or [None] for month in months]
+
+
+def candidate_blocks(profile: Profile) -> tuple[list[str | None] | None, list[Month | None] | None]:
+    """The countries and months whose mentions ``MergeIndex`` compares a new mention with
+    (None: every one of its type), as ``_candidates`` looks them up."""
+    countries = [*sorted(profile.countries), None] if profile.countries else None
+    months = _months(profile.date, DATE_SLACK_DAYS)
+    return countries, ([*months, None] if months else None)
 
 
 def _months(interval: DateRange | None, slack_days: int = 0) -> list[Month]:

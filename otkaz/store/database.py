@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from alembic import command
 from alembic.config import Config
@@ -56,7 +56,7 @@ from otkaz.model import (
     Report,
     as_plain,
 )
-from otkaz.store import codec
+from otkaz.store import codec, merge_index
 from otkaz.store.schema import (
     EXTRACTION_STATUSES,
     aggregates,
@@ -80,6 +80,9 @@ from otkaz.store.schema import (
     redactions,
     users,
 )
+
+if TYPE_CHECKING:
+    from otkaz.merge.incremental import MergeUpdate
 
 DEFAULT_DATABASE = "otkaz.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -509,6 +512,7 @@ class Database:
         _check_unique_ids(new_incidents)
         with self._write() as conn:
             _replace_incidents(conn, new_incidents)
+            merge_index.invalidate(conn)
 
     def rebuild_incidents(self, build: Callable[[list[Report], list[Decision]], list[Incident]]) -> list[Incident]:
         """Builds the incidents from every mention and decision (``build``: merging) and stores
@@ -526,13 +530,39 @@ class Database:
         with self._write() as conn:
             if _merge_revision(conn, hold=True) == revision:
                 _replace_incidents(conn, built)
+                merge_index.invalidate(conn)
                 return built
         with self._write() as conn:
             _merge_revision(conn, hold=True)
             built = build(_reports(conn), _decisions(conn))
             _check_unique_ids(built)
             _replace_incidents(conn, built)
+            merge_index.invalidate(conn)
         return built
+
+    def merge_incidents(self, plan: Callable[[merge_index.MergeReader], MergeUpdate]) -> tuple[MergeUpdate, int]:
+        """Merges what changed since the last merge (``plan``: ``otkaz.merge.incremental.update``,
+        which reads the merge index through the reader) and stores it; returns the update and
+        how many incidents are now not rejected.
+
+        One consistent unit, as ``rebuild_incidents``: planned without a lock, stored if
+        nothing merging reads has changed since, else planned again inside the write
+        transaction that stores it, mentions and decisions held still.
+        """
+        with self._read() as conn:
+            revision = _merge_revision(conn)
+            change = plan(merge_index.MergeReader(conn))
+        if change.full:
+            _check_unique_ids(change.incidents)
+        with self._write() as conn:
+            if _merge_revision(conn, hold=True) != revision:
+                change = plan(merge_index.MergeReader(conn))
+                if change.full:
+                    _check_unique_ids(change.incidents)
+            merge_index.apply_update(conn, change, _replace_incidents, _now())
+            if not change.empty:
+                _changed_query_inputs(conn)  # the incident queries' kept results go stale
+            return change, merge_index.count_incidents(conn)
 
     def incidents(self, include_rejected: bool = False) -> list[Incident]:
         """Incidents with their reports, by date (undated last), then id."""
@@ -546,6 +576,18 @@ class Database:
         with self._read() as conn:
             found = _load_incidents(conn, incidents.c.id == incident_id)
         return found[0] if found else None
+
+    def incidents_holding(self, mention_keys: Collection[str]) -> list[Incident]:
+        """The incidents (rejected ones too) holding a report of any of ``mention_keys``."""
+        keys = sorted(set(mention_keys))
+        found: dict[str, Incident] = {}
+        with self._read() as conn:
+            for start in range(0, len(keys), _PAGE_SIZE):
+                held = select(incident_reports.c.incident_id).where(
+                    incident_reports.c.mention_key.in_(keys[start:start + _PAGE_SIZE])
+                )
+                found.update((i.id, i) for i in _load_incidents(conn, incidents.c.id.in_(held)))
+        return list(found.values())
 
     def moved_incident(self, old_id: str) -> str | None:
         """The id of the incident that now holds the reports of ``old_id``, an id merging gave
@@ -903,6 +945,16 @@ class Database:
     ) -> bool:
         """Stores the public view of ``document`` in place of the previous one; False (nothing
         stored) when the stored document is gone or is no longer this text and title."""
+        try:
+            return self._save_redaction(document, entities, names_digest, view)
+        except IntegrityError:
+            # Another writer stored a view of it after we deleted none (PostgreSQL): again, which
+            # deletes that one (its row is committed now) and stores ours.
+            return self._save_redaction(document, entities, names_digest, view)
+
+    def _save_redaction(
+        self, document: Document, entities: dict[str, Any], names_digest: str, view: dict[str, Any]
+    ) -> bool:
         with self._write() as conn:
             stored = conn.execute(
                 select(documents.c.text, documents.c.title).where(documents.c.id == document.id)
@@ -1438,6 +1490,7 @@ def _delete_extraction(conn: Connection, document_id: str) -> None:
     _changed_merge_inputs(conn)
     _changed_query_inputs(conn)
     conn.execute(delete(mention_people).where(mention_people.c.document_id == document_id))
+    merge_index.mark_pending(conn, document_id)
     conn.execute(delete(mentions).where(mentions.c.document_id == document_id))
     conn.execute(delete(aggregates).where(aggregates.c.document_id == document_id))
 

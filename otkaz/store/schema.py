@@ -178,6 +178,7 @@ incident_reports = Table(
     Column("document_id", String, nullable=False),
     Column("mention_key", String, nullable=False),
     Index(None, "document_id", "mention_key"),
+    Index(None, "mention_key"),  # incremental merging finds the incidents of mentions (0008)
 )
 
 # An incident id that merging gave up (its reports now belong to another incident) and the
@@ -329,4 +330,67 @@ query_state = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("revision", Integer, nullable=False),
+)
+
+
+# The merge index (otkaz.merge.incremental): what an incremental merge needs to compare new
+# mentions with the incidents they can belong to alone. Rebuilt by every full merge; valid
+# while merge_index_state holds its row (a store without it, e.g. one just upgraded, is merged
+# in full first).
+#
+# Each merged mention and its component: the mentions linked to it by the machine's merging
+# pairs and by the analysts' decisions, transitively. Incidents never span components, so a
+# change re-merges only the components it touches.
+merge_index = Table(
+    "merge_index",
+    metadata,
+    Column("mention_key", String, primary_key=True),
+    Column("document_id", String, nullable=False, index=True),
+    Column("component", String, nullable=False, index=True),
+)
+
+# The blocks each merged mention is filed under, as MergeIndex files it: its type, each of
+# its countries ('' when none is known) and each month its date touches (year * 12 + month - 1;
+# -1 when undated).
+merge_blocks = Table(
+    "merge_blocks",
+    metadata,
+    Column("mention_key", String, primary_key=True),
+    Column("country", String, primary_key=True),
+    Column("month", Integer, primary_key=True),
+    Column("type", String, nullable=False),
+    Column("document_id", String, nullable=False),
+    Index(None, "type", "country", "month"),
+)
+
+# The decisions merged so far (with a digest of what they say: an id SQLite gives again after
+# a deletion is another decision), and the mention keys each can touch (recorded keys, keys
+# named by its incident ids, keys a split takes out).
+merge_decisions = Table(
+    "merge_decisions",
+    metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=False),
+    Column("digest", String(64), nullable=False),
+)
+
+merge_decision_keys = Table(
+    "merge_decision_keys",
+    metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=False),
+    Column("mention_key", String, primary_key=True, index=True),
+)
+
+# Documents whose mentions were written (or deleted) since the last merge.
+merge_pending = Table(
+    "merge_pending",
+    metadata,
+    Column("document_id", String, primary_key=True),
+)
+
+# One row (id 1) while the merge index matches the stored incidents.
+merge_index_state = Table(
+    "merge_index_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("built_at", String, nullable=False),
 )

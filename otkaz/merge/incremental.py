@@ -1,0 +1,243 @@
+"""Incremental merging: what changed since the last merge is merged again, and nothing else.
+
+The store keeps a merge index (``otkaz.store.schema``: merge_index, merge_blocks,
+merge_decision_keys) that says, for each merged mention, the blocks ``MergeIndex`` files it
+under (type, country, month) and its *component*: the mentions linked to it, transitively,
+by the machine's merging pairs and by the decisions that can touch it (a decision links
+every mention key it records or names).  Grouping joins mentions only through such links
+(``clusters``), and a decision resolves only through its keys (``decisions``), so the
+incidents of a component depend on that component's mentions and decisions alone: merging
+a set of whole components gives exactly the incidents a full merge gives them.
+
+An update (``incremental_update``) therefore takes:
+
+- the documents whose mentions were written or deleted since (the store's pending list),
+  the decisions not merged yet and the merged decisions that are gone;
+- the components of every mention they had, of every key those decisions touch, and of
+  every indexed mention a new mention merges with (compared within its blocks only,
+  looked up in the index);
+- grown until no decision touching them links another component (a fixed point);
+
+and merges those mentions with those decisions, in order, from scratch (``MergeIndex``).
+The store then replaces just the incidents of those mentions (aliases for ids given up),
+and their index rows.  ``full_update`` merges everything and builds the index anew: the
+first merge of a store and ``otkaz merge --all``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from otkaz.merge.clusters import MergeIndex, blocks_of, candidate_blocks
+from otkaz.merge.decisions import recorded_keys
+from otkaz.merge.reconcile import mention_key_of
+from otkaz.merge.signals import blockable, compare, profile_of
+from otkaz.model import Decision, Incident, Report
+
+Usable = Callable[[Sequence[Decision]], list[Decision]]
+Block = tuple[str, str | None, int | None]  # type, country, month number (year * 12 + month - 1)
+
+
+@dataclass
+class IndexEntry:
+    """A merged mention's row of the merge index."""
+
+    key: str
+    document_id: str
+    type: str
+    component: str
+    blocks: list[tuple[str | None, int | None]]  # (country, month number); None: unknown
+
+
+@dataclass
+class MergeUpdate:
+    """What one merge changes: the incidents of ``keys`` (every mention when ``full``) become
+    ``incidents``; the index rows of ``keys`` become ``entries``."""
+
+    full: bool
+    incidents: list[Incident] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)  # the mentions re-merged, old and new
+    entries: list[IndexEntry] = field(default_factory=list)
+    decision_keys: dict[int, set[str]] = field(default_factory=dict)  # decisions merged now -> their keys
+    decision_digests: dict[int, str] = field(default_factory=dict)
+    gone_decisions: list[int] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)  # documents merged now
+    compared: int = 0  # pairs compared in full
+
+    @property
+    def empty(self) -> bool:
+        return not (self.full or self.keys or self.decision_keys or self.gone_decisions or self.pending)
+
+
+class MergeSource(Protocol):
+    """What an incremental merge reads of the store (one snapshot)."""
+
+    def index_valid(self) -> bool: ...
+
+    def all_reports(self) -> list[Report]: ...
+
+    def all_decisions(self) -> list[Decision]: ...
+
+    def pending_documents(self) -> list[str]: ...
+
+    def unmerged_decisions(self) -> list[Decision]: ...
+
+    def gone_decisions(self) -> list[int]: ...
+
+    def decision_keys(self, decision_ids: Collection[int]) -> set[str]: ...
+
+    def decisions_touching(self, keys: Collection[str]) -> set[int]: ...
+
+    def decisions_by_id(self, decision_ids: Collection[int]) -> list[Decision]: ...
+
+    def indexed_of_documents(self, document_ids: Collection[str]) -> dict[str, str]: ...
+
+    def components_of(self, keys: Collection[str]) -> set[str]: ...
+
+    def members_of(self, components: Collection[str]) -> dict[str, str]: ...
+
+    def candidates(self, blocks: Iterable[tuple[str, list | None, list | None]]) -> dict[str, str]: ...
+
+    def reports_of_documents(self, document_ids: Collection[str]) -> list[Report]: ...
+
+    def reports_of(self, keys: Mapping[str, str]) -> list[Report]: ...
+
+
+def decision_digest(decision: Decision) -> str:
+    """What a stored decision says, in 32 hex digits (its id and creation time included)."""
+    said = [decision.id, decision.kind, decision.incident_id, decision.other_ids, decision.payload, decision.user,
+            decision.created_at]
+    return hashlib.sha256(json.dumps(said, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def touched_keys(decision: Decision) -> set[str]:
+    """Every mention key through which ``decision`` can find its incidents."""
+    names = [decision.incident_id, *(decision.other_ids if decision.kind == "merge" else [])]
+    keys = {key for recorded in recorded_keys(decision).values() for key in recorded if isinstance(key, str)}
+    keys.update(key for key in map(mention_key_of, names) if key)
+    if decision.kind == "split":
+        keys.update(key for key in decision.other_ids if isinstance(key, str))
+    return keys
+
+
+def full_update(reports: Iterable[Report], decisions: Sequence[Decision], usable: Usable) -> MergeUpdate:
+    """Every mention and decision merged, and the index of them all."""
+    index = MergeIndex()
+    index.add(reports)
+    decision_keys = {decision.id: touched_keys(decision) for decision in decisions if decision.id is not None}
+    return MergeUpdate(
+        full=True,
+        incidents=index.incidents(usable(decisions)),
+        keys=set(index.profiles),
+        entries=_entries(index, decision_keys.values()),
+        decision_keys=decision_keys,
+        decision_digests={d.id: decision_digest(d) for d in decisions if d.id is not None},
+        compared=index.comparisons,
+    )
+
+
+def update(source: MergeSource, usable: Usable, full: bool = False) -> MergeUpdate:
+    """An incremental update, or a full one when asked or when the store has no merge index."""
+    if full or not source.index_valid():
+        return full_update(source.all_reports(), source.all_decisions(), usable)
+    return incremental_update(source, usable)
+
+
+def incremental_update(source: MergeSource, usable: Usable) -> MergeUpdate:
+    """The change since the last merge, merged again with the components it touches."""
+    pending = source.pending_documents()
+    new_decisions = source.unmerged_decisions()
+    gone = source.gone_decisions()
+    update = MergeUpdate(full=False, pending=pending, gone_decisions=gone)
+    update.decision_keys = {d.id: touched_keys(d) for d in new_decisions if d.id is not None}
+    update.decision_digests = {d.id: decision_digest(d) for d in new_decisions if d.id is not None}
+    if not (pending or new_decisions or gone):
+        return update
+    old = source.indexed_of_documents(pending)  # key -> component of the mentions they had
+    new_reports = source.reports_of_documents(pending)
+    new_keys = {report.mention.key for report in new_reports}
+    seeds = set(old) | source.decision_keys(gone) | set().union(*update.decision_keys.values())
+    components = set(old.values()) | source.components_of(seeds)
+
+    # The indexed mentions a new one merges with: compared within its blocks alone.
+    profiles = {report.mention.key: profile_of(report) for report in new_reports}
+    wanted = []
+    for profile in profiles.values():
+        countries, months = candidate_blocks(profile)
+        wanted.append((profile.type, countries, None if months is None else [_number(m) for m in months]))
+    pending_set = set(pending)
+    found = {key: doc for key, doc in source.candidates(wanted).items() if doc not in pending_set}
+    if found:
+        others = {report.mention.key: profile_of(report) for report in source.reports_of(found)}
+        joined = set()
+        for profile in profiles.values():
+            for key, other in others.items():
+                if key not in joined and blockable(profile, other):
+                    update.compared += 1
+                    if compare(profile, other).merges:
+                        joined.add(key)
+        components |= source.components_of(joined)
+
+    # Grown until the decisions touching it link no other component.
+    decision_ids = set(update.decision_keys)
+    while True:
+        members = {k: d for k, d in source.members_of(components).items() if d not in pending_set}
+        touching = source.decisions_touching(set(members) | new_keys) - decision_ids
+        if not touching:
+            break
+        decision_ids |= touching
+        more = source.components_of(source.decision_keys(touching)) - components
+        if not more:
+            break
+        components |= more
+
+    reports = [*source.reports_of(members), *new_reports]
+    decisions = sorted(
+        [*source.decisions_by_id(decision_ids - set(update.decision_keys)), *new_decisions],
+        key=lambda decision: decision.id or 0,
+    )
+    index = MergeIndex()
+    index.add(reports)
+    keys_of = {d.id: update.decision_keys.get(d.id) or touched_keys(d) for d in decisions}
+    update.incidents = index.incidents(usable(decisions))
+    update.keys = set(members) | set(old) | new_keys
+    update.entries = _entries(index, keys_of.values())
+    update.compared += index.comparisons
+    return update
+
+
+def _entries(index: MergeIndex, decision_keys: Iterable[set[str]]) -> list[IndexEntry]:
+    """The index rows of every mention of ``index``: its blocks and its component (named by
+    its least key), linked by merging pairs and by the keys of each decision."""
+    profiles = index.profiles
+    parent = {key: key for key in profiles}
+
+    def find(key: str) -> str:
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def join(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for a, b in index.links():
+        join(a, b)
+    for keys in decision_keys:
+        present = sorted(key for key in keys if key in parent)
+        for key in present[1:]:
+            join(present[0], key)
+    entries = []
+    for key, profile in profiles.items():
+        blocks = [(country, _number(month)) for country, month in blocks_of(profile)]
+        entries.append(IndexEntry(key, profile.document_id, profile.type, find(key), blocks))
+    return entries
+
+
+def _number(month: tuple[int, int] | None) -> int | None:
+    return None if month is None else month[0] * 12 + month[1]

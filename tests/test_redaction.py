@@ -9,7 +9,8 @@ import re
 
 import pytest
 
-from otkaz.model import Count, Document, Evidence, ExtractionResult, Incident, IncidentMention, Report
+from otkaz.merge import attach_mention_keys
+from otkaz.model import Count, Decision, Document, Evidence, ExtractionResult, Incident, IncidentMention, Report
 from otkaz.pipeline import merge_all, redact_pending
 from otkaz.publish.redaction import PRIVATE_SOURCE, DocumentView, PublicView, redact_free_text, views_for
 from otkaz.store import Database
@@ -192,6 +193,31 @@ def test_one_person_one_pseudonym_across_scripts_documents_and_runs(db: Database
     assert pseudonyms(texts["en-2"]) != [first]  # a given name alone is no identity across articles
     assert redact_pending(db) == 0  # nothing changed: nothing made again
     assert PublicView.of_store(db)._views["en-1"].text == texts["en-1"]
+
+
+def test_only_the_documents_whose_names_changed_are_read_again(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The views to make again are found from the names alone: a run adding one document to a
+    large store once read every stored text to find them."""
+    store_document(db, "en-1", "Gleb Mironenko, a contract soldier, fled his unit near Kursk.", "en", ["Gleb Mironenko"])
+    store_document(db, "en-2", "A conscript from Omsk, known as Zhora, refused to go.", "en", [])
+    merge_all(db)
+    assert redact_pending(db) == 2
+    incident = next(i for i in db.incidents() if i.reports[0].document.id == "en-2")
+    correction = Decision("correct", incident.id, "anna", payload={"people": ["Zhora Petrov"]})
+    db.add_decision(attach_mention_keys(correction, db.get_incident))
+    merge_all(db)
+    expected: dict[str, set[str]] = {}
+    for report in db.reports():
+        expected.setdefault(report.document.id, set()).update(report.mention.people)
+    for stored in db.incidents(include_rejected=True):
+        for report in stored.reports:
+            expected.setdefault(report.document.id, set()).update(stored.people)
+    assert db.recorded_names() == expected == {"en-1": {"Gleb Mironenko"}, "en-2": {"Zhora Petrov"}}
+    read: list[str] = []
+    documents_by_id = db.documents_by_id
+    monkeypatch.setattr(db, "documents_by_id", lambda ids: read.extend(ids) or documents_by_id(ids))
+    monkeypatch.setattr(db, "documents", lambda: pytest.fail("every document read"))
+    assert redact_pending(db) == 1 and read == ["en-2"]
 
 
 def test_a_view_is_made_again_when_its_names_change_and_withheld_until_then(db: Database) -> None:

@@ -172,7 +172,7 @@ def find_entities(documents: list[Document]) -> list[Entities]:
     return [entities for entities in found if entities is not None]
 
 
-def _batches(items: list[int], size: int) -> Iterator[list[int]]:
+def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -819,27 +819,25 @@ def names_digest(names: Iterable[str]) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def recorded_names(db: Database) -> dict[str, set[str]]:
-    """Per document: the people its mentions name, and those analysts set on incidents it reports."""
-    names: dict[str, set[str]] = {}
-    for report in db.reports():
-        names.setdefault(report.document.id, set()).update(report.mention.people)
-    for incident in db.incidents(include_rejected=True):
-        for report in incident.reports:
-            names.setdefault(report.document.id, set()).update(incident.people)
-    return names
-
-
 def refresh(db: Database, progress: Callable[[int, int], None] | None = None) -> int:
-    """Make the view of every document whose text or named people changed; returns how many."""
-    names = recorded_names(db)
+    """Make the view of every document whose text or named people changed; returns how many.
+
+    Which views are stale is read from the names and digests alone (``Database.recorded_names``):
+    only the texts of those documents are loaded, so a run that adds a few documents to a large
+    store reads a few texts."""
+    names = db.recorded_names()
     digests = db.redaction_digests()
-    stale = []
-    for document in db.documents():
-        recorded = sorted(names.get(document.id, ()))
+    stale_ids = {}
+    for document_id in db.document_ids():
+        recorded = sorted(names.get(document_id, ()))
         digest = names_digest(recorded)
-        if digests.get(document.id) != digest:
-            stale.append((document, recorded, digest))
+        if digests.get(document_id) != digest:
+            stale_ids[document_id] = (recorded, digest)
+    stale = [
+        (document, *stale_ids[document.id])
+        for batch in _batches(list(stale_ids), BATCH)
+        for document in db.documents_by_id(batch)
+    ]
     if stale and progress is not None:
         progress(0, len(stale))
     for done, batch in enumerate(_batches(list(range(len(stale))), BATCH), start=1):

@@ -41,6 +41,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    union,
     update,
 )
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
@@ -923,6 +924,35 @@ class Database:
         return seen_at
 
     # --- the public view (otkaz.publish.redaction) -----------------------
+
+    def recorded_names(self) -> dict[str, set[str]]:
+        """Per document: the people its mentions name and the people of the incidents it
+        reports (analysts' corrections included), read in SQL without loading any text."""
+        named = union(
+            select(mention_people.c.document_id, mention_people.c.name),
+            select(incident_reports.c.document_id, incident_labels.c.value)
+            .join(incident_labels, incident_labels.c.incident_id == incident_reports.c.incident_id)
+            .where(incident_labels.c.kind == "person"),
+        )
+        names: dict[str, set[str]] = {}
+        with self._read() as conn:
+            for document_id, name in conn.execute(named):
+                names.setdefault(document_id, set()).add(name)
+        return names
+
+    def document_ids(self) -> list[str]:
+        """Every stored document's id, in order."""
+        with self._read() as conn:
+            return list(conn.execute(select(documents.c.id).order_by(documents.c.id)).scalars())
+
+    def documents_by_id(self, document_ids: list[str]) -> list[Document]:
+        """The stored documents of ``document_ids``, in that order (ids not stored are left out)."""
+        found: dict[str, Document] = {}
+        with self._read() as conn:
+            for chunk in _chunks(document_ids):
+                rows = conn.execute(select(documents).where(documents.c.id.in_(chunk)))
+                found.update((row.id, codec.document_from_row(row)) for row in rows)
+        return [found[document_id] for document_id in document_ids if document_id in found]
 
     def redaction_digests(self) -> dict[str, str]:
         """Per document with a stored view: the digest of the names it was made with."""

@@ -1,8 +1,8 @@
 """Review: confirm, correct, reject, merge and split incidents, from the pages and the API.
 
 Each action is a ``Decision`` stored over the machine's output (audited by the store);
-the incidents are then re-merged from all mentions and decisions, so a later re-run of
-extraction and merging keeps every decision.
+the incidents it touches are then merged again (incrementally: ``pipeline.merge_all``), and
+every later merge applies it too, so a re-run of extraction and merging keeps every decision.
 """
 
 from __future__ import annotations

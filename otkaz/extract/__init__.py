@@ -17,12 +17,12 @@ from .dates import find_dates
 from .fields import DocumentContext, build_mention, document_origin, group_places, participant_names, subject_count
 from ..gazetteer import get_gazetteer
 from .parsing import ParsedDoc
-from .sentences import SentenceModel, SentenceScore, shipped_model
+from .sentences import DEFAULT_THRESHOLDS, SentenceModel, SentenceScore, Thresholds, shipped_model
 from .sources import find_sources
 from .triggers import Trigger, is_headline
 
 # Bump when extraction changes, so that stored documents are extracted again.
-EXTRACTOR_VERSION = "0.2.0"
+EXTRACTOR_VERSION = "0.3.0"
 
 BATCH = 32
 
@@ -64,27 +64,30 @@ def _extract_batch(documents: list[Document]) -> Iterator[ExtractionResult]:
         yield results[i]
 
 
-# The sentence model's thresholds: a rule trigger in a sentence scored below KEEP is dropped;
-# a sentence scored ADD or more with no rule trigger gets one of the model's type, which may
-# join an incident told nearby but starts one of its own only when scored NEW or more.
-KEEP = 0.25
-ADD = 0.5
-NEW = 0.7
+# The sentence model's thresholds (see sentences.Thresholds) are saved with its weights; a
+# model without them (a stand-in, an older file) is read with these.
+KEEP = DEFAULT_THRESHOLDS.keep
+ADD = DEFAULT_THRESHOLDS.add
+NEW = DEFAULT_THRESHOLDS.new
+BESIDE = DEFAULT_THRESHOLDS.beside
 SHIPPED = object()
 
 
-def analyze(language, document: Document, doc: ParsedDoc, model: SentenceModel | None | object = SHIPPED) -> ExtractionResult:
+def analyze(language, document: Document, doc: ParsedDoc, model: SentenceModel | None | object = SHIPPED,
+            thresholds: Thresholds | None = None) -> ExtractionResult:
     """The shared part of the pipeline, after parsing; ``model`` overrides the shipped
-    sentence model (None: rules alone)."""
+    sentence model (None: rules alone), ``thresholds`` the model's own."""
     lexicon = language.lexicon
     triggers = language.triggers(doc)
     model = shipped_model(language.lang) if model is SHIPPED else model
+    if thresholds is None:
+        thresholds = getattr(model, "thresholds", None) or Thresholds(KEEP, ADD, NEW, BESIDE)
     if model is not None:
-        triggers = screen_triggers(language, doc, triggers, model.score(doc, triggers))
+        triggers = screen_triggers(language, doc, triggers, model.score(doc, triggers), thresholds.keep, thresholds.add)
     groups, generic = group_triggers(
         doc, [t for t in triggers if not t.learned], lexicon.people_nouns, lambda s: participant_names(doc, s, lexicon)
     )
-    groups = attach_learned(groups, [t for t in triggers if t.learned])
+    groups = attach_learned(groups, [t for t in triggers if t.learned], thresholds.new, thresholds.beside)
     published = document.published_range
     ctx = DocumentContext(
         doc=doc,
@@ -113,15 +116,17 @@ def analyze(language, document: Document, doc: ParsedDoc, model: SentenceModel |
     return ExtractionResult(document.id, language.lang, True, mentions, aggregates, note)
 
 
-def screen_triggers(language, doc: ParsedDoc, triggers: list[Trigger], scores: list[SentenceScore]) -> list[Trigger]:
-    """The rules' triggers where the sentence model does not reject their sentence, and a
-    trigger for each sentence the model is sure of that no rule read."""
+def screen_triggers(language, doc: ParsedDoc, triggers: list[Trigger], scores: list[SentenceScore],
+                    keep: float = KEEP, add: float = ADD) -> list[Trigger]:
+    """The rules' triggers where the sentence model does not reject their sentence (scored
+    ``keep`` or more), and a trigger for each sentence the model is sure of (``add``) that no
+    rule read."""
     for trig in triggers:
         trig.score = scores[trig.sentence.index].incident
-    kept = [t for t in triggers if t.generic or t.score >= KEEP]
+    kept = [t for t in triggers if t.generic or t.score >= keep]
     read = {t.sentence.index for t in kept}
     for sent, score in zip(doc.sentences, scores):
-        if sent.index not in read and score.incident >= ADD and not is_headline(doc, sent):
+        if sent.index not in read and score.incident >= add and not is_headline(doc, sent):
             trig = language.sentence_trigger(doc, sent, score.type, score.incident)
             trig.learned, trig.score = True, score.incident
             kept.append(trig)
@@ -132,12 +137,16 @@ def screen_triggers(language, doc: ParsedDoc, triggers: list[Trigger], scores: l
 ATTACH_WINDOW = 3
 
 
-def attach_learned(groups: list[Group], learned: list[Trigger]) -> list[Group]:
+def attach_learned(groups: list[Group], learned: list[Trigger], new: float = NEW, beside: float = BESIDE) -> list[Group]:
     """The sentence model's triggers after the rules' grouping. Each joins the nearest incident
     told within ATTACH_WINDOW sentences (one of its own type first), or one of its type told
     anywhere when its sentence names nothing new (no person, place, number or date: a
-    retelling); else it starts an incident of its own when the model is sure of it (NEW), or is
-    left out. Joining an incident the rules found, it is quoted as evidence, not read for fields."""
+    retelling), or else one of its type the rules found anywhere (a sentence far from the
+    rules' incident of its type is, in the development sets, mostly that incident told again
+    or its background, rarely another incident); else it starts an incident of its own when
+    the model is sure of it (``new``; ``beside`` where the rules found an incident), or is left
+    out. Joining an incident the rules found, it is quoted as evidence, not read for fields."""
+    ruled = any(not t.learned for g in groups for t in g.triggers)
     for trig in learned:
         here = trig.sentence.index
 
@@ -147,13 +156,15 @@ def attach_learned(groups: list[Group], learned: list[Trigger]) -> list[Group]:
         near = [g for g in groups if distance(g) <= ATTACH_WINDOW]
         if not near and not _names_something(trig.sentence):
             near = [g for g in groups if g.type == trig.type]
+        if not near:
+            near = [g for g in groups if g.type == trig.type and any(not t.learned for t in g.triggers)]
         if near:
             target = min(near, key=lambda g: (g.type != trig.type, distance(g)))
             if any(not t.learned for t in target.triggers):
                 target.supporting.append(trig.sentence)
             else:
                 target.add(trig)
-        elif trig.score >= NEW:
+        elif trig.score >= (beside if ruled else new):
             groups.append(Group([]))
             groups[-1].add(trig)
     return sorted(groups, key=lambda g: min(t.offset for t in g.triggers))

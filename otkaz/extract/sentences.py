@@ -28,6 +28,25 @@ N_FEATURES = 2**18
 FORMAT_VERSION = 1
 
 
+@dataclass(frozen=True)
+class Thresholds:
+    """How the extractor uses the model's scores: a rule trigger in a sentence scored below
+    ``keep`` is dropped; a sentence scored ``add`` or more with no rule trigger gets one of the
+    model's type, which may join an incident told nearby but starts one of its own only when
+    scored ``new`` or more, and ``beside`` or more in an article where the rules found an
+    incident (there a sentence far from it is more often commentary or background than another
+    incident). Chosen per language by cross-validation when the model is trained
+    (``training.tune_thresholds``) and saved with its weights."""
+
+    keep: float = 0.25
+    add: float = 0.5
+    new: float = 0.7
+    beside: float = 0.7
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
 @dataclass
 class SentenceScore:
     incident: float  # probability that the sentence states an incident
@@ -94,8 +113,10 @@ def _vectorizer():
 class SentenceModel:
     """Two linear classifiers over hashed sentence features."""
 
-    def __init__(self, lang: str, incident_coef, incident_bias: float, type_coef, type_bias, types: tuple[str, ...]):
+    def __init__(self, lang: str, incident_coef, incident_bias: float, type_coef, type_bias, types: tuple[str, ...],
+                 thresholds: Thresholds = DEFAULT_THRESHOLDS):
         self.lang = lang
+        self.thresholds = thresholds
         self.incident_coef = np.asarray(incident_coef, dtype=np.float32)
         self.incident_bias = float(incident_bias)
         self.type_coef = np.asarray(type_coef, dtype=np.float32)
@@ -158,6 +179,7 @@ class SentenceModel:
                 type_coef=self.type_coef.astype(np.float16),
                 type_bias=self.type_bias,
                 types=np.array(self.types),
+                thresholds=np.array([self.thresholds.keep, self.thresholds.add, self.thresholds.new, self.thresholds.beside]),
             )
 
     @classmethod
@@ -168,6 +190,7 @@ class SentenceModel:
             return cls(
                 str(data["lang"]), data["incident_coef"], float(data["incident_bias"]),
                 data["type_coef"], data["type_bias"], tuple(str(t) for t in data["types"]),
+                Thresholds(*map(float, data["thresholds"])) if "thresholds" in data else DEFAULT_THRESHOLDS,
             )
 
 

@@ -21,7 +21,7 @@ from ..datasets import CodedArticle, read_dataset
 from ..evaluation import EvaluationReport, fold, longest_shared_run, score
 from ..model import Report
 from .parsing import ParsedDoc
-from .sentences import SentenceModel, sentence_features
+from .sentences import DEFAULT_THRESHOLDS, SentenceModel, SentenceScore, Thresholds, sentence_features
 from .triggers import Trigger
 
 MIN_SHARED_RUN = 20
@@ -89,9 +89,96 @@ def sentence_labels(article: ParsedArticle) -> list[str | None]:
     return labels
 
 
-def fit(lang: str, articles: Iterable[ParsedArticle]) -> SentenceModel:
+def fit(lang: str, articles: Iterable[ParsedArticle], tune: bool = True) -> SentenceModel:
+    """The sentence model of ``lang`` learned from ``articles``; with ``tune``, its thresholds
+    chosen by cross-validation on the same articles (see tune_thresholds)."""
+    articles = [a for a in articles if a.lang == lang]
+    model = _fit(lang, articles)
+    if tune and len(articles) >= MIN_TUNING_ARTICLES:
+        model.thresholds = tune_thresholds(lang, articles)
+    return model
+
+
+def _fit(lang: str, articles: list[ParsedArticle]) -> SentenceModel:
     examples = [pair for article in articles for pair in article.examples]
     return SentenceModel.fit(lang, [f for f, _ in examples], [label for _, label in examples])
+
+
+# Thresholds are tuned by TUNING_FOLDS-fold cross-validation over the training articles, on a
+# grid around the defaults (the defaults first: they win ties); fewer articles keep the defaults.
+TUNING_FOLDS = 3
+MIN_TUNING_ARTICLES = 30
+TUNING_GRID = [DEFAULT_THRESHOLDS] + [
+    Thresholds(keep, add, new, beside)
+    for keep in (0.15, 0.25, 0.35) for add in (0.4, 0.5, 0.6) for new in (0.5, 0.6, 0.7, 0.8, 0.9)
+    for beside in (new, 0.8, 0.9, 1.0)
+    if new >= add and (beside == new or beside > new) and Thresholds(keep, add, new, beside) != DEFAULT_THRESHOLDS
+]
+
+
+class _Scored:
+    """A model stand-in returning scores computed before."""
+
+    def __init__(self, scores: list[SentenceScore]):
+        self.scores = scores
+
+    def score(self, doc, triggers) -> list[SentenceScore]:
+        return self.scores
+
+
+def tune_thresholds(lang: str, articles: list[ParsedArticle], k: int = TUNING_FOLDS) -> Thresholds:
+    """The thresholds of the grid that extract ``articles`` best (incident F1, as the scorer
+    counts it) when each fold is scored by a model trained on the others."""
+    scores: list[list[SentenceScore]] = [[] for _ in articles]
+    for held_out in folds_of(articles, k, seed=1):
+        held = set(held_out)
+        model = _fit(lang, [a for i, a in enumerate(articles) if i not in held])
+        for i in held_out:
+            scores[i] = model.score(articles[i].doc, articles[i].triggers)
+    best, best_f1 = DEFAULT_THRESHOLDS, -1.0
+    extracted: dict[tuple, list[Report]] = {}
+    for thresholds in TUNING_GRID:
+        f1 = _pooled_f1(lang, articles, scores, thresholds, extracted)
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = thresholds, f1
+    return best
+
+
+def _pooled_f1(lang: str, articles: list[ParsedArticle], scores: list[list[SentenceScore]], thresholds: Thresholds,
+               extracted: dict[tuple, list[Report]]) -> float:
+    """Incident F1 over ``articles``, each extracted with its given sentence scores; articles
+    are scored in chunks whose document ids are unique (training sets reuse file names)."""
+    from ..merge import merge
+    from . import analyze, get_language
+
+    language = get_language(lang)
+    chunks: list[tuple[list, list[Report], set[str]]] = []
+    for n, (article, sentence_scores) in enumerate(zip(articles, scores)):
+        doc_id = article.coded.document.id
+        chunk = next((c for c in chunks if doc_id not in c[2]), None)
+        if chunk is None:
+            chunk = ([], [], set())
+            chunks.append(chunk)
+        chunk[2].add(doc_id)
+        chunk[0].append(article.coded.gold)
+        # articles whose sentences fall on the same sides of the thresholds extract alike
+        rules = {t.sentence.index for t in article.triggers if not t.generic}
+        key = (n, tuple(
+            (i in rules and s.incident >= thresholds.keep, s.incident >= thresholds.add, s.incident >= thresholds.new,
+             s.incident >= thresholds.beside)
+            for i, s in enumerate(sentence_scores)
+        ))
+        if key not in extracted:
+            result = analyze(language, article.coded.document, article.doc, _Scored(sentence_scores), thresholds)
+            extracted[key] = [Report(article.coded.document, m) for m in result.mentions]
+        chunk[1].extend(extracted[key])
+    matched = predicted = required = 0
+    for gold, reports, _ in chunks:
+        report = score(gold, [incident.to_export(include_names=True) for incident in merge(reports, [])])
+        matched, predicted, required = matched + report.matched, predicted + report.scored_predictions, required + report.required
+    precision = matched / predicted if predicted else 0.0
+    recall = matched / required if required else 0.0
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def gold_files(paths: Iterable[Path]) -> list[Path]:
@@ -164,6 +251,8 @@ def train(paths: Iterable[Path], out: Path, progress: Progress | None = None) ->
         labels = [label for a in mine for _, label in a.examples]
         summary.append({
             "lang": lang, "articles": len(mine), "sentences": len(labels),
+            "thresholds": {"keep": model.thresholds.keep, "add": model.thresholds.add, "new": model.thresholds.new,
+                           "beside": model.thresholds.beside},
             "incident_sentences": sum(label is not None for label in labels), "model": str(path),
         })
     return summary

@@ -58,6 +58,7 @@ from otkaz.model import (
     as_plain,
 )
 from otkaz.store import codec, merge_index
+from otkaz.store.incident_rows import insert_incidents, report_rows
 from otkaz.store.schema import (
     EXTRACTION_STATUSES,
     aggregates,
@@ -1570,31 +1571,14 @@ def _decisions(conn: Connection) -> list[Decision]:
 
 
 def _replace_incidents(conn: Connection, new_incidents: list[Incident]) -> None:
-    report_rows = [
-        {
-            "incident_id": incident.id,
-            "position": n,
-            "document_id": report.mention.document_id,
-            "mention_key": report.mention.key,
-        }
-        for incident in new_incidents
-        for n, report in enumerate(incident.reports)
-    ]
-    _check_mentions_stored(conn, report_rows)
+    reports = report_rows(new_incidents)
+    _check_mentions_stored(conn, reports)
     _keep_aliases(conn, new_incidents)
     _changed_query_inputs(conn)
     conn.execute(delete(incident_reports))
     conn.execute(delete(incident_labels))
     conn.execute(delete(incidents))
-    if new_incidents:
-        conn.execute(
-            insert(incidents), [{**codec.incident_row(i), **codec.incident_place_columns(i)} for i in new_incidents]
-        )
-        labels = [row for incident in new_incidents for row in codec.incident_label_rows(incident)]
-        if labels:
-            conn.execute(insert(incident_labels), labels)
-    if report_rows:
-        conn.execute(insert(incident_reports), report_rows)
+    insert_incidents(conn, new_incidents, reports)
 
 
 def _keep_aliases(conn: Connection, new_incidents: list[Incident]) -> None:

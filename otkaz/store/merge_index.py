@@ -11,6 +11,7 @@ from otkaz.merge.incremental import MergeUpdate, decision_digest
 from otkaz.merge.reconcile import ID_PREFIX
 from otkaz.model import Decision, Incident, Report
 from otkaz.store import codec
+from otkaz.store.incident_rows import insert_incidents, report_rows
 from otkaz.store.schema import (
     decisions,
     documents,
@@ -280,20 +281,7 @@ def _replace_some_incidents(conn: Connection, keys: Collection[str], new_inciden
         conn.execute(delete(incident_reports).where(incident_reports.c.incident_id.in_(chunk)))
         conn.execute(delete(incident_labels).where(incident_labels.c.incident_id.in_(chunk)))
         conn.execute(delete(incidents).where(incidents.c.id.in_(chunk)))
-    if new_incidents:
-        # The columns and labels the incident queries filter on are written with the incident.
-        conn.execute(
-            insert(incidents), [{**codec.incident_row(i), **codec.incident_place_columns(i)} for i in new_incidents]
-        )
-        labels = [row for incident in new_incidents for row in codec.incident_label_rows(incident)]
-        if labels:
-            conn.execute(insert(incident_labels), labels)
-        report_rows = [
-            {"incident_id": i.id, "position": n, "document_id": r.mention.document_id, "mention_key": r.mention.key}
-            for i in new_incidents
-            for n, r in enumerate(i.reports)
-        ]
-        conn.execute(insert(incident_reports), report_rows)
+    insert_incidents(conn, new_incidents, report_rows(new_incidents))
 
 
 def count_incidents(conn: Connection) -> int:

@@ -820,15 +820,17 @@ def names_digest(names: Iterable[str]) -> str:
 
 
 def refresh(db: Database, progress: Callable[[int, int], None] | None = None) -> int:
-    """Make the view of every document whose text or named people changed; returns how many.
+    """Make the view of every document that reports an incident (has a mention) whose text or
+    named people changed; returns how many.
 
     Which views are stale is read from the names and digests alone (``Database.recorded_names``):
     only the texts of those documents are loaded, so a run that adds a few documents to a large
-    store reads a few texts."""
+    store reads a few texts. A document that reports nothing (most of a firehose) gets no view
+    and so is never parsed here: viewers see its text withheld, as any text without a view."""
     names = db.recorded_names()
     digests = db.redaction_digests()
     stale_ids = {}
-    for document_id in db.document_ids():
+    for document_id in db.document_ids(with_mentions=True):
         recorded = sorted(names.get(document_id, ()))
         digest = names_digest(recorded)
         if digests.get(document_id) != digest:

@@ -941,10 +941,13 @@ class Database:
                 names.setdefault(document_id, set()).add(name)
         return names
 
-    def document_ids(self) -> list[str]:
-        """Every stored document's id, in order."""
+    def document_ids(self, with_mentions: bool = False) -> list[str]:
+        """Every stored document's id (``with_mentions``: of those that report an incident), in order."""
+        query = select(documents.c.id).order_by(documents.c.id)
+        if with_mentions:
+            query = query.where(exists().where(mentions.c.document_id == documents.c.id))
         with self._read() as conn:
-            return list(conn.execute(select(documents.c.id).order_by(documents.c.id)).scalars())
+            return list(conn.execute(query).scalars())
 
     def documents_by_id(self, document_ids: list[str]) -> list[Document]:
         """The stored documents of ``document_ids``, in that order (ids not stored are left out)."""

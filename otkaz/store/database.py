@@ -311,6 +311,11 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
 
+    def connect_url(self) -> str:
+        """The URL this store was opened with, password included (for a process of one's own,
+        never to print)."""
+        return self._url.render_as_string(hide_password=False)
+
     def __enter__(self) -> Self:
         return self
 

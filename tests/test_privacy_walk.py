@@ -53,7 +53,7 @@ from otkaz.gazetteer import get_gazetteer  # noqa: E402
 from otkaz.merge import attach_mention_keys  # noqa: E402
 from otkaz.model import Decision, Document  # noqa: E402
 from otkaz.publish.names import is_common_word, is_cyrillic  # noqa: E402
-from otkaz.publish.redaction import Entities, analyse, recorded_names  # noqa: E402
+from otkaz.publish.redaction import Entities, analyse  # noqa: E402
 from otkaz.store import Database  # noqa: E402
 from otkaz.web import Settings, create_app  # noqa: E402
 from otkaz.web.auth import hash_password  # noqa: E402
@@ -117,7 +117,7 @@ def articles(dev_store: DevStore) -> dict[str, Article]:
 @pytest.fixture(scope="module")
 def kept_in_office(dev_store: DevStore, articles: dict[str, Article]) -> set[str]:
     """The names the redaction shows because a public office stands next to them (checked here)."""
-    names = recorded_names(dev_store.db)
+    names = dev_store.db.recorded_names()
     kept = set()
     for article in articles.values():
         document = article.document

@@ -14,6 +14,7 @@ from web_reference import counts_by, days, select_incidents, sort_incidents, tot
 
 from otkaz.model import Count, DateRange, Document, Evidence, ExtractionResult, Incident, IncidentMention, Place, Report
 from otkaz.publish.redaction import REDACTION_VERSION, PublicView
+from otkaz.publish.stats import STATS_BY, incident_stats, stats_of_groups
 from otkaz.store import Database, IncidentQuery
 from otkaz.store.schema import documents
 from otkaz.web.access import incident_queries
@@ -195,6 +196,9 @@ def test_sql_queries_agree_with_the_python_reference(store: Database) -> None:
         assert store.incident_totals(query) == totals(chosen), where
         assert store.incident_days(query) == days(chosen), where
         assert [i.id for i in store.incident_points(query)] == [i.id for i in chosen], where
+        for by in STATS_BY:  # /api/stats's groups: otkaz stats' counting, in SQL
+            groups = stats_of_groups(by, store.incident_groups(query, by)).to_dict()
+            assert groups == incident_stats(chosen, by).to_dict(), (where, by)
         checked += len(chosen)
     assert checked > 300  # the filters let enough through to compare
 

@@ -697,6 +697,16 @@ class Database:
         # A page is kept whole: the incidents are shared, so callers must not change them.
         return list(self._cached(("page-incidents", query, sort, offset, limit), load))
 
+    def incident_batches(self, query: IncidentQuery, sort: str = "-date", size: int = 500) -> Iterator[list[Incident]]:
+        """The matching incidents in ``sort`` order, ``size`` at a time with their reports (for
+        exports of any size): their ids are read at once, each batch when it is asked for (an
+        incident deleted meanwhile is left out). Nothing is kept."""
+        ids_query = select(incidents.c.id).where(_matching(query)).order_by(*_order(sort, self._binary))
+        with self._read() as conn:
+            ids = list(conn.execute(ids_query).scalars())
+        for start in range(0, len(ids), size):
+            yield self.incidents_by_id(ids[start:start + size])
+
     def incidents_by_id(self, ids: list[str]) -> list[Incident]:
         """These incidents with their reports, in this order (ids not stored left out)."""
         found: dict[str, Incident] = {}

@@ -8,15 +8,14 @@ they do, the audit log records it).
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
-from otkaz.model import as_plain
-from otkaz.publish.exports import ALL_FORMATS, BINARY_FORMATS, write_export
+from otkaz.model import Incident, as_plain
+from otkaz.publish.exports import ALL_FORMATS, BINARY_FORMATS, export_chunks
 from otkaz.publish.redaction import PublicView
 from otkaz.publish.stats import STATS_BY, stats_of_groups
 from otkaz.store import Database
@@ -188,18 +187,19 @@ def export(
         raise HTTPException(403, f"your role ({principal.role}) may not export names")
     db = _db(request)
     _, query = incident_queries(principal, flt)
-    chosen = db.incident_page(query, DEFAULT_SORT)
-    out: io.StringIO | io.BytesIO = io.BytesIO() if fmt in BINARY_FORMATS else io.StringIO()
-    view = None if names else PublicView.of_store(db, {r.document.id for i in chosen for r in i.reports})
-    write_export(chosen, fmt, out, include_names=names, view=view)
+
+    def view_of(batch: list[Incident]) -> PublicView:  # the store's views of the batch's documents
+        return PublicView.of_store(db, {r.document.id for i in batch for r in i.reports})
+
+    # A batch of incidents at a time: an export of any size never holds them all.
+    chunks = export_chunks(db.incident_batches(query, DEFAULT_SORT), fmt, include_names=names, view_of=view_of)
     if names:
         audit_reveal(db, principal, "export", f"incidents.{fmt}?{request.url.query}")
     filename = f"otkaz-incidents.{EXTENSIONS.get(fmt, fmt)}"
-    return Response(
-        out.getvalue(),
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt in BINARY_FORMATS:  # Parquet's footer comes last: the file is sent whole
+        return Response(b"".join(chunks), media_type=MEDIA_TYPES[fmt], headers=headers)  # type: ignore[arg-type]
+    return StreamingResponse(chunks, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
 @router.get("/api/documents", tags=["documents"])

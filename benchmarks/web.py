@@ -3,6 +3,7 @@ and an incident page under concurrent clients.
 
     .venv/bin/python benchmarks/web.py                          # 100,000 incidents, 20 clients
     .venv/bin/python benchmarks/web.py --incidents 10000 --requests 200 --store /tmp/web.db
+    .venv/bin/python benchmarks/web.py --store /tmp/web.db --workers 2      # otkaz serve --workers 2
 
 Builds a SQLite store of --incidents synthetic incidents (seeded; each with one or two reports,
 through the store API: add_documents, save_extractions, replace_incidents, save_redaction),
@@ -141,6 +142,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400, help="per endpoint")
     parser.add_argument("--store", type=Path, help="SQLite file: built when missing, else reused")
+    parser.add_argument("--workers", type=int, default=1, help="otkaz serve --workers")
     args = parser.parse_args()
     store = args.store or Path(f"/tmp/otkaz-bench-web-{args.incidents}.db")
     if not store.exists():
@@ -154,7 +156,8 @@ def main() -> None:
     env = {**os.environ, "OTKAZ_SECRET_KEY": "bench"}
     log = open(store.with_suffix(".serve.log"), "w")  # noqa: SIM115  (the server's output, for its errors)
     server = subprocess.Popen(
-        [*OTKAZ, "serve", "--db", str(store), "--port", str(port)], env=env, stdout=log, stderr=log, text=True
+        [*OTKAZ, "serve", "--db", str(store), "--port", str(port), "--workers", str(args.workers)],
+        env=env, stdout=log, stderr=log, text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -178,10 +181,11 @@ def main() -> None:
             "/incidents/ID": [f"/incidents/{rng.choice(ids)}" for _ in range(args.requests)],
         }
         print(f"{args.incidents} incidents ({len(ids)} published), {args.clients} clients, "
-              f"{args.requests} requests per endpoint")
+              f"{args.requests} requests per endpoint, {args.workers} server process(es)")
         print(f"{'endpoint':40} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7}")
         for name, paths in endpoints.items():
-            asyncio.run(measure(base, paths[: args.clients], args.clients))  # warm up
+            # Warm up, every worker (each keeps query results of its own) with luck.
+            asyncio.run(measure(base, paths[: args.clients * args.workers * 2], args.clients))
             started = time.perf_counter()
             times = asyncio.run(measure(base, paths, args.clients))
             wall = time.perf_counter() - started

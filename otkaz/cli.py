@@ -5,6 +5,7 @@ import dataclasses
 import getpass
 import json
 import logging
+import os
 import re
 import shlex
 import sys
@@ -1183,7 +1184,10 @@ def sources(db_url: str | None, as_json: bool, quiet: bool) -> None:
 @click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
               help="A proxy (IP address or network) whose X-Forwarded-For is believed; repeat for several  "
                    "[default: $OTKAZ_TRUSTED_PROXIES, else none]")
-def serve(db_url: str | None, host: str, port: int, trusted_proxies: tuple[str, ...]) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes answering requests (e.g. the number of cores). Several share the "
+                   "store and sessions; web ingest jobs and sign-in throttling are per process (docs/web.md).")
+def serve(db_url: str | None, host: str, port: int, trusted_proxies: tuple[str, ...], workers: int) -> None:
     """Start the web application: dashboard, incident pages, review, ingest, JSON API.
 
     \b
@@ -1191,7 +1195,8 @@ def serve(db_url: str | None, host: str, port: int, trusted_proxies: tuple[str, 
     serve creates an admin and prints its password once)
     Set OTKAZ_SECRET_KEY so that sessions outlive a restart; OTKAZ_TILE_URL for map tiles
     (default: country outlines only). Behind a reverse proxy, name it with --trusted-proxy
-    so that sign-in throttling sees the clients' addresses. See docs/web.md.
+    so that sign-in throttling sees the clients' addresses. --workers N starts N server
+    processes over the same store. See docs/web.md.
     """
     import uvicorn
 
@@ -1216,9 +1221,31 @@ def serve(db_url: str | None, host: str, port: int, trusted_proxies: tuple[str, 
                 "(sign in to review; change it under Account)",
                 err=True,
             )
-        # The application believes forwarded headers from the trusted proxies alone; uvicorn's own
-        # handling would believe any local process.
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        if workers > 1:
+            # Each worker process builds its own application (otkaz.web.app.app_from_env) from
+            # the environment: the same store, settings and session key as this one.
+            os.environ.update(_worker_environment(db, settings))
+        else:
+            # The application believes forwarded headers from the trusted proxies alone;
+            # uvicorn's own handling would believe any local process.
+            uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+            return
+    del app  # the workers build their own
+    uvicorn.run("otkaz.web.app:app_from_env", factory=True, workers=workers,
+                host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def _worker_environment(db, settings) -> dict[str, str]:
+    """What a worker process needs to build the same application: the store's URL (with its
+    password), the trusted proxies and a session key shared by all workers (a random one when
+    OTKAZ_SECRET_KEY is unset: a session then works on every worker, and ends at restart)."""
+    import secrets
+
+    return {
+        "OTKAZ_DATABASE_URL": db.connect_url(),
+        "OTKAZ_TRUSTED_PROXIES": ",".join(settings.trusted_proxies),
+        "OTKAZ_SECRET_KEY": settings.secret_key or secrets.token_urlsafe(32),
+    }
 
 
 def _announce_redaction(stage: str, done: int, total: int) -> None:

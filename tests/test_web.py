@@ -621,3 +621,98 @@ def test_user_accounts_in_the_store(db: Database) -> None:
     with pytest.raises(StoreError, match="no user 'nobody'"):
         db.set_user_role("nobody", "admin", by="root")
 
+
+
+FULL_LOADS = ("incidents", "reports", "documents")  # Database methods reading every incident, report or document
+
+
+def no_full_loads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Database methods that read everything fail from now on, as does incident_page without a limit."""
+    for name in FULL_LOADS:
+        def refuse(*args: Any, _name: str = name, **kwargs: Any) -> Any:
+            raise AssertionError(f"Database.{_name} loads everything")
+        monkeypatch.setattr(Database, name, refuse)
+    paged = Database.incident_page
+
+    def page_only(self: Database, query: Any, sort: str = "-date", offset: int = 0, limit: int | None = None) -> Any:
+        assert limit is not None, "incident_page without a limit loads every matching incident"
+        return paged(self, query, sort, offset, limit)
+
+    monkeypatch.setattr(Database, "incident_page", page_only)
+
+
+def test_documents_and_stats_read_only_what_they_answer(
+    app: Any, seeded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/api/documents, /api/documents/{id} and /api/stats answer as the full loads did, without them."""
+    from otkaz.publish.redaction import PublicView
+    from otkaz.publish.stats import STATS_BY, incident_stats
+
+    analyst, viewer = TestClient(app), TestClient(app)
+    assert login(analyst, "anna").status_code == 303 and login(viewer, "vera").status_code == 303
+
+    ids = sorted(doc.id for doc in seeded.documents())
+    reports = seeded.reports()
+    every = seeded.incidents(include_rejected=True)
+    expected_stats = {by: incident_stats(seeded.incidents(), by).to_dict() for by in STATS_BY}
+    expected_texts = {}
+    for doc_id in ids:  # what a viewer was shown before: the view knowing these names
+        doc = seeded.get_document(doc_id)
+        recorded = {n for r in reports if r.document.id == doc_id for n in r.mention.people} | {
+            n for i in every if any(r.document.id == doc_id for r in i.reports) for n in i.people
+        }
+        shown = PublicView.of_store(seeded, [doc_id]).view(doc, recorded)
+        expected_texts[doc_id] = shown.text if shown else None
+    no_full_loads(monkeypatch)
+    for client in (analyst, viewer):
+        listed = [client.get("/api/documents", params={"per_page": 4, "page": p}).json() for p in (1, 2, 3, 9)]
+        assert all(page["total"] == len(ids) for page in listed)
+        assert [item["id"] for page in listed for item in page["items"]] == ids[:12]
+        for doc_id in ids:
+            document = client.get(f"/api/documents/{doc_id}").json()
+            assert [m["key"] for m in document["mentions"]] == [r.mention.key for r in reports if r.document.id == doc_id]
+            assert document["text_redacted"] is (client is viewer)
+            if client is viewer:
+                assert document["text"] == expected_texts[doc_id]
+    for by in STATS_BY:
+        assert analyst.get("/api/stats", params={"by": by}).json()["groups"] == expected_stats[by]
+
+
+def test_exports_are_streamed_without_loading_every_incident(
+    app: Any, seeded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """/export sends what write_export wrote of all the matching incidents, a batch at a time."""
+    from otkaz.publish.exports import write_export
+    from otkaz.publish.redaction import PublicView
+
+    public, analyst = TestClient(app), TestClient(app)
+    assert login(analyst, "anna").status_code == 303
+    from otkaz.web.access import incident_queries
+    from otkaz.web.auth import Principal
+    from otkaz.web.queries import DEFAULT_SORT, IncidentFilter
+
+    def chosen_by(principal: Principal) -> list[Any]:  # what the export read before: all at once
+        return seeded.incident_page(incident_queries(principal, IncidentFilter())[1], DEFAULT_SORT)
+
+    cases = {
+        "public": (public, chosen_by(Principal(None, "public")), False),
+        "analyst": (analyst, chosen_by(Principal("anna", "analyst")), True),
+    }
+    assert cases["public"][1] and len(cases["analyst"][1]) > len(cases["public"][1])
+    expected = {}
+    for role, (_, chosen, names) in cases.items():
+        for fmt in ("jsonl", "csv", "acled", "geojson"):
+            out = io.StringIO()
+            view = None if names else PublicView.of_store(seeded)
+            write_export(chosen, fmt, out, include_names=names, view=view)
+            expected[role, fmt] = out.getvalue()
+    no_full_loads(monkeypatch)
+    for role, (client, _, names) in cases.items():
+        for fmt in ("jsonl", "csv", "acled", "geojson"):
+            response = client.get(f"/export/incidents.{fmt}", params={"names": "true"} if names else {})
+            assert response.status_code == 200, (role, fmt)
+            if fmt == "geojson":
+                assert response.json() == json.loads(expected[role, fmt]), role
+            else:
+                assert response.text == expected[role, fmt], (role, fmt)
+        assert client.get("/export/incidents.parquet").status_code == 200

@@ -14,6 +14,7 @@ from web_reference import counts_by, days, select_incidents, sort_incidents, tot
 
 from otkaz.model import Count, DateRange, Document, Evidence, ExtractionResult, Incident, IncidentMention, Place, Report
 from otkaz.publish.redaction import REDACTION_VERSION, PublicView
+from otkaz.publish.stats import STATS_BY, incident_stats, stats_of_groups
 from otkaz.store import Database, IncidentQuery
 from otkaz.store.schema import documents
 from otkaz.web.access import incident_queries
@@ -195,6 +196,9 @@ def test_sql_queries_agree_with_the_python_reference(store: Database) -> None:
         assert store.incident_totals(query) == totals(chosen), where
         assert store.incident_days(query) == days(chosen), where
         assert [i.id for i in store.incident_points(query)] == [i.id for i in chosen], where
+        for by in STATS_BY:  # /api/stats's groups: otkaz stats' counting, in SQL
+            groups = stats_of_groups(by, store.incident_groups(query, by)).to_dict()
+            assert groups == incident_stats(chosen, by).to_dict(), (where, by)
         checked += len(chosen)
     assert checked > 300  # the filters let enough through to compare
 
@@ -240,3 +244,34 @@ def test_results_are_computed_again_after_each_write(store: Database) -> None:
     assert store.count_incidents(query) == len(confirmed)
     _, analyst_query = incident_queries(analyst, IncidentFilter(q="zebra-word"))
     assert store.count_incidents(analyst_query) == 0  # analysts search the originals
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "acled", "geojson", "parquet"])
+def test_exports_in_batches_equal_the_whole(store: Database, fmt: str) -> None:
+    """What /export sends a batch at a time is what write_export writes of all the incidents at once."""
+    import io
+    import json
+
+    import pyarrow.parquet as pq
+
+    from otkaz.publish.exports import export_chunks, write_export
+
+    def parsed(data: str | bytes) -> object:
+        if fmt == "parquet":
+            return pq.read_table(io.BytesIO(data)).to_pylist()
+        return json.loads(data) if fmt == "geojson" else data
+
+    for (role, principal), flt in product(PRINCIPALS.items(), FILTERS[:8]):
+        _, query = incident_queries(principal, flt)
+        names = principal.can("see_names")
+        chosen = store.incident_page(query, "-date")
+        out = io.BytesIO() if fmt == "parquet" else io.StringIO()
+        view = None if names else PublicView.of_store(store, {r.document.id for i in chosen for r in i.reports})
+        write_export(chosen, fmt, out, include_names=names, view=view)
+
+        def view_of(batch: list[Incident]) -> PublicView:
+            return PublicView.of_store(store, {r.document.id for i in batch for r in i.reports})
+
+        chunks = list(export_chunks(store.incident_batches(query, "-date", size=4), fmt, names, view_of))
+        sent = b"".join(chunks) if fmt == "parquet" else "".join(chunks)
+        assert parsed(sent) == parsed(out.getvalue()), f"{role} {flt.query()}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -352,3 +352,61 @@ def write_export(
         out.write("\n")
         return {"written": len(collection["features"]), "excluded": collection["excluded"]}
     raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(ALL_FORMATS)}")
+
+
+def export_chunks(
+    batches: Iterable[list[Incident]],
+    fmt: str,
+    include_names: bool = False,
+    view_of: Callable[[list[Incident]], PublicView] | None = None,
+) -> Iterator[str | bytes]:
+    """``write_export``'s output a batch of incidents at a time, so that a server can send an
+    export of any size without holding its incidents: text pieces, or for Parquet bytes (the
+    file, written a row group per batch). Without ``include_names``, ``view_of(batch)`` gives
+    the public view of the batch's documents (e.g. ``PublicView.of_store`` of their ids: a
+    person's pseudonym is the store's, whatever the batch). GeoJSON comes out as JSON equal to
+    ``write_export``'s, laid out differently."""
+    if fmt not in ALL_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}: expected one of {', '.join(ALL_FORMATS)}")
+
+    def shown(batch: list[Incident]) -> PublicView | None:
+        if include_names:
+            return None
+        return view_of(batch) if view_of is not None else PublicView.computed(batch)
+
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        out = io.BytesIO()
+        with pq.ParquetWriter(out, parquet_schema(include_names)) as writer:
+            for batch in batches:
+                writer.write_table(parquet_table(batch, include_names, shown(batch)))
+        yield out.getvalue()
+        return
+    if fmt == "geojson":
+        yield '{"type": "FeatureCollection", "features": ['
+        excluded, first = 0, True
+        for batch in batches:
+            collection = to_geojson(batch, include_names, shown(batch))
+            excluded += collection["excluded"]
+            for feature in collection["features"]:
+                yield ("\n" if first else ",\n") + json.dumps(feature, ensure_ascii=False)
+                first = False
+        yield f'\n], "excluded": {excluded}}}\n'
+        return
+    columns = acled_columns(include_names) if fmt == "acled" else flat_columns(include_names)
+    if fmt != "jsonl":  # csv, acled: the header first
+        out = io.StringIO()
+        csv.DictWriter(out, fieldnames=columns, lineterminator="\n").writeheader()
+        yield out.getvalue()
+    for batch in batches:
+        out = io.StringIO()
+        view = shown(batch)
+        if fmt == "jsonl":
+            write_export(batch, fmt, out, include_names, view)
+        else:
+            writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+            for incident in batch:
+                row = acled_record(incident, view) if fmt == "acled" else flat_record(incident, include_names, view)
+                writer.writerow(spreadsheet_safe(row))
+        yield out.getvalue()

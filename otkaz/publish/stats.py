@@ -92,10 +92,33 @@ def incident_stats(
         stats.total.add(incident)
         for key in GROUPS[by](incident):
             rows.setdefault(key, StatsRow(key)).add(incident)
+    stats.rows = _ordered(by, rows.values())
+    return stats
+
+
+def _ordered(by: str, rows: Iterable[StatsRow]) -> list[StatsRow]:
     if by == "month":  # in time order, undated last
-        stats.rows = sorted(rows.values(), key=lambda row: (row.key == UNDATED, row.key))
-    else:
-        stats.rows = sorted(rows.values(), key=lambda row: (-row.incidents, row.key))
+        return sorted(rows, key=lambda row: (row.key == UNDATED, row.key))
+    return sorted(rows, key=lambda row: (-row.incidents, row.key))
+
+
+def stats_of_groups(by: str, groups: Iterable[tuple[str | None, int, int, int, int]]) -> Stats:
+    """``incident_stats`` (without a period) from the counts the store makes in SQL
+    (``Database.incident_groups``): the same result without loading the incidents."""
+    if by not in GROUPS:
+        raise ValueError(f"cannot group statistics by {by!r}: expected one of {', '.join(STATS_BY)}")
+    stats = Stats(by, None, None)
+    rows: dict[str, StatsRow] = {}
+    missing = UNDATED if by == "month" else UNKNOWN
+    *grouped, (_, *total) = groups
+    stats.total = StatsRow("total", *total)
+    for key, incidents, people, unknown, reports in grouped:
+        row = rows.setdefault(key or missing, StatsRow(key or missing))
+        row.incidents += incidents
+        row.people_at_least += people
+        row.unknown_count += unknown
+        row.reports += reports
+    stats.rows = _ordered(by, rows.values())
     return stats
 
 

@@ -54,6 +54,7 @@ from otkaz.model import (
     Document,
     ExtractionResult,
     Incident,
+    IncidentMention,
     Report,
     as_plain,
 )
@@ -311,6 +312,11 @@ class Database:
     def __repr__(self) -> str:
         return f"Database({self.url!r})"
 
+    def connect_url(self) -> str:
+        """The URL this store was opened with, password included (for a process of one's own,
+        never to print)."""
+        return self._url.render_as_string(hide_password=False)
+
     def __enter__(self) -> Self:
         return self
 
@@ -480,8 +486,13 @@ class Database:
             counts = {status: count for status, count in conn.execute(query)}
         return {status: counts.get(status, 0) for status in EXTRACTION_STATUSES}
 
-    def document_states(self) -> list[DocumentState]:
-        """Every document's extraction state and mention count, by id, in one query."""
+    def document_states(self, offset: int = 0, limit: int | None = None) -> list[DocumentState]:
+        """The documents' extraction states and mention counts, by id, in one query: ``limit``
+        of them (None: all) from ``offset``."""
+        chosen = select(documents.c.id).order_by(documents.c.id).offset(offset)
+        if limit is not None:
+            chosen = chosen.limit(limit)
+        page = chosen.subquery()
         query = (
             select(
                 documents.c.id,
@@ -490,12 +501,23 @@ class Database:
                 documents.c.extraction_note,
                 func.count(mentions.c.position),
             )
+            .join(page, page.c.id == documents.c.id)
             .outerjoin(mentions, mentions.c.document_id == documents.c.id)
             .group_by(documents.c.id)
             .order_by(documents.c.id)
         )
         with self._read() as conn:
             return [DocumentState(*row) for row in conn.execute(query)]
+
+    def count_documents(self) -> int:
+        with self._read() as conn:
+            return conn.execute(select(func.count()).select_from(documents)).scalar_one()
+
+    def document_mentions(self, document_id: str) -> list[IncidentMention]:
+        """The mentions stored for one document, in order."""
+        query = select(mentions).where(mentions.c.document_id == document_id).order_by(mentions.c.position)
+        with self._read() as conn:
+            return [codec.mention_from_row(row) for row in conn.execute(query)]
 
     def reports(self) -> list[Report]:
         """Every stored mention with its document, by document id and position."""
@@ -675,6 +697,16 @@ class Database:
         # A page is kept whole: the incidents are shared, so callers must not change them.
         return list(self._cached(("page-incidents", query, sort, offset, limit), load))
 
+    def incident_batches(self, query: IncidentQuery, sort: str = "-date", size: int = 500) -> Iterator[list[Incident]]:
+        """The matching incidents in ``sort`` order, ``size`` at a time with their reports (for
+        exports of any size): their ids are read at once, each batch when it is asked for (an
+        incident deleted meanwhile is left out). Nothing is kept."""
+        ids_query = select(incidents.c.id).where(_matching(query)).order_by(*_order(sort, self._binary))
+        with self._read() as conn:
+            ids = list(conn.execute(ids_query).scalars())
+        for start in range(0, len(ids), size):
+            yield self.incidents_by_id(ids[start:start + size])
+
     def incidents_by_id(self, ids: list[str]) -> list[Incident]:
         """These incidents with their reports, in this order (ids not stored left out)."""
         found: dict[str, Incident] = {}
@@ -736,6 +768,50 @@ class Database:
             "countries": row[4],
             "undated": int(row[3] or 0),
         }
+
+    def incident_groups(self, query: IncidentQuery, by: str) -> list[tuple[str | None, int, int, int, int]]:
+        """``otkaz.publish.stats``'s counts in SQL, of the matching incidents that are not rejected:
+        (key, incidents, people at least, count unknown, reports) per group of ``by`` (type, month,
+        admin1 or actor; key None: undated or unknown), and last the total (key "total"), which
+        counts an incident with several actors once."""
+        reports = (
+            select(incident_reports.c.incident_id, func.count().label("n"))
+            .select_from(_report_rows())
+            .group_by(incident_reports.c.incident_id)
+            .subquery()
+        )
+        source: Any = incidents.outerjoin(reports, reports.c.incident_id == incidents.c.id)
+        if by == "type":
+            key: Any = incidents.c.type
+        elif by == "month":
+            key = func.substr(incidents.c.date_start, 1, 7)
+        elif by == "admin1":
+            key = func.nullif(incidents.c.region, "")
+        elif by == "actor":
+            actor = (incident_labels.c.incident_id == incidents.c.id) & (incident_labels.c.kind == "actor")
+            source = source.outerjoin(incident_labels, actor)
+            key = incident_labels.c.value
+        else:
+            raise ValueError(f"cannot group statistics by {by!r}: expected type, month, admin1 or actor")
+        counts = (
+            func.count(),
+            func.sum(func.coalesce(incidents.c.count_min, 0)),
+            func.sum(case((incidents.c.count_min.is_(None), 1), else_=0)),
+            func.sum(func.coalesce(reports.c.n, 0)),
+        )
+        condition = and_(_matching(query), incidents.c.status != "rejected")
+
+        def groups() -> tuple[tuple[str | None, int, int, int, int], ...]:
+            with self._read() as conn:
+                rows = conn.execute(select(key, *counts).select_from(source).where(condition).group_by(key)).all()
+                total = conn.execute(
+                    select(*counts).select_from(incidents.outerjoin(reports, reports.c.incident_id == incidents.c.id))
+                    .where(condition)
+                ).one()
+            found = [(k, n, int(p or 0), int(u or 0), int(r or 0)) for k, n, p, u, r in rows]
+            return (*found, ("total", total[0], *(int(v or 0) for v in total[1:])))
+
+        return list(self._cached(("groups", query, by), groups))
 
     def incident_days(self, query: IncidentQuery) -> list[tuple[date, int, int]]:
         """(first possible day, matching incidents, their people at least) per day, in day order."""
@@ -926,15 +1002,21 @@ class Database:
 
     # --- the public view (otkaz.publish.redaction) -----------------------
 
-    def recorded_names(self) -> dict[str, set[str]]:
-        """Per document: the people its mentions name and the people of the incidents it
-        reports (analysts' corrections included), read in SQL without loading any text."""
-        named = union(
-            select(mention_people.c.document_id, mention_people.c.name),
+    def recorded_names(self, document_ids: Collection[str] | None = None) -> dict[str, set[str]]:
+        """Per document (of ``document_ids``, None: all): the people its mentions name and the
+        people of the incidents it reports (analysts' corrections included), read in SQL
+        without loading any text."""
+        by_mention = select(mention_people.c.document_id, mention_people.c.name)
+        by_incident = (
             select(incident_reports.c.document_id, incident_labels.c.value)
             .join(incident_labels, incident_labels.c.incident_id == incident_reports.c.incident_id)
-            .where(incident_labels.c.kind == "person"),
+            .where(incident_labels.c.kind == "person")
         )
+        if document_ids is not None:
+            ids = sorted(set(document_ids))
+            by_mention = by_mention.where(mention_people.c.document_id.in_(ids))
+            by_incident = by_incident.where(incident_reports.c.document_id.in_(ids))
+        named = union(by_mention, by_incident)
         names: dict[str, set[str]] = {}
         with self._read() as conn:
             for document_id, name in conn.execute(named):

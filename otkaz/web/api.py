@@ -8,17 +8,16 @@ they do, the audit log records it).
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
-from otkaz.model import as_plain
-from otkaz.publish.exports import ALL_FORMATS, BINARY_FORMATS, write_export
+from otkaz.model import Incident, as_plain
+from otkaz.publish.exports import ALL_FORMATS, BINARY_FORMATS, export_chunks
 from otkaz.publish.redaction import PublicView
-from otkaz.publish.stats import STATS_BY, incident_stats
+from otkaz.publish.stats import STATS_BY, stats_of_groups
 from otkaz.store import Database
 from otkaz.web import present
 from otkaz.web.access import audit_reveal, incident_or_404, incident_queries, incident_records, public_view
@@ -135,8 +134,7 @@ def stats(
         "totals": as_plain(Totals(**db.incident_totals(chosen))),
         "by_type": dict(facets["type"]),
         "by_country": dict(facets["country"]),
-        # The groups read every matching incident with its reports (otkaz.publish.stats).
-        "groups": incident_stats(db.incident_page(chosen, DEFAULT_SORT), by).to_dict(),
+        "groups": stats_of_groups(by, db.incident_groups(chosen, by)).to_dict(),
         "unit": unit,
         "timeline": [
             {"start": b.start.isoformat(), "incidents": b.incidents, "people": b.people}
@@ -189,18 +187,19 @@ def export(
         raise HTTPException(403, f"your role ({principal.role}) may not export names")
     db = _db(request)
     _, query = incident_queries(principal, flt)
-    chosen = db.incident_page(query, DEFAULT_SORT)
-    out: io.StringIO | io.BytesIO = io.BytesIO() if fmt in BINARY_FORMATS else io.StringIO()
-    view = None if names else PublicView.of_store(db, {r.document.id for i in chosen for r in i.reports})
-    write_export(chosen, fmt, out, include_names=names, view=view)
+
+    def view_of(batch: list[Incident]) -> PublicView:  # the store's views of the batch's documents
+        return PublicView.of_store(db, {r.document.id for i in batch for r in i.reports})
+
+    # A batch of incidents at a time: an export of any size never holds them all.
+    chunks = export_chunks(db.incident_batches(query, DEFAULT_SORT), fmt, include_names=names, view_of=view_of)
     if names:
         audit_reveal(db, principal, "export", f"incidents.{fmt}?{request.url.query}")
     filename = f"otkaz-incidents.{EXTENSIONS.get(fmt, fmt)}"
-    return Response(
-        out.getvalue(),
-        media_type=MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt in BINARY_FORMATS:  # Parquet's footer comes last: the file is sent whole
+        return Response(b"".join(chunks), media_type=MEDIA_TYPES[fmt], headers=headers)  # type: ignore[arg-type]
+    return StreamingResponse(chunks, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
 @router.get("/api/documents", tags=["documents"])
@@ -212,18 +211,15 @@ def list_documents(
 ) -> dict[str, Any]:
     """Stored documents (no texts) with their extraction state. Signed-in roles only."""
     db = _db(request)
-    states = db.document_states()
-    start = (page - 1) * per_page
-    chosen = {s.document_id: s for s in states[start : start + per_page]}
+    states = db.document_states((page - 1) * per_page, per_page)
+    chosen = {s.document_id: s for s in states}
     view = None if principal.can("see_names") else PublicView.of_store(db, list(chosen))
     items = []
-    for doc in db.documents():
-        state = chosen.get(doc.id)
-        if state is None:
-            continue
+    for doc in db.documents_by_id(list(chosen)):
+        state = chosen[doc.id]
         ref = view.document_ref(doc, keep_id=True) if view is not None else doc.export_ref()
         items.append({**ref, "lang": doc.lang, "status": state.status, "note": state.note, "mentions": state.mentions})
-    return {"total": len(states), "page": page, "per_page": per_page, "items": items}
+    return {"total": db.count_documents(), "page": page, "per_page": per_page, "items": items}
 
 
 @router.get("/api/documents/{document_id:path}", tags=["documents"])
@@ -234,7 +230,7 @@ def get_document(request: Request, document_id: str, principal: Reader) -> dict[
     doc = db.get_document(document_id)
     if doc is None:
         raise HTTPException(404, f"no document {document_id!r}")
-    mentions = [r.mention for r in db.reports() if r.document.id == doc.id]
+    mentions = db.document_mentions(doc.id)
     if principal.can("see_names"):
         audit_reveal(db, principal, "document", doc.id)
         return {
@@ -246,11 +242,8 @@ def get_document(request: Request, document_id: str, principal: Reader) -> dict[
             "mentions": [{"key": m.key, **m.fields_dict(), "evidence": [e.to_dict() for e in m.evidence]} for m in mentions],
         }
     view = PublicView.of_store(db, [doc.id])
-    recorded = {name for m in mentions for name in m.people} | {
-        name for incident in db.incidents(include_rejected=True) if any(r.document.id == doc.id for r in incident.reports)
-        for name in incident.people
-    }
-    shown = view.view(doc, recorded)
+    # The people its mentions name and those of the incidents (rejected too) it reports.
+    shown = view.view(doc, db.recorded_names([doc.id]).get(doc.id, set()))
     return {
         **view.document_ref(doc, keep_id=True),
         "lang": doc.lang,

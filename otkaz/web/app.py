@@ -326,3 +326,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(router)
     _install_error_handlers(app)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The application as ``otkaz serve --workers N`` builds it in each worker process: the
+    store $OTKAZ_DATABASE_URL, the settings from the environment (Settings.from_env)."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,98 @@
+"""`otkaz serve --workers N`: several server processes over one store answer as one does, and a
+session begun on one worker is good on every other (the store keeps sessions; the workers share
+the session key, a random one when OTKAZ_SECRET_KEY is unset)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytest.importorskip("fastapi")
+
+from browser.live import free_port  # noqa: E402
+from browser.seed import seed  # noqa: E402
+
+from otkaz.store import Database  # noqa: E402
+from otkaz.web.auth import hash_password  # noqa: E402
+
+PASSWORD = "analyst-password"
+PATHS = (
+    "/api/incidents",
+    "/api/incidents?sort=date&limit=2&offset=1",
+    "/api/incidents?type=desertion",
+    "/api/stats",
+    "/api/documents",
+    "/export/incidents.csv",
+)
+
+
+@pytest.fixture
+def served(db_url: str) -> Iterator[Any]:
+    """Starts `otkaz serve` for real on the seeded store; yields a function taking its options."""
+    with Database(db_url) as db:
+        seed(db)
+        db.add_user("anna", "analyst", hash_password(PASSWORD), by="test")
+    running: list[subprocess.Popen] = []
+
+    def start(*options: str) -> str:
+        port = free_port()
+        command = [str(Path(sys.executable).with_name("otkaz")), "serve", "--db", db_url, "--port", str(port), *options]
+        environment = {k: v for k, v in os.environ.items() if k not in ("OTKAZ_SECRET_KEY", "OTKAZ_DATABASE_URL")}
+        process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        running.append(process)
+        deadline = time.monotonic() + 90
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return f"http://127.0.0.1:{port}"
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"otkaz serve {' '.join(options)} did not start")
+
+    yield start
+    for process in running:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def fresh_get(base: str, path: str, cookies: httpx.Cookies | None = None) -> httpx.Response:
+    """One request on a new connection, so that any worker may take it."""
+    with httpx.Client(base_url=base, cookies=cookies, headers={"connection": "close"}) as client:
+        return client.get(path)
+
+
+def sign_in(base: str) -> httpx.Cookies:
+    with httpx.Client(base_url=base) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)[1]
+        data = {"name": "anna", "password": PASSWORD, "csrf_token": token, "next": "/"}
+        assert client.post("/login", data=data).status_code == 303
+        return client.cookies
+
+
+def answers(base: str, cookies: httpx.Cookies | None) -> dict[str, Any]:
+    got = {}
+    for path in PATHS:
+        response = fresh_get(base, path, cookies)
+        got[path] = (response.status_code, response.text)
+    return got
+
+
+def test_two_workers_answer_as_one_and_share_sessions(served: Any) -> None:
+    one = served()
+    two = served("--workers", "2")
+    assert answers(two, None) == answers(one, None)
+    assert answers(two, sign_in(two)) == answers(one, sign_in(one))
+    # A session begun on one worker is good on all: every request on a new connection is signed in.
+    cookies = sign_in(two)
+    assert all(fresh_get(two, "/api/documents", cookies).status_code == 200 for _ in range(12))
+    assert fresh_get(two, "/api/documents").status_code == 401

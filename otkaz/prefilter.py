@@ -118,8 +118,11 @@ class Prefilter:
         return next(self._iter_matches(automaton, text), None) is not None
 
     def is_relevant(self, document) -> bool:
-        """Whether the document (a ``model.Document``) is worth parsing."""
-        return self.is_relevant_text(document.text, document.lang)
+        """Whether the document (a ``model.Document``) is worth parsing: its text or its title
+        (a headline often names what the text tells in other words) holds a candidate word."""
+        return self.is_relevant_text(document.text, document.lang) or (
+            bool(document.title) and self.is_relevant_text(document.title, document.lang)
+        )
 
     def relevant_spans(self, text: str, lang: str | None, neighbours: int = NEIGHBOURS) -> list[tuple[int, int]]:
         """(start, end) of the sentences worth parsing: those with a candidate word and

@@ -54,6 +54,15 @@ def _prefilter(*entries: str) -> Prefilter:
     return Prefilter({"en": list(entries), "ru": ["отказ", "соч$"]})
 
 
+def test_a_headline_with_a_candidate_word_lets_the_article_through() -> None:
+    """A short protest report told in plain words ("gathered", "chanted", "detained") was
+    dropped although its headline named the mobilization."""
+    prefilter = _prefilter("mobiliz")
+    text = "Dozens of women gathered in the square and chanted until police took ten away."
+    assert not prefilter.is_relevant(Document("a", text, lang="en"))
+    assert prefilter.is_relevant(Document("a", text, lang="en", title="Women dance in a ring against mobilization"))
+
+
 def test_stems_match_at_the_start_of_a_word_only() -> None:
     prefilter = _prefilter("draft", "refus")
     assert prefilter.is_relevant_text("He REFUSED to go.", "en")

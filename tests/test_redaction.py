@@ -254,3 +254,58 @@ def test_places_named_like_people_stay_places() -> None:
     assert "Anna" not in view.text  # a given name that is also a town's is a person here
     russian = view_of("Мобилизованные и их семьи приехали в Алматы и Астану.", lang="ru")
     assert "Алматы" in russian.text and pseudonyms(russian.text) == []
+
+
+def test_a_run_makes_views_from_the_extractors_parse_without_parsing_again(
+    db: Database, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The public view once parsed every reporting article a second time (half of a run's
+    parsing): the extractor's parse is read instead, and gives the same entities."""
+    from otkaz.ingest import IngestOptions
+    from otkaz.pipeline import run
+    from otkaz.publish import redaction
+    from otkaz.publish.redaction import Entities, find_entities
+
+    (tmp_path / "en.txt").write_text(
+        "Deserter Gleb Mironenko detained\n\nMilitary police detained Gleb Mironenko, a mobilized soldier "
+        "from Omsk who had left his unit near Kursk in May, his sister Alla told Sibir.Realii."
+    )
+    (tmp_path / "ru.txt").write_text(
+        "Мобилизованный Игнат Соломин отказался ехать на фронт. Его сестра Вера рассказала, что "
+        "Соломина задержали в Барнауле и отвезли в часть."
+    )
+    monkeypatch.setattr(redaction, "find_entities", lambda documents: pytest.fail(f"parsed again: {documents}"))
+    summary = run(db, [str(tmp_path / "en.txt"), str(tmp_path / "ru.txt")], IngestOptions(lang=None))
+    assert summary.incidents >= 2
+    monkeypatch.undo()
+    documents = list(db.documents())
+    stored = db.redaction_entities([d.id for d in documents])
+    assert len(stored) == 2
+    for document, parsed_alone in zip(documents, find_entities(documents), strict=True):
+        assert Entities.from_dict(stored[document.id], document) == parsed_alone
+    views = PublicView.of_store(db)
+    for name in ("Mironenko", "Alla", "Соломин", "Вера"):
+        assert all(name not in views._views[d.id].text for d in documents)
+
+
+def test_entities_of_another_text_are_not_used() -> None:
+    from otkaz.publish.redaction import Entities, find_entities
+
+    document = Document("en", "Lawyer Oleg Gusev met Marina Petrova in Tver.", lang="en")
+    [found] = find_entities([document])
+    assert Entities.from_dict(found.to_dict(), document) == found
+    longer = dataclasses.replace(document, text="Yesterday, " + document.text)  # every span moved
+    assert Entities.from_dict(found.to_dict(), longer) is None
+    assert Entities.from_dict(found.to_dict(), dataclasses.replace(document, title="Gusev")) is None
+
+
+def test_a_text_cut_for_extraction_is_parsed_whole_for_its_view(db: Database, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from otkaz import pipeline
+    from otkaz.ingest import IngestOptions
+
+    monkeypatch.setitem(pipeline.EXTRACTION_CAPS, "en", 200)
+    tail = " ".join(["The weather in the region was mild that week."] * 6) + " Later Pyotr Ryabinin spoke to reporters."
+    (tmp_path / "long.txt").write_text("Mobilized soldier Kirill Zotov deserted from his unit near Belgorod in May. " + tail)
+    pipeline.run(db, [str(tmp_path / "long.txt")], IngestOptions(lang="en"))
+    [view] = PublicView.of_store(db)._views.values()
+    assert "Zotov" not in view.text and "Ryabinin" not in view.text  # a name past the cut too

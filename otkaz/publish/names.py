@@ -82,7 +82,7 @@ def is_given_name(word: str) -> bool:
 
 @lru_cache(maxsize=1 << 14)
 def is_common_word(word: str) -> bool:
-    """A Russian word the dictionary knows, and never as a name ("Кыргызстанца"; not "Петров", "Сетраков")."""
+    """A Russian word the dictionary knows, and never as a name ("Кыргызстанца"; not "Петров", "Трубников")."""
     analyzer = morph()
     if not analyzer.word_is_known(word.lower()):
         return False

@@ -279,13 +279,6 @@ class ExtractionResult:
     mentions: list[IncidentMention] = field(default_factory=list)
     aggregates: list[Aggregate] = field(default_factory=list)
     note: str | None = None  # why a document was not processed, or what was inferred
-    # What the parse found that the public view needs (``otkaz.publish.redaction.Entities``, as a
-    # dict), set by the pipeline for a document that reports an incident and stored with the
-    # result, so that the public view does not parse the document a second time.
-    entities: dict[str, Any] | None = None
-    # The parse itself, when asked for (``extract_many(keep_parses=True)``): the pipeline reads
-    # the entities off it and drops it (never stored or sent).
-    parsed: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass

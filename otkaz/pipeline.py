@@ -243,7 +243,6 @@ BATCH_CHARACTERS = 200_000
 # refuses more than 1,000,000); Russian 50,000 take 14 s and 0.4 GB, 75,000 take 32 s, and a
 # 1.5 MB text took 538 s and 3.4 GB. A news story, even a long read, fits well within the caps.
 EXTRACTION_CAPS = {"en": 100_000, "ru": 50_000}
-CUT_NOTE = "text cut for extraction"
 
 
 def extract_each(documents: list[Document]) -> Iterator[tuple[Document, ExtractionResult | ExtractionFailed]]:
@@ -254,33 +253,15 @@ def extract_each(documents: list[Document]) -> Iterator[tuple[Document, Extracti
 
     for batch in _batches([_as_read(document) for document in documents]):
         try:
-            results = list(extract_many([read for read, _ in batch], keep_parses=True))
+            results = list(extract_many([read for read, _ in batch]))
         except Exception:  # noqa: BLE001 - which document failed is found below, one by one
             results = [_extract_alone(read, extract_many) for read, _ in batch]
-        _keep_entities(
-            [(read, result) for (read, changes), result in zip(batch, results, strict=True)
-             if isinstance(result, ExtractionResult) and not (changes and CUT_NOTE in changes)]
-        )
         for (read, changes), result in zip(batch, results, strict=True):
             if isinstance(result, ExtractionResult):
-                result.parsed = None
                 _in_text_order(result, read.text)
                 if changes:
                     result.note = "; ".join(filter(None, [changes, result.note]))
             yield read, result
-
-
-def _keep_entities(extracted: list[tuple[Document, ExtractionResult]]) -> None:
-    """The entities the public view needs, read off the extractor's parse of each document that
-    reports an incident (its title parsed here), so that ``redact_pending`` does not parse it
-    again; not for a text cut for extraction (the view reads the whole text)."""
-    from otkaz.publish.redaction import entities_of_parses
-
-    parsed = [(document, result) for document, result in extracted if result.parsed is not None]
-    if parsed:
-        entities = entities_of_parses([document for document, _ in parsed], [result.parsed for _, result in parsed])
-        for (_, result), found in zip(parsed, entities, strict=True):
-            result.entities = found.to_dict() if found is not None else None
 
 
 def _in_text_order(result: ExtractionResult, text: str) -> None:
@@ -320,7 +301,7 @@ def _as_read(document: Document) -> tuple[Document, str | None]:
     cap = EXTRACTION_CAPS.get((document.lang or "").lower())
     if cap is not None and len(document.text) > cap:
         end = _cut(document.text, cap)
-        notes.append(f"{CUT_NOTE}: read the first {end:,} of {len(document.text):,} characters "
+        notes.append(f"text cut for extraction: read the first {end:,} of {len(document.text):,} characters "
                      f"(the cap for {document.lang} is {cap:,})")
         document = replace(document, text=document.text[:end])
     return document, "; ".join(notes) or None

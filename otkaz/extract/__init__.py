@@ -31,20 +31,19 @@ def extract(document: Document) -> ExtractionResult:
     return next(extract_many([document]))
 
 
-def extract_many(documents: Iterable[Document], keep_parses: bool = False) -> Iterator[ExtractionResult]:
-    """Results in input order; documents are parsed in batches per language. ``keep_parses``:
-    the result of a document that reports an incident holds its parse (``parsed``)."""
+def extract_many(documents: Iterable[Document]) -> Iterator[ExtractionResult]:
+    """Results in input order; documents are parsed in batches per language."""
     batch: list[Document] = []
     for document in documents:
         batch.append(document)
         if len(batch) >= BATCH:
-            yield from _extract_batch(batch, keep_parses)
+            yield from _extract_batch(batch)
             batch = []
     if batch:
-        yield from _extract_batch(batch, keep_parses)
+        yield from _extract_batch(batch)
 
 
-def _extract_batch(documents: list[Document], keep_parses: bool) -> Iterator[ExtractionResult]:
+def _extract_batch(documents: list[Document]) -> Iterator[ExtractionResult]:
     by_lang: dict[str, list[int]] = {}
     results: dict[int, ExtractionResult] = {}
     for i, document in enumerate(documents):
@@ -61,8 +60,6 @@ def _extract_batch(documents: list[Document], keep_parses: bool) -> Iterator[Ext
         parsed = language.parse_many(documents[i].text for i in indices)
         for i, doc in zip(indices, parsed):
             results[i] = analyze(language, documents[i], doc)
-            if keep_parses and results[i].mentions:
-                results[i].parsed = doc
     for i in range(len(documents)):
         yield results[i]
 

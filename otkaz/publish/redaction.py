@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 # Bump when the rules below change: every stored view is made again (without parsing again).
 REDACTION_VERSION = "1"
 # Bump when find_entities changes: every document is parsed again.
-ENTITIES_VERSION = "2"
+ENTITIES_VERSION = "1"
 REVEAL = "reveal_names"  # the audit action of showing names to an analyst or admin
 PSEUDONYM = "[person {}]"
 UNNUMBERED = "[person]"  # a name in free text (an analyst's note) that no document numbers
@@ -122,29 +122,22 @@ class Entities:
     lang: str
     text: TextEntities
     title: TextEntities | None = None
-    read: str = ""  # the digest of the text and title parsed (``read_digest``)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": ENTITIES_VERSION,
             "lang": self.lang,
-            "read": self.read,
             "text": self.text.to_dict(),
             "title": self.title.to_dict() if self.title else None,
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any] | None, document: Document) -> Entities | None:
-        """None when ``data`` is missing, was made by an older ``find_entities`` or was read off
-        another text or title than ``document``'s (spans of another text would miss names)."""
-        if not data or data.get("version") != ENTITIES_VERSION or data.get("read") != read_digest(document):
+    def from_dict(cls, data: dict[str, Any] | None) -> Entities | None:
+        """None when ``data`` is missing or was made by an older ``find_entities``."""
+        if not data or data.get("version") != ENTITIES_VERSION:
             return None
         title = TextEntities.from_dict(data["title"]) if data.get("title") else None
-        return cls(data["lang"], TextEntities.from_dict(data["text"]), title, data["read"])
-
-
-def read_digest(document: Document) -> str:
-    return hashlib.sha256(f"{document.title or ''}\x00{document.text}".encode("utf-8", "surrogatepass")).hexdigest()
+        return cls(data["lang"], TextEntities.from_dict(data["text"]), title)
 
 
 def ner_language(document: Document) -> str:
@@ -174,33 +167,9 @@ def find_entities(documents: list[Document]) -> list[Entities]:
             titles = dict(zip(titled, parsed[len(batch) :], strict=True))
             for n, doc in zip(batch, parsed, strict=False):
                 found[n] = Entities(
-                    lang, _text_entities(doc, lang), _text_entities(titles[n], lang) if n in titles else None,
-                    read_digest(documents[n]),
+                    lang, _text_entities(doc, lang), _text_entities(titles[n], lang) if n in titles else None
                 )
     return [entities for entities in found if entities is not None]
-
-
-def entities_of_parses(documents: list[Document], parses: list[ParsedDoc]) -> list[Entities | None]:
-    """``find_entities`` for documents already parsed by their language's parser (the
-    extractor's parse of their whole text): only the titles are parsed here. None for a document
-    whose names another language's NER reads."""
-    from otkaz.extract import get_language
-
-    found: list[Entities | None] = [None] * len(documents)
-    by_lang: dict[str, list[int]] = {}
-    for n, document in enumerate(documents):
-        language = get_language(document.lang)
-        if language is not None and language.lang == ner_language(document):
-            by_lang.setdefault(language.lang, []).append(n)
-    for lang, indices in by_lang.items():
-        titled = [n for n in indices if documents[n].title]
-        titles = dict(zip(titled, get_language(lang).parse_many(documents[n].title for n in titled), strict=True))
-        for n in indices:
-            found[n] = Entities(
-                lang, _text_entities(parses[n], lang), _text_entities(titles[n], lang) if n in titles else None,
-                read_digest(documents[n]),
-            )
-    return found
 
 
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -876,13 +845,9 @@ def refresh(db: Database, progress: Callable[[int, int], None] | None = None) ->
     for done, batch in enumerate(_batches(list(range(len(stale))), BATCH), start=1):
         items = [stale[n] for n in batch]
         stored = db.redaction_entities([document.id for document, _r, _d in items])
-        by_id = {document.id: document for document, _r, _d in items}
-        known = {
-            doc_id: entities for doc_id, data in stored.items() if (entities := Entities.from_dict(data, by_id[doc_id]))
-        }
+        known = {doc_id: entities for doc_id, data in stored.items() if (entities := Entities.from_dict(data))}
         missing = [document for document, _r, _d in items if document.id not in known]
-        if missing:
-            known.update(zip([d.id for d in missing], find_entities(missing), strict=True))
+        known.update(zip([d.id for d in missing], find_entities(missing), strict=True))
         for document, recorded, digest in items:
             entities = known[document.id]
             analysis = analyse(document, entities, recorded)

@@ -1581,14 +1581,6 @@ def _save_extraction(conn: Connection, result: ExtractionResult, extractor_versi
     if result.aggregates:
         rows = [codec.aggregate_row(document_id, n, a) for n, a in enumerate(result.aggregates)]
         conn.execute(insert(aggregates), rows)
-    if result.entities and conn.execute(select(redactions.c.document_id).where(redactions.c.document_id == document_id)).first() is None:
-        # The parse's entities wait for the public view (``redaction.refresh``), which reads them
-        # instead of parsing the text again; a row without a view shows nothing (no version).
-        conn.execute(
-            insert(redactions).values(
-                document_id=document_id, entities=result.entities, names_digest="", view={}, made_at=_now(),
-            )
-        )
     conn.execute(
         update(documents)
         .where(documents.c.id == document_id)

@@ -172,6 +172,25 @@ def find_entities(documents: list[Document]) -> list[Entities]:
     return [entities for entities in found if entities is not None]
 
 
+def parsed_digest(document: Document) -> str:
+    """Which text and title entities were found in."""
+    return hashlib.sha256(f"{document.title or ''}\0{document.text}".encode()).hexdigest()
+
+
+def entities_of_parsed(document: Document, lang: str, parsed: ParsedDoc) -> Entities:
+    """``find_entities`` of one document whose text ``lang``'s parser has read already (as the
+    extractor has): only its title is parsed. The parse of a text does not depend on the texts
+    parsed beside it, so the entities are those ``find_entities`` finds."""
+    from otkaz.extract import get_language
+
+    if ner_language(document) != lang or parsed.text != document.text:
+        return find_entities([document])[0]
+    title = None
+    if document.title:
+        title = _text_entities(next(iter(get_language(lang).parse_many([document.title]))), lang)
+    return Entities(lang, _text_entities(parsed, lang), title)
+
+
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -26,7 +26,8 @@ a pseudonym, "[person N]":
   "a private source".
 
 Where it lives: ``refresh`` (run by ``pipeline.redact_pending`` after extraction and after
-analysts' decisions) parses each document once (``find_entities``), then ``analyse`` +
+analysts' decisions) parses each document once (``find_entities``; a run stores the entities
+the extraction found from its own parse, ``entities_of_parsed``), then ``analyse`` +
 ``render`` make its ``DocumentView``: the redacted text and title, the replacements (to map
 evidence offsets into the redacted text) and the people found. Views are stored
 (``Database.save_redaction``) and made again only when the document's named people change

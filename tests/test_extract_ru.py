@@ -415,6 +415,7 @@ def test_natasha_parses_with_one_blas_thread(monkeypatch: pytest.MonkeyPatch) ->
     from otkaz.lang.ru import load_russian
 
     models = load_russian()
+    import scipy.linalg  # noqa: F401  (SciPy's own OpenBLAS, loaded after natasha, as training does)
     seen: list[int] = []
     original = type(models.syntax).map
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
 
-from threadpoolctl import ThreadpoolController
+from threadpoolctl import threadpool_limits
 
 from otkaz.extract.assemble import CONTINUATION_WINDOW
 from otkaz.extract.lexicon import FieldWords, Lexicon
@@ -206,13 +206,9 @@ def load_russian() -> NatashaModels:
 def _one_blas_thread() -> AbstractContextManager[object]:
     """BLAS (numpy's OpenBLAS) limited to one thread while natasha's models run: their matrices
     are small, and threads made parsing about 8 times slower on 2 cores, with the same results
-    (measured: benchmarks/scale.py, issue 10)."""
-    return _blas_controller().limit(limits=1, user_api="blas")
-
-
-@lru_cache(maxsize=1)
-def _blas_controller() -> ThreadpoolController:
-    return ThreadpoolController()  # finds the loaded BLAS libraries once per process
+    (measured: benchmarks/scale.py, issue 10). Every BLAS loaded by then is limited (a few
+    milliseconds to find them, per batch of texts)."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 @dataclass

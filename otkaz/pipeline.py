@@ -270,7 +270,6 @@ def extract_each(documents: list[Document]) -> Iterator[tuple[Document, Extracti
     batch fails, its documents are extracted one by one, so that only the document the
     extractor fails on is lost."""
     from otkaz.extract import extract_parsed
-    from otkaz.publish.redaction import entities_of_parsed, parsed_digest
 
     for batch in _batches([(document, *_as_read(document)) for document in documents]):
         try:
@@ -283,8 +282,21 @@ def extract_each(documents: list[Document]) -> Iterator[tuple[Document, Extracti
                 if changes:
                     result.note = "; ".join(filter(None, [changes, result.note]))
                 if result.mentions and parsed is not None:  # the document will have a public view
-                    result.entities = parsed_digest(document), entities_of_parsed(document, result.lang, parsed).to_dict()
+                    result.entities = _entities(document, result.lang, parsed)
             yield read, result
+
+
+def _entities(document: Document, lang: str | None, parsed: ParsedDoc) -> tuple[str, dict[str, Any]] | None:
+    """What the public view reads of the extractor's parse; None when it cannot (``refresh``
+    then parses the document itself, as it always did)."""
+    from otkaz.publish.redaction import entities_of_parsed, parsed_digest
+
+    try:
+        entities = entities_of_parsed(document, lang or "", parsed)
+    except Exception as exc:  # noqa: BLE001 - a title the parser fails on: refresh meets it, not extraction
+        log.warning("%s: names for the public view left to the redaction step (%s)", document.id, type(exc).__name__)
+        return None
+    return (parsed_digest(document), entities.to_dict()) if entities else None
 
 
 def _in_text_order(result: ExtractionResult, text: str) -> None:

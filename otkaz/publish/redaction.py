@@ -178,14 +178,16 @@ def parsed_digest(document: Document) -> str:
     return hashlib.sha256(f"{document.title or ''}\0{document.text}".encode()).hexdigest()
 
 
-def entities_of_parsed(document: Document, lang: str, parsed: ParsedDoc) -> Entities:
+def entities_of_parsed(document: Document, lang: str, parsed: ParsedDoc) -> Entities | None:
     """``find_entities`` of one document whose text ``lang``'s parser has read already (as the
     extractor has): only its title is parsed. The parse of a text does not depend on the texts
-    parsed beside it, so the entities are those ``find_entities`` finds."""
+    parsed beside it, so the entities are those ``find_entities`` finds. None when the parse is
+    not of the whole text (cut for extraction) or not by the language whose NER reads it:
+    ``refresh`` parses such a document itself."""
     from otkaz.extract import get_language
 
     if ner_language(document) != lang or parsed.text != document.text:
-        return find_entities([document])[0]
+        return None
     title = None
     if document.title:
         title = _text_entities(next(iter(get_language(lang).parse_many([document.title]))), lang)

@@ -279,6 +279,11 @@ class ExtractionResult:
     mentions: list[IncidentMention] = field(default_factory=list)
     aggregates: list[Aggregate] = field(default_factory=list)
     note: str | None = None  # why a document was not processed, or what was inferred
+    # What the NER found in the text and title of a document with mentions, found from the
+    # extractor's parse, so that its public view is made without parsing the text again: the
+    # digest of the text and title read (``publish.redaction.parsed_digest``) and the entities
+    # (``publish.redaction.Entities.to_dict``). Not part of the result's value.
+    entities: tuple[str, dict[str, Any]] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass

@@ -21,13 +21,16 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from otkaz.codebook import CodebookError, check_decision, shown
 from otkaz.ingest import IngestFailure, IngestOptions, IngestWarning, Source, find_sources, read_source
 from otkaz.merge import incremental, merge
 from otkaz.model import DateRange, Decision, Document, ExtractionResult
 from otkaz.store import Database, StoreError
+
+if TYPE_CHECKING:
+    from otkaz.extract.parsing import ParsedDoc
 
 # Documents stored per transaction while ingesting: a large input is written in batches.
 INGEST_BATCH = 200
@@ -165,11 +168,28 @@ def extract_pending(
                 summary.failures.append(IngestFailure(failure.document_id, failure.reason))
             results = [r for r in results if not isinstance(r, ExtractionFailed)]
             refused = db.save_extractions(results, EXTRACTOR_VERSION)
+            _keep_entities(db, [result for result in results if result.document_id not in refused])
             for result in results:
                 _count_result(summary, result, refused.get(result.document_id))
             done += len(results) + len(failed)
             _report(progress, "extract", done, total)
     return summary
+
+
+def _keep_entities(db: Database, results: list[ExtractionResult]) -> None:
+    """The NER entities found while extracting, stored with no view yet for documents without
+    one: ``redact_pending`` makes their views from them instead of parsing the texts again
+    (the save checks that the text is still the one parsed)."""
+    from otkaz.publish.redaction import parsed_digest
+
+    found = {result.document_id: result.entities for result in results if result.entities is not None}
+    if not found:
+        return
+    viewed = db.redaction_entities(list(found))
+    for document in db.documents_by_id([document_id for document_id in found if document_id not in viewed]):
+        digest, entities = found[document.id]
+        if digest == parsed_digest(document):  # else another writer stored a new text meanwhile
+            db.save_redaction(document, entities, "", {})
 
 
 def extract_results(documents: Iterable[Document], engine: Any, prefilter: bool = True) -> Iterator[list[ExtractionResult]]:
@@ -249,19 +269,34 @@ def extract_each(documents: list[Document]) -> Iterator[tuple[Document, Extracti
     """Each document (as the extractor read it: ``_as_read``) with its result, in order. When a
     batch fails, its documents are extracted one by one, so that only the document the
     extractor fails on is lost."""
-    from otkaz.extract import extract_many
+    from otkaz.extract import extract_parsed
 
-    for batch in _batches([_as_read(document) for document in documents]):
+    for batch in _batches([(document, *_as_read(document)) for document in documents]):
         try:
-            results = list(extract_many([read for read, _ in batch]))
+            results = list(extract_parsed([read for _, read, _ in batch]))
         except Exception:  # noqa: BLE001 - which document failed is found below, one by one
-            results = [_extract_alone(read, extract_many) for read, _ in batch]
-        for (read, changes), result in zip(batch, results, strict=True):
+            results = [_extract_alone(read, extract_parsed) for _, read, _ in batch]
+        for (document, read, changes), (result, parsed) in zip(batch, results, strict=True):
             if isinstance(result, ExtractionResult):
                 _in_text_order(result, read.text)
                 if changes:
                     result.note = "; ".join(filter(None, [changes, result.note]))
+                if result.mentions and parsed is not None:  # the document will have a public view
+                    result.entities = _entities(document, result.lang, parsed)
             yield read, result
+
+
+def _entities(document: Document, lang: str | None, parsed: ParsedDoc) -> tuple[str, dict[str, Any]] | None:
+    """What the public view reads of the extractor's parse; None when it cannot (``refresh``
+    then parses the document itself, as it always did)."""
+    from otkaz.publish.redaction import entities_of_parsed, parsed_digest
+
+    try:
+        entities = entities_of_parsed(document, lang or "", parsed)
+    except Exception as exc:  # noqa: BLE001 - a title the parser fails on: refresh meets it, not extraction
+        log.warning("%s: names for the public view left to the redaction step (%s)", document.id, type(exc).__name__)
+        return None
+    return (parsed_digest(document), entities.to_dict()) if entities else None
 
 
 def _in_text_order(result: ExtractionResult, text: str) -> None:
@@ -318,19 +353,22 @@ def _cut(text: str, cap: int) -> int:
     return end
 
 
-def _extract_alone(document: Document, extract_many: Callable[[list[Document]], Iterable[ExtractionResult]]) -> ExtractionResult | ExtractionFailed:
+def _extract_alone(
+    document: Document, extract_parsed: Callable[[list[Document]], Iterable[tuple[ExtractionResult, ParsedDoc | None]]]
+) -> tuple[ExtractionResult | ExtractionFailed, ParsedDoc | None]:
     try:
-        [result] = extract_many([document])
+        [result] = extract_parsed([document])
     except Exception as exc:  # noqa: BLE001 - any fault of the extractor on this text is this document's
-        return ExtractionFailed.of(document.id, exc)
+        return ExtractionFailed.of(document.id, exc), None
     return result
 
 
-def _batches(documents: list[tuple[Document, str | None]]) -> Iterator[list[tuple[Document, str | None]]]:
-    batch: list[tuple[Document, str | None]] = []
+def _batches(documents: list[tuple[Document, Document, str | None]]) -> Iterator[list[tuple[Document, Document, str | None]]]:
+    """(document, as read, changes) in batches, by the length of the text read."""
+    batch: list[tuple[Document, Document, str | None]] = []
     size = 0
     for item in documents:
-        length = len(item[0].text)
+        length = len(item[1].text)
         if batch and (len(batch) >= BATCH_DOCUMENTS or size + length > BATCH_CHARACTERS):
             yield batch
             batch, size = [], 0

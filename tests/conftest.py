@@ -47,6 +47,8 @@ def extractor_stand_in(version: str, extract: Callable, extract_many: Callable) 
     fake.EXTRACTOR_VERSION = version
     fake.extract = extract
     fake.extract_many = extract_many
+    # no parse to share: the redaction step parses the texts itself
+    fake.extract_parsed = lambda documents: ((result, None) for result in fake.extract_many(documents))
     fake.get_language = get_language
     return fake
 

@@ -22,6 +22,9 @@ def _store_contents(db: Database) -> dict[str, Any]:
         "incidents": export_records(db.incidents(), include_names=True),
         "documents": [(s.document_id, s.status, s.mentions, s.note) for s in db.document_states()],
         "aggregates": [(a.document_id, a.type, a.count.min, a.count.max) for a in db.aggregates()],
+        # the public views, made from the NER entities each engine's workers found
+        "views": db.redactions(),
+        "entities": db.redaction_entities(db.document_ids(with_mentions=True)),
     }
 
 

@@ -404,3 +404,25 @@ def test_people_from_a_region_refusing_near_a_town():
     assert m.origin is not None and m.origin.admin1 == "Rostov Oblast"
     assert m.location is not None and m.location.name == "Avdiivka"
     assert "Вёрстка" in m.cited
+
+
+def test_natasha_parses_with_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # natasha's models multiply small matrices: with OpenBLAS's threads parsing took 8 times
+    # longer on 2 cores (issue 10's firehose), with the same results. Before: as many threads
+    # as cores.
+    from threadpoolctl import threadpool_info
+
+    from otkaz.lang.ru import load_russian
+
+    models = load_russian()
+    import scipy.linalg  # noqa: F401  (SciPy's own OpenBLAS, loaded after natasha, as training does)
+    seen: list[int] = []
+    original = type(models.syntax).map
+
+    def watched(self, items):
+        seen.extend(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+        return original(self, items)
+
+    monkeypatch.setattr(type(models.syntax), "map", watched)
+    result = run("Мобилизованный из Тулы отказался ехать на фронт.")
+    assert result.mentions and seen and set(seen) == {1}

@@ -146,3 +146,29 @@ def test_language_is_identified(text, code):
 )
 def test_declared_language_is_normalized(given, code):
     assert normalize_lang(given) == code
+
+
+def test_a_paragraph_longer_than_any_clutter_line_is_not_searched(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every line of every stored document goes through these patterns (a firehose's ingest
+    # spent most of its time here); before, each was searched whatever the line's length.
+    from otkaz.ingest import cleaning
+
+    searched: list[str] = []
+
+    class Watched:
+        def __init__(self, pattern):
+            self.pattern = pattern
+
+        def match(self, text):
+            searched.append(text)
+            return self.pattern.match(text)
+
+        def search(self, text):
+            searched.append(text)
+            return self.pattern.search(text)
+
+    for name in ("_LINE_STARTS_RE", "_LINE_CONTAINS_RE"):
+        monkeypatch.setattr(cleaning, name, [(Watched(p), limit) for p, limit in getattr(cleaning, name)])
+    paragraph = "The council met on Monday and approved the plan for the new school. " * 10
+    assert not is_clutter_line(paragraph) and searched == []
+    assert is_clutter_line("Photo: Ivan Petrov") and searched

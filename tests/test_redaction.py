@@ -254,3 +254,37 @@ def test_places_named_like_people_stay_places() -> None:
     assert "Anna" not in view.text  # a given name that is also a town's is a person here
     russian = view_of("Мобилизованные и их семьи приехали в Алматы и Астану.", lang="ru")
     assert "Алматы" in russian.text and pseudonyms(russian.text) == []
+
+
+def test_a_run_makes_views_from_the_extractors_parse(db: Database, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run once parsed every text that reports an incident twice, for the extractor and for
+    its public view (a quarter of a firehose's time, issue 10): the view now reads the
+    extractor's parse, and finds what parsing again finds."""
+    import json
+
+    from otkaz import pipeline
+    from otkaz.publish import redaction
+
+    articles = [
+        {"id": "en-1", "lang": "en", "title": "Soldier Gleb Mironenko flees",
+         "text": "Gleb Mironenko, a contract soldier, fled his unit near Kursk. His wife Alla said he was tired."},
+        {"id": "ru-1", "lang": "ru", "title": "Дело Олега Варнавина",
+         "text": "Суд заочно арестовал Олега Варнавина за самовольное оставление части. Его мать Анна молчит."},
+        {"id": "ru-2", "lang": "ru",
+         "text": "Мобилизованный Денис Лапин из Тулы отказался ехать на фронт."},
+    ]
+    path = tmp_path / "news.jsonl"
+    path.write_text("".join(json.dumps(article, ensure_ascii=False) + "\n" for article in articles), encoding="utf-8")
+    find_entities = redaction.find_entities
+    parsed_again: list[str] = []
+    monkeypatch.setattr(redaction, "find_entities",
+                        lambda documents: parsed_again.extend(d.id for d in documents) or find_entities(documents))
+    summary = pipeline.run(db, [str(path)], workers=1)
+    assert summary.mentions >= 3 and parsed_again == []
+    documents = db.documents_by_id(["en-1", "ru-1", "ru-2"])
+    stored = db.redaction_entities([d.id for d in documents])
+    assert [stored[d.id] for d in documents] == [entities.to_dict() for entities in find_entities(documents)]
+    views = PublicView.of_store(db)._views
+    assert set(views) == {"en-1", "ru-1", "ru-2"}
+    assert not any(name in views[d].text + (views[d].title or "") for d in views
+                   for name in ("Mironenko", "Alla", "Варнавин", "Анна", "Лапин"))

@@ -439,3 +439,58 @@ def test_urls_and_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     assert masked(resolve_url("postgresql://u:p@h/db")) == "postgresql+psycopg://u:***@h/db"
     monkeypatch.setenv("OTKAZ_DATABASE_URL", "sqlite:///from-env.db")
     assert str(resolve_url(None)) == "sqlite:///from-env.db"
+
+
+# --- batches (a firehose stores and saves thousands of documents) ---------------------------
+
+
+def _statements(db: Database) -> list[str]:
+    executed: list[str] = []
+    event.listen(db._engine, "before_cursor_execute", lambda _c, _cur, statement, *_a: executed.append(statement))
+    return executed
+
+
+def test_a_batch_of_new_documents_is_stored_in_a_few_statements(db: Database) -> None:
+    # Before: five statements per document (two lookups, a counter, two inserts).
+    db.add_document(make_document("stored", "A text stored before."))
+    batch = [make_document(f"new-{n:03}", f"News item number {n}.") for n in range(300)]
+    batch += [make_document("same-text", "News item   number 7."), make_document("stored", "A text stored before."),
+              make_document("same-as-stored", "A text  stored before.")]
+    executed = _statements(db)
+    added = db.add_documents(batch)
+    assert len(executed) <= 8
+    assert all(result.created for result in added[:300])
+    assert added[300:] == [AddResult("same-text", created=False, duplicate_of="new-007"),
+                           AddResult("stored", created=False),
+                           AddResult("same-as-stored", created=False, duplicate_of="stored")]
+    assert db.get_document("new-299") == batch[299]
+    assert db.count_documents() == 301
+
+
+def test_a_batch_replacing_a_stored_text_is_stored_in_order(db: Database) -> None:
+    db.add_document(make_document("a", "Old text.", url="https://example.org/a"))
+    added = db.add_documents([
+        make_document("a", "New text.", url="https://example.org/a"),
+        make_document("b", "Old text."),  # the text "a" held before this batch: no longer stored
+    ])
+    assert added == [AddResult("a", created=False, replaced=True), AddResult("b", created=True)]
+
+
+def test_a_batch_of_extractions_is_saved_in_a_few_statements(db: Database) -> None:
+    # Before: eight statements per result (two counters, four deletes, an insert, an update).
+    docs = [make_document(f"doc-{n:03}", f"{TEXT} ({n})") for n in range(300)]
+    db.add_documents(docs)
+    results = [extraction(doc) for doc in docs]
+    results[5] = extraction(docs[5], plain_mention(docs[5], "refused to return"))
+    results[6] = ExtractionResult(docs[6].id, "xx", False, note="language 'xx' is not processed")
+    executed = _statements(db)
+    assert db.save_extractions(results, "v1") == {}
+    assert len(executed) <= 12
+    assert [m.evidence[0].quote for m in db.document_mentions("doc-005")] == ["refused to return"]
+    states = {state.document_id: state for state in db.document_states()}
+    assert states["doc-006"].status == "not_processed"
+    assert states["doc-006"].note == "language 'xx' is not processed"
+    assert {states[doc.id].status for doc in docs[7:]} == {"processed"}
+    assert {states[doc.id].extractor_version for doc in docs} == {"v1"}
+    db.save_extractions([extraction(docs[5])], "v2")  # saved again: the old mention goes
+    assert db.document_mentions("doc-005") == []

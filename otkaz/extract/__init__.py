@@ -33,6 +33,12 @@ def extract(document: Document) -> ExtractionResult:
 
 def extract_many(documents: Iterable[Document]) -> Iterator[ExtractionResult]:
     """Results in input order; documents are parsed in batches per language."""
+    return (result for result, _parsed in extract_parsed(documents))
+
+
+def extract_parsed(documents: Iterable[Document]) -> Iterator[tuple[ExtractionResult, ParsedDoc | None]]:
+    """``extract_many``, each result with the parse of its text (None: not processed), which
+    the public view reads too (``publish.redaction.entities_of_parsed``)."""
     batch: list[Document] = []
     for document in documents:
         batch.append(document)
@@ -43,23 +49,23 @@ def extract_many(documents: Iterable[Document]) -> Iterator[ExtractionResult]:
         yield from _extract_batch(batch)
 
 
-def _extract_batch(documents: list[Document]) -> Iterator[ExtractionResult]:
+def _extract_batch(documents: list[Document]) -> Iterator[tuple[ExtractionResult, ParsedDoc | None]]:
     by_lang: dict[str, list[int]] = {}
-    results: dict[int, ExtractionResult] = {}
+    results: dict[int, tuple[ExtractionResult, ParsedDoc | None]] = {}
     for i, document in enumerate(documents):
         language = get_language(document.lang)
         if language is None:
             results[i] = ExtractionResult(
                 document.id, document.lang, processed=False,
                 note=f"language {document.lang or 'unknown'!r} is not processed",
-            )
+            ), None
         else:
             by_lang.setdefault(language.lang, []).append(i)
     for lang, indices in by_lang.items():
         language = get_language(lang)
         parsed = language.parse_many(documents[i].text for i in indices)
         for i, doc in zip(indices, parsed):
-            results[i] = analyze(language, documents[i], doc)
+            results[i] = analyze(language, documents[i], doc), doc
     for i in range(len(documents)):
         yield results[i]
 

@@ -207,9 +207,10 @@ def is_clutter_line(line: str) -> bool:
         or _is_related_heading(stripped)
     ):
         return True
-    if any(p.match(stripped) and len(stripped) <= limit for p, limit in _LINE_STARTS_RE):
+    # The length first: an article's paragraphs are longer than any of these lines.
+    if any(len(stripped) <= limit and p.match(stripped) for p, limit in _LINE_STARTS_RE):
         return True
-    return any(p.search(stripped) and len(stripped) <= limit for p, limit in _LINE_CONTAINS_RE)
+    return any(len(stripped) <= limit and p.search(stripped) for p, limit in _LINE_CONTAINS_RE)
 
 
 def _is_headline_like(text: str) -> bool:

@@ -26,7 +26,8 @@ a pseudonym, "[person N]":
   "a private source".
 
 Where it lives: ``refresh`` (run by ``pipeline.redact_pending`` after extraction and after
-analysts' decisions) parses each document once (``find_entities``), then ``analyse`` +
+analysts' decisions) parses each document once (``find_entities``; a run stores the entities
+the extraction found from its own parse, ``entities_of_parsed``), then ``analyse`` +
 ``render`` make its ``DocumentView``: the redacted text and title, the replacements (to map
 evidence offsets into the redacted text) and the people found. Views are stored
 (``Database.save_redaction``) and made again only when the document's named people change
@@ -170,6 +171,27 @@ def find_entities(documents: list[Document]) -> list[Entities]:
                     lang, _text_entities(doc, lang), _text_entities(titles[n], lang) if n in titles else None
                 )
     return [entities for entities in found if entities is not None]
+
+
+def parsed_digest(document: Document) -> str:
+    """Which text and title entities were found in."""
+    return hashlib.sha256(f"{document.title or ''}\0{document.text}".encode()).hexdigest()
+
+
+def entities_of_parsed(document: Document, lang: str, parsed: ParsedDoc) -> Entities | None:
+    """``find_entities`` of one document whose text ``lang``'s parser has read already (as the
+    extractor has): only its title is parsed. The parse of a text does not depend on the texts
+    parsed beside it, so the entities are those ``find_entities`` finds. None when the parse is
+    not of the whole text (cut for extraction) or not by the language whose NER reads it:
+    ``refresh`` parses such a document itself."""
+    from otkaz.extract import get_language
+
+    if ner_language(document) != lang or parsed.text != document.text:
+        return None
+    title = None
+    if document.title:
+        title = _text_entities(next(iter(get_language(lang).parse_many([document.title]))), lang)
+    return Entities(lang, _text_entities(parsed, lang), title)
 
 
 def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:

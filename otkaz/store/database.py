@@ -29,6 +29,7 @@ from sqlalchemy import (
     Engine,
     Select,
     and_,
+    bindparam,
     case,
     create_engine,
     delete,
@@ -351,7 +352,7 @@ class Database:
         """``add_document`` for many documents in one transaction (a batch of a large input)."""
         try:
             with self._write() as conn:
-                return [_add_document(conn, doc) for doc in docs]
+                return _add_documents(conn, docs)
         except IntegrityError:
             # Another writer stored one of them after we looked: one by one, each looks again.
             return [self.add_document(doc) for doc in docs]
@@ -436,7 +437,7 @@ class Database:
         with self._write() as conn:
             if conn.execute(select(documents.c.id).where(documents.c.id == result.document_id)).first() is None:
                 raise StoreError(_not_stored(result.document_id))
-            _save_extraction(conn, result, extractor_version)
+            _save_extractions(conn, [result], extractor_version)
 
     def save_extractions(self, results: list[ExtractionResult], extractor_version: str) -> dict[str, str]:
         """``save_extraction`` for many documents in one transaction (a batch of a large run).
@@ -456,10 +457,9 @@ class Database:
             ids = [result.document_id for result in valid]
             stored = set(conn.execute(select(documents.c.id).where(documents.c.id.in_(ids))).scalars())
             for result in valid:
-                if result.document_id in stored:
-                    _save_extraction(conn, result, extractor_version)
-                else:
+                if result.document_id not in stored:
                     refused[result.document_id] = _not_stored(result.document_id)
+            _save_extractions(conn, [result for result in valid if result.document_id in stored], extractor_version)
         return refused
 
     def mark_extraction_failed(self, document_id: str, extractor_version: str, reason: str) -> None:
@@ -1517,6 +1517,50 @@ def _existing_user(conn: Connection, name: str) -> User:
     return _user_from_row(row)
 
 
+def _add_documents(conn: Connection, docs: list[Document]) -> list[AddResult]:
+    """``_add_document`` for each document in turn, in a few statements when none of them
+    replaces a stored text (a new input, or one read again): each batch of a firehose."""
+    ids = [doc.id for doc in docs]
+    stored = {
+        row.id: row for chunk in _chunks(list(set(ids)))
+        for row in conn.execute(select(documents).where(documents.c.id.in_(chunk)))
+    }
+    if len(set(ids)) < len(ids) or any(codec.document_from_row(row) != doc for doc in docs if (row := stored.get(doc.id))):
+        return [_add_document(conn, doc) for doc in docs]  # replacements: one by one, in order
+    digests = [doc.content_hash for doc in docs]
+    holder = {
+        digest: document_id for chunk in _chunks(list(set(digests)))
+        for digest, document_id in conn.execute(
+            select(documents.c.content_hash, documents.c.id).where(documents.c.content_hash.in_(chunk)))
+    }
+    results, rows, searched = [], [], []
+    for doc, digest in zip(docs, digests, strict=True):
+        if doc.id in stored:
+            results.append(AddResult(doc.id, created=False))
+        elif digest in holder:
+            results.append(AddResult(doc.id, created=False, duplicate_of=holder[digest]))
+        else:
+            holder[digest] = doc.id
+            rows.append({**_new_document_columns(doc), "content_hash": digest})
+            searched.append({"document_id": doc.id, "text": codec.search_text(doc.title, doc.text)})
+            results.append(AddResult(doc.id, created=True))
+    if rows:
+        _changed_query_inputs(conn)
+        conn.execute(insert(documents), rows)
+        conn.execute(insert(document_search), searched)
+    return results
+
+
+def _new_document_columns(doc: Document) -> dict[str, Any]:
+    return {
+        **codec.document_columns(doc),
+        "ingested_at": _now(),
+        "extraction_status": "pending",
+        "extractor_version": None,
+        "extraction_note": None,
+    }
+
+
 def _add_document(conn: Connection, doc: Document) -> AddResult:
     stored = conn.execute(select(documents).where(documents.c.id == doc.id)).first()
     if stored is not None and codec.document_from_row(stored) == doc:
@@ -1529,14 +1573,7 @@ def _add_document(conn: Connection, doc: Document) -> AddResult:
         return AddResult(doc.id, created=False, duplicate_of=same_content)
     if stored is not None and stored.content_hash != digest and not _same_place(stored, doc):
         return AddResult(doc.id, created=False, conflict_with=stored.url or stored.path or "")
-    values = {
-        **codec.document_columns(doc),
-        "content_hash": digest,
-        "ingested_at": _now(),
-        "extraction_status": "pending",
-        "extractor_version": None,
-        "extraction_note": None,
-    }
+    values = {**_new_document_columns(doc), "content_hash": digest}
     searched = {"document_id": doc.id, "text": codec.search_text(doc.title, doc.text)}
     _changed_query_inputs(conn)
     if stored is None:
@@ -1565,30 +1602,32 @@ def _not_stored(document_id: str) -> str:
     return f"cannot save extraction: document {document_id!r} is not stored"
 
 
-def _save_extraction(conn: Connection, result: ExtractionResult, extractor_version: str) -> None:
-    """Write a checked result of a stored document."""
-    document_id = result.document_id
-    _delete_extraction(conn, document_id)
-    if result.mentions:
-        rows = [codec.mention_row(document_id, n, m) for n, m in enumerate(result.mentions)]
-        conn.execute(insert(mentions), rows)
+def _save_extractions(conn: Connection, results: list[ExtractionResult], extractor_version: str) -> None:
+    """Write checked results of stored documents (distinct ids), a few statements for all of
+    them: a firehose saves thousands of results without mentions."""
+    results = list({result.document_id: result for result in results}.values())  # the last of an id wins
+    if not results:
+        return
+    _delete_extractions(conn, [result.document_id for result in results])
+    mention_rows, people_rows, aggregate_rows = [], [], []
+    for result in results:
+        document_id = result.document_id
+        mention_rows += [codec.mention_row(document_id, n, m) for n, m in enumerate(result.mentions)]
         people = {(m.key, name) for m in result.mentions for name in m.people}
-        if people:
-            conn.execute(
-                insert(mention_people),
-                [{"document_id": document_id, "mention_key": k, "name": n} for k, n in sorted(people)],
-            )
-    if result.aggregates:
-        rows = [codec.aggregate_row(document_id, n, a) for n, a in enumerate(result.aggregates)]
-        conn.execute(insert(aggregates), rows)
+        people_rows += [{"document_id": document_id, "mention_key": k, "name": n} for k, n in sorted(people)]
+        aggregate_rows += [codec.aggregate_row(document_id, n, a) for n, a in enumerate(result.aggregates)]
+    for table, rows in ((mentions, mention_rows), (mention_people, people_rows), (aggregates, aggregate_rows)):
+        if rows:
+            conn.execute(insert(table), rows)
     conn.execute(
-        update(documents)
-        .where(documents.c.id == document_id)
-        .values(
-            extraction_status="processed" if result.processed else "not_processed",
-            extractor_version=extractor_version,
-            extraction_note=result.note,
-        )
+        update(documents).where(documents.c.id == bindparam("document_id")).values(
+            extraction_status=bindparam("status"), extractor_version=extractor_version, extraction_note=bindparam("note"),
+        ),
+        [
+            {"document_id": result.document_id, "status": "processed" if result.processed else "not_processed",
+             "note": result.note}
+            for result in results
+        ],
     )
 
 
@@ -1600,15 +1639,20 @@ def _same_place(stored: Any, doc: Document) -> bool:
 
 
 def _delete_extraction(conn: Connection, document_id: str) -> None:
+    _delete_extractions(conn, [document_id])
+
+
+def _delete_extractions(conn: Connection, document_ids: list[str]) -> None:
     """Every write of mentions starts here, so this is where merging learns of it. The count is
     raised first: on PostgreSQL its row lock makes two writers of one document's mentions take
     turns, so the second deletes what the first inserted instead of inserting beside it."""
     _changed_merge_inputs(conn)
     _changed_query_inputs(conn)
-    conn.execute(delete(mention_people).where(mention_people.c.document_id == document_id))
-    merge_index.mark_pending(conn, document_id)
-    conn.execute(delete(mentions).where(mentions.c.document_id == document_id))
-    conn.execute(delete(aggregates).where(aggregates.c.document_id == document_id))
+    for chunk in _chunks(document_ids):
+        conn.execute(delete(mention_people).where(mention_people.c.document_id.in_(chunk)))
+        merge_index.mark_pending(conn, chunk)
+        conn.execute(delete(mentions).where(mentions.c.document_id.in_(chunk)))
+        conn.execute(delete(aggregates).where(aggregates.c.document_id.in_(chunk)))
 
 
 def _changed_query_inputs(conn: Connection) -> None:

@@ -40,11 +40,11 @@ def _chunks(items: Iterable[Any], size: int = _CHUNK) -> Iterator[list[Any]]:
         yield items[start:start + size]
 
 
-def mark_pending(conn: Connection, document_id: str) -> None:
-    """The document's mentions change: the next merge re-merges what they touch. (The caller
+def mark_pending(conn: Connection, document_ids: list[str]) -> None:
+    """The documents' mentions change: the next merge re-merges what they touch. (The caller
     holds the merge_state row, so writers of one document take turns.)"""
-    conn.execute(delete(merge_pending).where(merge_pending.c.document_id == document_id))
-    conn.execute(insert(merge_pending).values(document_id=document_id))
+    conn.execute(delete(merge_pending).where(merge_pending.c.document_id.in_(document_ids)))
+    conn.execute(insert(merge_pending), [{"document_id": document_id} for document_id in document_ids])
 
 
 def invalidate(conn: Connection) -> None:

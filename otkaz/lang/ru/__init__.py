@@ -17,9 +17,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from dataclasses import dataclass
 from functools import lru_cache
+
+from threadpoolctl import threadpool_limits
 
 from otkaz.extract.assemble import CONTINUATION_WINDOW
 from otkaz.extract.lexicon import FieldWords, Lexicon
@@ -200,6 +203,14 @@ def load_russian() -> NatashaModels:
     return models
 
 
+def _one_blas_thread() -> AbstractContextManager[object]:
+    """BLAS (numpy's OpenBLAS) limited to one thread while natasha's models run: their matrices
+    are small, and threads made parsing about 8 times slower on 2 cores, with the same results
+    (measured: benchmarks/scale.py, issue 10). Every BLAS loaded by then is limited (a few
+    milliseconds to find them, per batch of texts)."""
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 @dataclass
 class _RawSentence:
     start: int
@@ -229,10 +240,11 @@ def parse_texts(texts: Iterable[str]) -> Iterator[ParsedDoc]:
     texts = list(texts)
     segmented = [_segment(models, text) for text in texts]
     chunk = [[word for _, _, word in s.words] for sents in segmented for s in sents]
-    morphs = iter(models.morph.map(chunk))
-    trees = iter(models.syntax.map(chunk))
-    # the NER model fails on a text with no words at all: such a text has no names
-    ners = iter(models.ner.map([text for text, sents in zip(texts, segmented) if sents]))
+    with _one_blas_thread():
+        morphs = iter(list(models.morph.map(chunk)))
+        trees = iter(list(models.syntax.map(chunk)))
+        # the NER model fails on a text with no words at all: such a text has no names
+        ners = iter(list(models.ner.map([text for text, sents in zip(texts, segmented) if sents])))
     for text, sents in zip(texts, segmented):
         analyses = [(next(morphs), next(trees)) for _ in sents]
         spans = next(ners).spans if sents else []

@@ -19,7 +19,10 @@ process on a corpus made by ``benchmarks/corpus.py`` (seeded), in a throwaway fo
   full once (the first merge, which builds the
   merge index); then 100 more documents stored and merged incrementally, and one review
   decision (stored, then merged), each timed in this process; the result is checked against
-  ``merge`` of everything from scratch when --check is given.
+  ``merge`` of everything from scratch when --check is given;
+- web: ``benchmarks/web.py`` on a synthetic store of --web-incidents incidents, served by
+  ``otkaz serve --workers`` --web-workers: p50/p99 of the dashboard, the API's list, a filtered
+  deep page and an incident page at --web-clients concurrent clients.
 
 Wall times depend on what else the machine runs: the CPU time (user + system of every
 process of the run) is printed beside each.
@@ -43,9 +46,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402  (benchmarks/ is not a package)
+import web  # noqa: E402
 
 OTKAZ = [str(Path(sys.executable).with_name("otkaz"))]  # the CLI of this environment
-BENCHMARKS = ("recall", "firehose", "workers", "dask", "memory", "incremental")
+BENCHMARKS = ("recall", "firehose", "workers", "dask", "memory", "incremental", "web")
 
 
 class Measured:
@@ -343,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="Events the incremental store's documents tell (about as many incidents).")
     parser.add_argument("--added-docs", type=int, default=100, help="Documents the incremental run adds.")
     parser.add_argument("--check", action="store_true", help="Compare the incremental result with a full merge.")
+    parser.add_argument("--web-incidents", type=int, default=100_000, help="Incidents of the web store.")
+    parser.add_argument("--web-clients", type=int, default=20, help="Concurrent clients of the web run.")
+    parser.add_argument("--web-workers", type=int, default=2, help="Server processes of the web run.")
     parser.add_argument("--only", default=",".join(BENCHMARKS), help=f"Some of: {','.join(BENCHMARKS)}")
     parser.add_argument("--keep", type=Path, help="Work in this folder and keep it (default: a temporary one).")
     args = parser.parse_args(argv)
@@ -367,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
             bench_memory(folder, args.memory_size, args.workers)
         if "incremental" in chosen:
             bench_incremental(folder, args.store_events, args.added_docs, args.check)
+        if "web" in chosen:
+            print("web: the dashboard and the API on a large store")
+            web.main(["--incidents", str(args.web_incidents), "--clients", str(args.web_clients),
+                      "--workers", str(args.web_workers), "--store", str(folder / f"web-{args.web_incidents}.db")])
     return 0
 
 

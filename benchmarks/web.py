@@ -136,14 +136,14 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--incidents", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400, help="per endpoint")
     parser.add_argument("--store", type=Path, help="SQLite file: built when missing, else reused")
     parser.add_argument("--workers", type=int, default=1, help="otkaz serve --workers")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     store = args.store or Path(f"/tmp/otkaz-bench-web-{args.incidents}.db")
     if not store.exists():
         started = time.perf_counter()

@@ -116,23 +116,36 @@ def test_counts_and_dates_read_naturally() -> None:
     assert format_dates(DateRange(date(2023, 4, 28), date(2023, 5, 3))) == "28 Apr – 3 May 2023"
 
 
-def test_throttle_blocks_after_failures_until_the_window_passes() -> None:
-    now = [0.0]
-    throttle = LoginThrottle(max_failures=3, window=60, clock=lambda: now[0])
+@pytest.fixture(params=["memory", "store"])
+def failures_store(request: pytest.FixtureRequest, tmp_path):
+    """Where the throttle keeps failures: in its process, or in a store (shared by processes)."""
+    if request.param == "memory":
+        yield None
+        return
+    from otkaz.store import Database
+
+    db = Database(str(tmp_path / "otkaz.db"))
+    yield db
+    db.close()
+
+
+def test_throttle_blocks_after_failures_until_the_window_passes(failures_store) -> None:
+    now = [1000.0]
+    throttle = LoginThrottle(max_failures=3, window=60, clock=lambda: now[0], store=failures_store)
     for _ in range(3):
         assert not throttle.blocked("anna", "10.0.0.1")
         throttle.failed("anna", "10.0.0.1")
     assert throttle.blocked("anna", "10.0.0.1")
-    now[0] = 61.0
+    now[0] = 1061.0
     assert not throttle.blocked("anna", "10.0.0.1")
     throttle.failed("anna", "10.0.0.1")
     throttle.succeeded("anna", "10.0.0.1")
     assert not throttle.blocked("anna", "10.0.0.1")
 
 
-def test_throttle_never_locks_out_other_accounts_or_addresses() -> None:
+def test_throttle_never_locks_out_other_accounts_or_addresses(failures_store) -> None:
     """Failed before the fix: failures from one address refused every account from it."""
-    throttle = LoginThrottle(max_failures=3, window=60, account_max_failures=6, clock=lambda: 0.0)
+    throttle = LoginThrottle(max_failures=3, window=60, account_max_failures=6, clock=lambda: 0.0, store=failures_store)
     for _ in range(3):
         throttle.failed("anna", "10.0.0.1")
     assert throttle.blocked("anna", "10.0.0.1")
@@ -201,3 +214,22 @@ def test_only_web_urls_are_linked() -> None:
     assert web_url("https://news.example/a") == "https://news.example/a"
     for hostile in ("javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,x", "", None):
         assert web_url(hostile) is None
+
+
+def test_server_processes_of_one_store_share_the_throttle(tmp_path) -> None:
+    """Each server process of `otkaz serve --workers N` counted only the failures it saw, so N
+    processes allowed N times the tries: the failures are kept in the store now."""
+    from otkaz.store import Database
+
+    first, second = Database(str(tmp_path / "otkaz.db")), Database(str(tmp_path / "otkaz.db"))
+    try:
+        throttles = [LoginThrottle(max_failures=3, window=60, store=db) for db in (first, second)]
+        for n in range(3):
+            assert not throttles[n % 2].blocked("anna", "10.0.0.1")
+            throttles[n % 2].failed("anna", "10.0.0.1")
+        assert throttles[0].blocked("anna", "10.0.0.1") and throttles[1].blocked("anna", "10.0.0.1")
+        throttles[1].succeeded("anna", "10.0.0.1")
+        assert not throttles[0].blocked("anna", "10.0.0.1")
+    finally:
+        first.close()
+        second.close()

@@ -75,6 +75,7 @@ from otkaz.store.schema import (
     mention_people,
     mentions,
     redaction_names,
+    login_failures,
     seen_markers,
     sources,
     sessions,
@@ -986,6 +987,30 @@ class Database:
         for incident_id, document_id in rows:
             reports.setdefault(incident_id, set()).add(document_id)
         return {incident: "new" if docs <= ids else "more_reports" for incident, docs in reports.items()}
+
+    # --- sign-in failures (the web application's throttle) ------------------
+
+    def add_login_failure(self, account: str, address: str, at: float, forget_before: float) -> None:
+        """Records a failed sign-in, and forgets those older than ``forget_before``."""
+        with self._write() as conn:
+            conn.execute(delete(login_failures).where(login_failures.c.at <= forget_before))
+            conn.execute(insert(login_failures).values(account=account, address=address, at=at))
+
+    def login_failure_counts(self, account: str, since: float) -> dict[str, int]:
+        """Failed sign-ins for ``account`` after ``since``, per address."""
+        with self._read() as conn:
+            query = (
+                select(login_failures.c.address, func.count())
+                .where(login_failures.c.account == account, login_failures.c.at > since)
+                .group_by(login_failures.c.address)
+            )
+            return dict(conn.execute(query).all())
+
+    def clear_login_failures(self, account: str, address: str) -> None:
+        with self._write() as conn:
+            conn.execute(
+                delete(login_failures).where(login_failures.c.account == account, login_failures.c.address == address)
+            )
 
     def seen_marker(self, user: str) -> str | None:
         """Until when ``user`` has seen the arrivals on the dashboard; None: never marked."""

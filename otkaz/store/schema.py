@@ -294,6 +294,20 @@ seen_markers = Table(
 )
 
 
+# Failed sign-ins within the throttle's window (``otkaz.web.auth.LoginThrottle``), kept in the
+# store so that every server process of ``otkaz serve --workers N`` counts them all.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("account", String, nullable=False),
+    Column("address", String, nullable=False),
+    Column("at", Double, nullable=False),  # seconds since the epoch
+    Index("ix_login_failures_account_address", "account", "address"),
+    Index("ix_login_failures_at", "at"),
+)
+
+
 # Signed-in browsers. The cookie holds a random token; the store keeps its SHA-256, so
 # signing out, a password change or `otkaz user revoke-sessions` ends a session at once.
 sessions = Table(

@@ -301,7 +301,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.db_url)
     app.state.templates = _templates()
     app.state.throttle = LoginThrottle(
-        settings.login_max_failures, settings.login_window_seconds, settings.login_account_max_failures
+        settings.login_max_failures, settings.login_window_seconds, settings.login_account_max_failures,
+        store=app.state.db,
     )
     app.state.jobs = JobRunner()
     app.state.decision_lock = threading.Lock()  # decide + re-merge, one at a time

@@ -21,11 +21,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import HTTPException, Request
+
+if TYPE_CHECKING:
+    from otkaz.store import Database
 
 PUBLIC = "public"
 ROLES = ("viewer", "analyst", "admin")
@@ -117,8 +120,13 @@ class LoginThrottle:
     account has had ``account_max_failures`` failures from all addresses together (a guess
     spread over many), an address that has failed for it gets no further try. Failures for one
     account never refuse another account, and never an address that has not failed for it.
-    A success clears its address's failures. At most ``max_tracked`` (account, address) pairs
-    are remembered; past that the oldest are forgotten, which never refuses anyone.
+    A success clears its address's failures.
+
+    With a ``store``, the failures are kept there, so that every server process of
+    ``otkaz serve --workers N`` counts them all (the clock is then the wall clock, which the
+    processes share; failures older than ``window`` are forgotten as new ones come). Without,
+    they are kept in this process: at most ``max_tracked`` (account, address) pairs, past which
+    the oldest are forgotten, which never refuses anyone.
     """
 
     def __init__(
@@ -127,13 +135,15 @@ class LoginThrottle:
         window: float = 900.0,
         account_max_failures: int = 20,
         max_tracked: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        store: Database | None = None,
     ) -> None:
         self.max_failures = max_failures
         self.window = window
         self.account_max_failures = account_max_failures
         self.max_tracked = max_tracked
         self._clock = clock
+        self._store = store
         self._failures: OrderedDict[tuple[str, str], list[float]] = OrderedDict()  # least recent first
         self._addresses: dict[str, set[str]] = {}  # account -> addresses with failures for it
         self._lock = threading.Lock()  # requests are served by several threads
@@ -155,6 +165,10 @@ class LoginThrottle:
                 del self._addresses[account]
 
     def blocked(self, account: str, address: str) -> bool:
+        if self._store is not None:
+            counts = self._store.login_failure_counts(account, self._clock() - self.window)
+            own = counts.get(address, 0)
+            return own >= self.max_failures or (own > 0 and sum(counts.values()) >= self.account_max_failures)
         with self._lock:
             own = self._recent((account, address))
             if own >= self.max_failures:
@@ -165,6 +179,10 @@ class LoginThrottle:
             return sum(self._recent((account, other)) for other in others) >= self.account_max_failures
 
     def failed(self, account: str, address: str) -> None:
+        if self._store is not None:
+            now = self._clock()
+            self._store.add_login_failure(account, address, now, now - self.window)
+            return
         pair = (account, address)
         with self._lock:
             self._failures.setdefault(pair, []).append(self._clock())
@@ -174,6 +192,9 @@ class LoginThrottle:
                 self._forget(next(iter(self._failures)))
 
     def succeeded(self, account: str, address: str) -> None:
+        if self._store is not None:
+            self._store.clear_login_failures(account, address)
+            return
         with self._lock:
             self._forget((account, address))
 

@@ -233,3 +233,57 @@ def test_server_processes_of_one_store_share_the_throttle(tmp_path) -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_an_ingest_job_is_followed_from_any_server_process(tmp_path) -> None:
+    """A job's progress page was answered only by the process running it: with two server
+    processes, half of the polls said the job did not exist."""
+    import threading
+
+    from otkaz.store import Database
+    from otkaz.web.jobs import JobRunner
+
+    running, release = threading.Event(), threading.Event()
+
+    def work(progress) -> dict:
+        progress("ingest", 0, 2)
+        running.set()
+        release.wait(30)
+        progress("ingest", 2, 2)
+        return {"documents": 2}
+
+    first, second = Database(str(tmp_path / "otkaz.db")), Database(str(tmp_path / "otkaz.db"))
+    try:
+        job = JobRunner(first).submit("anna", ["a.txt", "b.txt"], work)
+        other = JobRunner(second)
+        assert running.wait(30)
+        seen = other.get(job.id)
+        assert seen is not None and (seen.state, seen.stage, seen.total, seen.inputs) == ("running", "ingest", 2, ["a.txt", "b.txt"])
+        release.set()
+        for _ in range(300):
+            if (seen := other.get(job.id)).state == "done":
+                break
+            threading.Event().wait(0.1)
+        assert (seen.state, seen.done, seen.summary) == ("done", 2, {"documents": 2})
+        assert [j.id for j in other.recent()] == [job.id]
+        assert other.get("nope") is None
+    finally:
+        release.set()
+        first.close()
+        second.close()
+
+
+def test_failed_jobs_say_why_and_only_the_last_are_kept(tmp_path) -> None:
+    from otkaz.store import Database
+    from otkaz.web.jobs import JobRunner
+
+    db = Database(str(tmp_path / "otkaz.db"))
+    try:
+        runner = JobRunner(db, keep=2)
+        jobs = [runner.submit("anna", [f"{n}.txt"], lambda progress: 1 / 0) for n in range(3)]
+        runner._executor.shutdown(wait=True)
+        assert [j.id for j in runner.recent()] == [jobs[2].id, jobs[1].id]
+        assert runner.get(jobs[0].id) is None
+        assert runner.get(jobs[2].id).state == "failed" and "ZeroDivisionError" in runner.get(jobs[2].id).error
+    finally:
+        db.close()

@@ -75,6 +75,7 @@ from otkaz.store.schema import (
     mention_people,
     mentions,
     redaction_names,
+    ingest_jobs,
     login_failures,
     seen_markers,
     sources,
@@ -987,6 +988,24 @@ class Database:
         for incident_id, document_id in rows:
             reports.setdefault(incident_id, set()).add(document_id)
         return {incident: "new" if docs <= ids else "more_reports" for incident, docs in reports.items()}
+
+    # --- ingest jobs (the web application's) ---------------------------------
+
+    def save_ingest_job(self, job: dict[str, Any], keep: int) -> None:
+        """Stores a job's state in place of the previous one; past ``keep`` jobs, the oldest are forgotten."""
+        with self._write() as conn:
+            conn.execute(delete(ingest_jobs).where(ingest_jobs.c.id == job["id"]))
+            conn.execute(insert(ingest_jobs).values(**job))
+            oldest = select(ingest_jobs.c.id).order_by(ingest_jobs.c.created_at.desc(), ingest_jobs.c.id).offset(keep)
+            conn.execute(delete(ingest_jobs).where(ingest_jobs.c.id.in_(oldest)))
+
+    def ingest_jobs(self, job_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """One job (``job_id``) or the last ``limit``, newest first."""
+        query = select(ingest_jobs).order_by(ingest_jobs.c.created_at.desc(), ingest_jobs.c.id).limit(limit)
+        if job_id is not None:
+            query = query.where(ingest_jobs.c.id == job_id)
+        with self._read() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
 
     # --- sign-in failures (the web application's throttle) ------------------
 

@@ -308,6 +308,24 @@ login_failures = Table(
 )
 
 
+# Ingest jobs started in the browser (``otkaz.web.jobs``): kept in the store so that any server
+# process answers a job's progress page, whichever runs it.
+ingest_jobs = Table(
+    "ingest_jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user", String, nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Column("created_at", String, nullable=False, index=True),
+    Column("state", String, nullable=False),
+    Column("stage", String, nullable=False),
+    Column("done", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("summary", JSON),
+    Column("error", Text),
+)
+
+
 # Signed-in browsers. The cookie holds a random token; the store keeps its SHA-256, so
 # signing out, a password change or `otkaz user revoke-sessions` ends a session at once.
 sessions = Table(

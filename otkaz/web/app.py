@@ -304,7 +304,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         settings.login_max_failures, settings.login_window_seconds, settings.login_account_max_failures,
         store=app.state.db,
     )
-    app.state.jobs = JobRunner()
+    app.state.jobs = JobRunner(app.state.db)
     app.state.decision_lock = threading.Lock()  # decide + re-merge, one at a time
     app.state.place_lookup = gazetteer_lookup
     secret = settings.secret_key

@@ -107,7 +107,7 @@ def _work(request: Request, sources: list[Source], options: IngestOptions, folde
 @router.get("/ingest", include_in_schema=False)
 def ingest_page(request: Request, principal: Ingester) -> Response:
     jobs: JobRunner = request.app.state.jobs
-    return render(request, "ingest.html", {"jobs": jobs.recent()[:20]})
+    return render(request, "ingest.html", {"jobs": jobs.recent(20)})
 
 
 @router.post("/ingest", include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -151,7 +151,7 @@ async def _sources(form: FormData, folder: Path, label: str, limit: int) -> list
 def _job_or_404(request: Request, job_id: str) -> Any:
     job = request.app.state.jobs.get(job_id)
     if job is None:
-        raise HTTPException(404, f"no ingest job {job_id!r} (jobs are forgotten when the server restarts)")
+        raise HTTPException(404, f"no ingest job {job_id!r} (the last 100 jobs are kept)")
     return job
 
 

@@ -1,6 +1,9 @@
-"""Ingest jobs: run one at a time in a background thread, their progress readable meanwhile.
+"""Ingest jobs: run one at a time in a background thread of the server process that accepted
+them, their progress readable meanwhile from any server process.
 
-Jobs live in the server process's memory: a restart forgets them (what they stored stays).
+A job's state is kept in the store (``Database.save_ingest_job``), so that with
+``otkaz serve --workers N`` every process answers its progress page. A job that was running
+when its server process stopped stays "running" (what it stored stays too).
 """
 
 from __future__ import annotations
@@ -8,16 +11,24 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections import OrderedDict
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from otkaz.store import Database
 
 log = logging.getLogger("otkaz.web")
 
 Progress = Callable[[str, int, int], None]
+
+# A running job's progress is written to the store at most this often (seconds), and at each
+# new stage.
+PROGRESS_EVERY = 0.5
+_FIELDS = ("id", "user", "inputs", "created_at", "state", "stage", "done", "total", "summary", "error")
 
 
 @dataclass
@@ -34,66 +45,68 @@ class Job:
     error: str | None = None  # why the job failed, one line
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def progress(self, stage: str, done: int, total: int) -> None:
-        with self._lock:
-            self.stage, self.done, self.total = stage, done, total
-
     def to_dict(self) -> dict[str, Any]:
         with self._lock:
-            return {
-                "id": self.id,
-                "user": self.user,
-                "inputs": list(self.inputs),
-                "created_at": self.created_at,
-                "state": self.state,
-                "stage": self.stage,
-                "done": self.done,
-                "total": self.total,
-                "summary": self.summary,
-                "error": self.error,
-            }
+            return {name: list(self.inputs) if name == "inputs" else getattr(self, name) for name in _FIELDS}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Job:
+        return cls(**{name: data[name] for name in _FIELDS})
 
 
 class JobRunner:
-    """Runs submitted work one job at a time (the store takes one writer) and keeps the last ``keep``."""
+    """Runs submitted work one job at a time (the store takes one writer) and keeps the last
+    ``keep`` jobs in ``store``."""
 
-    def __init__(self, keep: int = 100) -> None:
+    def __init__(self, store: Database, keep: int = 100) -> None:
+        self._store = store
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="otkaz-ingest")
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._keep = keep
-        self._lock = threading.Lock()
 
     def submit(self, user: str, inputs: list[str], work: Callable[[Progress], dict[str, Any]]) -> Job:
         job = Job(
             id=secrets.token_hex(6),
             user=user,
             inputs=inputs,
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
         )
-        with self._lock:
-            self._jobs[job.id] = job
-            while len(self._jobs) > self._keep:
-                self._jobs.popitem(last=False)
+        self._save(job)
         self._executor.submit(self._run, job, work)
         return job
 
+    def _save(self, job: Job) -> None:
+        self._store.save_ingest_job(job.to_dict(), self._keep)
+
     def _run(self, job: Job, work: Callable[[Progress], dict[str, Any]]) -> None:
         job.state = "running"
+        self._save(job)
+        saved_at = time.monotonic()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            nonlocal saved_at
+            with job._lock:
+                new_stage = stage != job.stage
+                job.stage, job.done, job.total = stage, done, total
+            if new_stage or done >= total or time.monotonic() - saved_at >= PROGRESS_EVERY:
+                self._save(job)
+                saved_at = time.monotonic()
+
         try:
-            summary = work(job.progress)
+            job.summary = work(progress)
+            job.state = "done"
         except Exception as exc:  # a job must end in a state the analyst can read, whatever broke
             log.exception("ingest job %s failed", job.id)
             job.error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
             job.state = "failed"
-            return
-        job.summary = summary
-        job.state = "done"
+        try:
+            self._save(job)
+        except Exception:  # the store is gone (the server is stopping): nothing left to tell
+            log.exception("ingest job %s: its end could not be stored", job.id)
 
     def get(self, job_id: str) -> Job | None:
-        with self._lock:
-            return self._jobs.get(job_id)
+        found = self._store.ingest_jobs(job_id)
+        return Job.from_dict(found[0]) if found else None
 
-    def recent(self) -> list[Job]:
+    def recent(self, limit: int = 20) -> list[Job]:
         """Newest first."""
-        with self._lock:
-            return list(reversed(self._jobs.values()))
+        return [Job.from_dict(data) for data in self._store.ingest_jobs(limit=limit)]

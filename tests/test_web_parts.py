@@ -287,3 +287,14 @@ def test_failed_jobs_say_why_and_only_the_last_are_kept(tmp_path) -> None:
         assert runner.get(jobs[2].id).state == "failed" and "ZeroDivisionError" in runner.get(jobs[2].id).error
     finally:
         db.close()
+
+
+def test_a_nul_in_a_name_or_an_address_is_counted_not_refused_by_the_store(db) -> None:
+    """PostgreSQL refuses NUL in text: a sign-in with one in its name ended in a 500."""
+    throttle = LoginThrottle(max_failures=2, window=60, store=db)
+    for _ in range(2):
+        assert not throttle.blocked("an\x00na", "10.0.0.1\x00")
+        throttle.failed("an\x00na", "10.0.0.1\x00")
+    assert throttle.blocked("an\x00na", "10.0.0.1\x00")
+    throttle.succeeded("an\x00na", "10.0.0.1\x00")
+    assert not throttle.blocked("an\x00na", "10.0.0.1\x00")

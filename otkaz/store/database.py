@@ -97,6 +97,12 @@ _CACHED_RESULTS = 512  # results of incident queries kept (Database._cached)
 _WRITE = "otkaz_write"  # execution option marking connections that will write
 _USER_AGENT_LENGTH = 200  # enough to tell one browser from another
 _NUL = "\x00"
+
+
+def _no_nul(text: str) -> str:
+    return text.replace(_NUL, "\ufffd")
+
+
 # How long a SQLite writer waits for another to finish (a merge of a big store holds the lock
 # while it rebuilds the incidents) before giving up with "database is locked".
 SQLITE_BUSY_SECONDS = 60
@@ -1009,23 +1015,30 @@ class Database:
 
     # --- sign-in failures (the web application's throttle) ------------------
 
+    # PostgreSQL refuses NUL in text; a name or address given with one is counted as the same
+    # text with U+FFFD in its place (no account holds either).
+
     def add_login_failure(self, account: str, address: str, at: float, forget_before: float) -> None:
         """Records a failed sign-in, and forgets those older than ``forget_before``."""
+        account, address = _no_nul(account), _no_nul(address)
         with self._write() as conn:
             conn.execute(delete(login_failures).where(login_failures.c.at <= forget_before))
             conn.execute(insert(login_failures).values(account=account, address=address, at=at))
 
-    def login_failure_counts(self, account: str, since: float) -> dict[str, int]:
-        """Failed sign-ins for ``account`` after ``since``, per address."""
+    def login_failure_counts(self, account: str, address: str, since: float) -> tuple[int, int]:
+        """Failed sign-ins for ``account`` after ``since``: from ``address``, and from everywhere."""
+        account, address = _no_nul(account), _no_nul(address)
         with self._read() as conn:
             query = (
                 select(login_failures.c.address, func.count())
                 .where(login_failures.c.account == account, login_failures.c.at > since)
                 .group_by(login_failures.c.address)
             )
-            return dict(conn.execute(query).all())
+            counts = dict(conn.execute(query).all())
+        return counts.get(address, 0), sum(counts.values())
 
     def clear_login_failures(self, account: str, address: str) -> None:
+        account, address = _no_nul(account), _no_nul(address)
         with self._write() as conn:
             conn.execute(
                 delete(login_failures).where(login_failures.c.account == account, login_failures.c.address == address)

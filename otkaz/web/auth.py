@@ -166,9 +166,8 @@ class LoginThrottle:
 
     def blocked(self, account: str, address: str) -> bool:
         if self._store is not None:
-            counts = self._store.login_failure_counts(account, self._clock() - self.window)
-            own = counts.get(address, 0)
-            return own >= self.max_failures or (own > 0 and sum(counts.values()) >= self.account_max_failures)
+            own, everywhere = self._store.login_failure_counts(account, address, self._clock() - self.window)
+            return own >= self.max_failures or (own > 0 and everywhere >= self.account_max_failures)
         with self._lock:
             own = self._recent((account, address))
             if own >= self.max_failures:

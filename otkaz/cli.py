@@ -868,7 +868,7 @@ def train(gold_paths: tuple[Path, ...], out: Path | None, as_json: bool, quiet: 
         for row in summary:
             click.echo(f"{row['lang']}: {row['articles']} articles, {row['sentences']} sentences "
                        f"({row['incident_sentences']} state an incident), thresholds keep {row['thresholds']['keep']} "
-                       f"add {row['thresholds']['add']} new {row['thresholds']['new']} beside {row['thresholds']['beside']} -> {row['model']}")
+                       f"add {row['thresholds']['add']} new {row['thresholds']['new']} beside {row['thresholds']['beside']} lone {row['thresholds']['lone']} -> {row['model']}")
 
 
 def ingest_gold(db: Database, gold: list[Any], folder: Path) -> list[IngestFailure]:

@@ -183,3 +183,49 @@ def test_the_shipped_extractor_on_the_development_set_it_was_trained_on(name):
     reports = [Report(d, m) for d, r in zip(documents, extract_many(documents)) for m in r.mentions]
     report = score(load_gold(gold_path), [i.to_export(include_names=True) for i in merge(reports, [])])
     assert report.f1 >= IN_SAMPLE_F1[name], report.to_dict()["incidents"]
+
+
+LONE_TEXT = ("The regional news site wrote about the men of the village this week. "
+             "Their relatives said the men had not been heard from since spring. "
+             "The men were last seen near the railway station with their bags. "
+             "Neighbours said the police came to the village twice asking about them. "
+             "The site's editor said the story would be followed up.")
+
+
+def test_an_article_about_the_subject_gives_its_best_sentence_when_nothing_else_was_found():
+    # Issue 9: most missed Russian incidents had a sentence the model scored 0.5-0.7 and no rule,
+    # in an article several of whose sentences the model read as a report about the subject.
+    # Before the lone threshold, such an article gave nothing.
+    from otkaz.extract.sentences import Thresholds
+
+    language = get_language("en")
+    doc = next(language.parse_many([LONE_TEXT]))
+    scores = FixedScores([0.35, 0.4, 0.6, 0.45, 0.05])
+    off = Thresholds(keep=0.25, add=0.4, new=0.7, beside=0.7)
+    assert analyze(language, _document(LONE_TEXT), doc, scores, off).mentions == []
+    on = Thresholds(keep=0.25, add=0.4, new=0.7, beside=0.7, lone=0.55)
+    mentions = analyze(language, _document(LONE_TEXT), doc, scores, on).mentions
+    assert len(mentions) == 1
+    assert "last seen near the railway station" in next(e.quote for e in mentions[0].evidence if e.field == "incident")
+
+
+def test_a_lone_sentence_or_one_among_unrelated_sentences_still_needs_the_new_threshold():
+    from otkaz.extract.sentences import Thresholds
+
+    on = Thresholds(keep=0.25, add=0.4, new=0.7, beside=0.7, lone=0.55)
+    language = get_language("en")
+    one = "The men were last seen near the railway station with their bags."
+    doc = next(language.parse_many([one]))
+    assert analyze(language, _document(one), doc, FixedScores([0.6]), on).mentions == []
+    doc = next(language.parse_many([LONE_TEXT]))
+    assert analyze(language, _document(LONE_TEXT), doc, FixedScores([0.05, 0.1, 0.6, 0.35, 0.05]), on).mentions == []
+
+
+def test_the_lone_threshold_survives_saving(coded, tmp_path):
+    from dataclasses import replace
+
+    _, parsed = coded
+    model = fit("en", parsed, tune=False)
+    model.thresholds = replace(model.thresholds, lone=0.55)
+    model.save(tmp_path / "en.npz")
+    assert SentenceModel.load(tmp_path / "en.npz").thresholds.lone == 0.55

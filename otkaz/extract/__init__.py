@@ -22,7 +22,7 @@ from .sources import find_sources
 from .triggers import Trigger, is_headline
 
 # Bump when extraction changes, so that stored documents are extracted again.
-EXTRACTOR_VERSION = "0.3.3"
+EXTRACTOR_VERSION = "0.3.4"
 
 BATCH = 32
 
@@ -88,12 +88,15 @@ def analyze(language, document: Document, doc: ParsedDoc, model: SentenceModel |
     model = shipped_model(language.lang) if model is SHIPPED else model
     if thresholds is None:
         thresholds = getattr(model, "thresholds", None) or Thresholds(KEEP, ADD, NEW, BESIDE)
+    model_scores = model.score(doc, triggers) if model is not None else []
     if model is not None:
-        triggers = screen_triggers(language, doc, triggers, model.score(doc, triggers), thresholds.keep, thresholds.add)
+        triggers = screen_triggers(language, doc, triggers, model_scores, thresholds.keep, thresholds.add)
     groups, generic = group_triggers(
         doc, [t for t in triggers if not t.learned], lexicon.people_nouns, lambda s: participant_names(doc, s, lexicon)
     )
     groups = attach_learned(groups, [t for t in triggers if t.learned], thresholds.new, thresholds.beside)
+    if not groups and model is not None:
+        groups = lone_incident(triggers, model_scores, thresholds.lone)
     published = document.published_range
     ctx = DocumentContext(
         doc=doc,
@@ -174,6 +177,29 @@ def attach_learned(groups: list[Group], learned: list[Trigger], new: float = NEW
             groups.append(Group([]))
             groups[-1].add(trig)
     return sorted(groups, key=lambda g: min(t.offset for t in g.triggers))
+
+
+# A report about the subject: besides its best sentence, at least LONE_SUPPORT sentences the
+# model scores LONE_SUPPORT_SCORE or more.
+LONE_SUPPORT = 3
+LONE_SUPPORT_SCORE = 0.3
+
+
+def lone_incident(triggers: list[Trigger], scores: list[SentenceScore], lone: float) -> list[Group]:
+    """An article where neither the rules nor the sure sentences found an incident, yet the
+    model reads it as a report about the subject (several sentences scored): its best sentence
+    starts an incident when scored ``lone`` or more. A lone sentence, or one among unrelated
+    ones, needs ``new`` as before."""
+    learned = [t for t in triggers if t.learned and t.score >= lone]
+    if not learned:
+        return []
+    best = max(learned, key=lambda t: t.score)
+    support = sum(s.incident >= LONE_SUPPORT_SCORE for i, s in enumerate(scores) if i != best.sentence.index)
+    if support < LONE_SUPPORT:
+        return []
+    group = Group([])
+    group.add(best)
+    return [group]
 
 
 def _names_something(sentence) -> bool:

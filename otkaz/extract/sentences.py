@@ -35,13 +35,16 @@ class Thresholds:
     model's type, which may join an incident told nearby but starts one of its own only when
     scored ``new`` or more, and ``beside`` or more in an article where the rules found an
     incident (there a sentence far from it is more often commentary or background than another
-    incident). Chosen per language by cross-validation when the model is trained
+    incident). In an article where nothing was found, its best sentence starts an incident
+    from ``lone`` when the model reads the article as a report about the subject
+    (``extract.lone_incident``; 1.0: never). Chosen per language by cross-validation when the model is trained
     (``training.tune_thresholds``) and saved with its weights."""
 
     keep: float = 0.25
     add: float = 0.5
     new: float = 0.7
     beside: float = 0.7
+    lone: float = 1.0
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -179,7 +182,8 @@ class SentenceModel:
                 type_coef=self.type_coef.astype(np.float16),
                 type_bias=self.type_bias,
                 types=np.array(self.types),
-                thresholds=np.array([self.thresholds.keep, self.thresholds.add, self.thresholds.new, self.thresholds.beside]),
+                thresholds=np.array([self.thresholds.keep, self.thresholds.add, self.thresholds.new, self.thresholds.beside,
+                                     self.thresholds.lone]),
             )
 
     @classmethod

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -110,7 +110,8 @@ def _fit(lang: str, articles: list[ParsedArticle]) -> SentenceModel:
 # after training on near misses of that kind, training/*-near), one-sentence near misses ("a
 # mobilized man went to Yekaterinburg to see his family") became incidents. A rule's trigger is
 # kept from 0.25 up: tuned higher (0.35 for Russian), one-sentence court notices that name only
-# the article of the code were dropped.
+# the article of the code were dropped. The lone-incident threshold is tuned after the others
+# (an article where those found nothing), from LONE_GRID, never below ``add``.
 TUNING_FOLDS = 3
 MIN_TUNING_ARTICLES = 30
 TUNING_GRID = [DEFAULT_THRESHOLDS] + [
@@ -119,6 +120,7 @@ TUNING_GRID = [DEFAULT_THRESHOLDS] + [
     for beside in (new, 0.8, 0.9, 1.0)
     if new >= add and (beside == new or beside > new) and Thresholds(keep, add, new, beside) != DEFAULT_THRESHOLDS
 ]
+LONE_GRID = (1.0, 0.5, 0.55, 0.6, 0.65)
 
 
 class _Scored:
@@ -146,6 +148,13 @@ def tune_thresholds(lang: str, articles: list[ParsedArticle], k: int = TUNING_FO
         f1 = _pooled_f1(lang, articles, scores, thresholds, extracted)
         if f1 > best_f1 + 1e-9:
             best, best_f1 = thresholds, f1
+    for lone in LONE_GRID:
+        thresholds = replace(best, lone=lone)
+        if lone < best.add or thresholds == best:
+            continue
+        f1 = _pooled_f1(lang, articles, scores, thresholds, extracted)
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = thresholds, f1
     return best
 
 
@@ -170,7 +179,7 @@ def _pooled_f1(lang: str, articles: list[ParsedArticle], scores: list[list[Sente
         rules = {t.sentence.index for t in article.triggers if not t.generic}
         key = (n, tuple(
             (i in rules and s.incident >= thresholds.keep, s.incident >= thresholds.add, s.incident >= thresholds.new,
-             s.incident >= thresholds.beside)
+             s.incident >= thresholds.beside, s.incident >= thresholds.lone)
             for i, s in enumerate(sentence_scores)
         ))
         if key not in extracted:
@@ -257,7 +266,7 @@ def train(paths: Iterable[Path], out: Path, progress: Progress | None = None) ->
         summary.append({
             "lang": lang, "articles": len(mine), "sentences": len(labels),
             "thresholds": {"keep": model.thresholds.keep, "add": model.thresholds.add, "new": model.thresholds.new,
-                           "beside": model.thresholds.beside},
+                           "beside": model.thresholds.beside, "lone": model.thresholds.lone},
             "incident_sentences": sum(label is not None for label in labels), "model": str(path),
         })
     return summary

@@ -6,6 +6,7 @@ reader never gets the public's page. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 from otkaz.merge import attach_mention_keys  # noqa: E402
 from otkaz.model import Decision  # noqa: E402
 from otkaz.pipeline import merge_all  # noqa: E402
-from otkaz.store import Database  # noqa: E402
+from otkaz.store import Database, IncidentQuery  # noqa: E402
 from otkaz.web import Settings, create_app  # noqa: E402
 from otkaz.web.auth import hash_password  # noqa: E402
 
@@ -116,3 +117,29 @@ def test_a_kept_page_reads_the_store_once(client: TestClient, statements: list[s
         assert again.json()["items"], "a page with incidents"
     reads = [s for s in statements if s.startswith("SELECT")]
     assert len(reads) == 1 and "query_state" in reads[0], reads
+
+
+def test_the_dashboards_counts_of_a_status_read_indexes_alone(tmp_path: Any, statements: list[str]) -> None:
+    """Computed afresh after a change (each server process once), the totals, the timeline and
+    the type, country and region facets of the published incidents read no incident row
+    (SQLite's plan: a covering index), nor does the count of a filter by type and country."""
+    path = tmp_path / "otkaz.db"
+    with Database(str(path)) as db:
+        seed(db)
+        statements.clear()
+        published = IncidentQuery(statuses=("confirmed",))
+        db.incident_totals(published)
+        db.incident_days(published)
+        db.incident_facets(published, ["type", "country", "region"])
+        db.count_incidents(IncidentQuery(statuses=("confirmed",), types=("desertion",), countries=("RU",)))
+    plans = {}
+    with sqlite3.connect(path) as connection:
+        for statement in statements:
+            if statement.startswith("SELECT") and "FROM incidents WHERE" in statement and "incident_reports" not in statement:
+                # The plan does not depend on the values: any will do for the placeholders.
+                values = ["x"] * statement.count("?")
+                plans[statement] = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", values)]
+    assert len(plans) == 6, plans
+    for statement, plan in plans.items():
+        searches = [step for step in plan if "incidents" in step]
+        assert searches and all("COVERING INDEX" in step for step in searches), (statement, plan)

@@ -55,8 +55,14 @@ def public_answers(client: TestClient) -> tuple[str, dict[str, Any]]:
     return client.get("/", headers=HTML).text, client.get("/api/incidents").json()
 
 
+def points_of(client: TestClient) -> set[str]:
+    client.get("/api/points")
+    return {point["id"] for point in client.get("/api/points").json()["points"]}
+
+
 def test_a_review_decision_of_another_process_shows_on_the_next_request(client: TestClient, db_url: str) -> None:
     page, listing = public_answers(client)
+    mapped = points_of(client)
     with Database(db_url) as other:
         assert incident_of(other, UNREVIEWED).status == "unreviewed"
         confirmed = confirm(other, UNREVIEWED)
@@ -65,6 +71,7 @@ def test_a_review_decision_of_another_process_shows_on_the_next_request(client: 
     assert f"/incidents/{confirmed}" in page
     assert confirmed in {item["id"] for item in listing["items"]}
     assert listing["total"] == client.get("/api/stats").json()["totals"]["incidents"]
+    assert points_of(client) == mapped | {confirmed}  # Nizhny Novgorod: on the map
 
 
 def test_a_new_public_view_of_another_process_shows_in_the_kept_list(client: TestClient, db_url: str) -> None:
@@ -105,7 +112,9 @@ def statements() -> Iterator[list[str]]:
     event.remove(Engine, "before_cursor_execute", record)
 
 
-@pytest.mark.parametrize("path", ["/", "/api/incidents", "/api/incidents?sort=-reports&per_page=2&page=2"])
+@pytest.mark.parametrize(
+    "path", ["/", "/api/incidents", "/api/incidents?sort=-reports&per_page=2&page=2", "/api/stats", "/api/points"]
+)
 def test_a_kept_page_reads_the_store_once(client: TestClient, statements: list[str], path: str) -> None:
     """Served again while the store is unchanged, a page reads only the store's revision (once),
     not each of its queries' revision, nor the public views of the listed documents."""
@@ -113,8 +122,10 @@ def test_a_kept_page_reads_the_store_once(client: TestClient, statements: list[s
     statements.clear()
     again = client.get(path, headers=HTML)
     assert again.status_code == 200 and again.content == first.content
-    if path.startswith("/api/"):
+    if path.startswith("/api/incidents"):
         assert again.json()["items"], "a page with incidents"
+    if path == "/api/points":
+        assert again.json()["points"]
     reads = [s for s in statements if s.startswith("SELECT")]
     assert len(reads) == 1 and "query_state" in reads[0], reads
 

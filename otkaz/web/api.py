@@ -158,12 +158,7 @@ def stats(
 def points(request: Request, flt: Filter) -> dict[str, Any]:
     """The filtered incidents that have a place with coordinates, for the map."""
     _, query = incident_queries(principal_of(request), flt)
-    db = _db(request)
-    # Every dashboard in a browser asks for these (all the published incidents): kept.
-    return db.kept(("points", query), lambda: _points(db.incident_points(query)))
-
-
-def _points(chosen: list[Incident]) -> dict[str, Any]:
+    chosen = _db(request).incident_points(query)
     features = []
     for incident in chosen:
         point = point_of(incident)

@@ -205,8 +205,8 @@ def main(argv: list[str] | None = None) -> None:
             times = asyncio.run(measure(base, paths, args.clients))
             wall, cpu = time.perf_counter() - started, cpu_seconds(serving) - cpu
             print(f"{name:40} {percentile(times, 0.5) * 1000:8.1f} {percentile(times, 0.99) * 1000:8.1f} "
-                  f"{len(times) / wall:7.1f} {cpu / len(times) * 1000:10.2f}  (mean {statistics.mean(times) * 1000:.1f})",
-                  flush=True)
+                  f"{len(times) / wall:7.1f} {cpu / len(times) * 1000:10.2f}  "
+                  f"(mean {statistics.mean(times) * 1000:.1f})", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

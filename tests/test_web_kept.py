@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -141,9 +142,10 @@ def test_the_dashboards_counts_of_a_status_read_indexes_alone(tmp_path: Any, sta
         db.incident_facets(published, ["type", "country", "region"])
         db.count_incidents(IncidentQuery(statuses=("confirmed",), types=("desertion",), countries=("RU",)))
     plans = {}
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         for statement in statements:
-            if statement.startswith("SELECT") and "FROM incidents WHERE" in statement and "incident_reports" not in statement:
+            counts_incidents = "FROM incidents WHERE" in statement and "incident_reports" not in statement
+            if statement.startswith("SELECT") and counts_incidents:
                 # The plan does not depend on the values: any will do for the placeholders.
                 values = ["x"] * statement.count("?")
                 plans[statement] = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", values)]

@@ -12,8 +12,9 @@ or reuses --store when it exists; starts ``otkaz serve`` on it in a child proces
 public dashboard: totals, facets, timeline and the first page), ``/api/incidents`` (the
 first 100), ``/api/incidents?type=desertion&country=RU&sort=-reports&page=50`` (a filtered,
 sorted, deep page) and ``/incidents/ID`` (a random confirmed incident). Prints p50, p99 and
-requests per second for each. The clients run on the same machine as the server: on a
-2-core machine they take some of its time.
+requests per second for each, and the CPU time the server's processes spent per request
+(psutil), which other work on the machine does not inflate as it does latency. The clients run
+on the same machine as the server: on a 2-core machine they take some of its time.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
+import psutil
 
 from otkaz.model import Count, DateRange, Document, Evidence, ExtractionResult, Incident, IncidentMention, Place, Report
 from otkaz.publish.redaction import REDACTION_VERSION, names_digest
@@ -104,6 +106,18 @@ def make_store(path: Path, n: int) -> None:
         db.close()
 
 
+def cpu_seconds(process: psutil.Process) -> float:
+    """User and system CPU time of ``process`` and its children (the server's workers) so far."""
+    total = 0.0
+    for each in [process, *process.children(recursive=True)]:
+        try:
+            times = each.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -160,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
         env=env, stdout=log, stderr=log, text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    serving = psutil.Process(server.pid)
     try:
         deadline = time.monotonic() + 600
         while True:
@@ -182,15 +197,16 @@ def main(argv: list[str] | None = None) -> None:
         }
         print(f"{args.incidents} incidents ({len(ids)} published), {args.clients} clients, "
               f"{args.requests} requests per endpoint, {args.workers} server process(es)")
-        print(f"{'endpoint':40} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7}")
+        print(f"{'endpoint':40} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'CPU ms/req':>10}")
         for name, paths in endpoints.items():
             # Warm up, every worker (each keeps query results of its own) with luck.
             asyncio.run(measure(base, paths[: args.clients * args.workers * 2], args.clients))
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), cpu_seconds(serving)
             times = asyncio.run(measure(base, paths, args.clients))
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, cpu_seconds(serving) - cpu
             print(f"{name:40} {percentile(times, 0.5) * 1000:8.1f} {percentile(times, 0.99) * 1000:8.1f} "
-                  f"{len(times) / wall:7.1f}  (mean {statistics.mean(times) * 1000:.1f})", flush=True)
+                  f"{len(times) / wall:7.1f} {cpu / len(times) * 1000:10.2f}  "
+                  f"(mean {statistics.mean(times) * 1000:.1f})", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)

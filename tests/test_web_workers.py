@@ -20,8 +20,11 @@ import pytest
 pytest.importorskip("fastapi")
 
 from browser.live import free_port  # noqa: E402
-from browser.seed import seed  # noqa: E402
+from browser.seed import incident_of, seed  # noqa: E402
 
+from otkaz.merge import attach_mention_keys  # noqa: E402
+from otkaz.model import Decision  # noqa: E402
+from otkaz.pipeline import merge_all  # noqa: E402
 from otkaz.store import Database  # noqa: E402
 from otkaz.web.auth import hash_password  # noqa: E402
 
@@ -96,3 +99,25 @@ def test_two_workers_answer_as_one_and_share_sessions(served: Any) -> None:
     cookies = sign_in(two)
     assert all(fresh_get(two, "/api/documents", cookies).status_code == 200 for _ in range(12))
     assert fresh_get(two, "/api/documents").status_code == 401
+
+
+def test_every_worker_shows_a_change_made_by_another_process(served: Any, db_url: str) -> None:
+    """Each worker keeps the pages it made (the public dashboard, a list's records) until the
+    store changes, whoever changes it: a decision stored by another process shows on every
+    worker's next answer."""
+    two = served("--workers", "2")
+    with Database(db_url) as other:
+        incident = incident_of(other, "seed/en-nizhny.txt")
+    assert incident.status == "unreviewed"
+    # New connections, so that both workers answer (and keep) both pages.
+    for _ in range(12):
+        assert f"/incidents/{incident.id}" not in fresh_get(two, "/").text
+        assert incident.id not in fresh_get(two, "/api/incidents").text
+    with Database(db_url) as other:
+        decision = Decision("confirm", incident.id, "other-process")
+        other.add_decision(attach_mention_keys(decision, {incident.id: incident}.get))
+        merge_all(other)
+        confirmed = incident_of(other, "seed/en-nizhny.txt").id
+    for _ in range(12):
+        assert f"/incidents/{confirmed}" in fresh_get(two, "/").text
+        assert confirmed in {item["id"] for item in fresh_get(two, "/api/incidents").json()["items"]}

@@ -249,7 +249,9 @@ def _create_engine(url: URL, migrating: bool = False) -> Engine:
     backend = url.get_backend_name()
     if backend == "sqlite":
         _check_sqlite_path(url)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        # A connection for each thread the web server runs requests in (anyio's 40): beyond
+        # the pool's size each request would open the file and set the pragmas again.
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, pool_size=40, max_overflow=10)
         # SQLite alters a constraint by rebuilding the table, and dropping the old table
         # would cascade to the rows that refer to it: migrations run with foreign keys off
         # (SQLite's documented procedure; the pragma cannot change inside a transaction)
@@ -306,6 +308,7 @@ class Database:
         self._results: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self._results_lock = threading.Lock()
         self._computing: dict[tuple[Any, ...], threading.Lock] = {}
+        self._scope = threading.local()  # .revision: read once for a page's queries (one_revision)
         # Reads of several queries see one snapshot (SQLite transactions always do).
         self._reader = (
             self._engine.execution_options(isolation_level="REPEATABLE READ")
@@ -640,13 +643,34 @@ class Database:
     # public views their document_search, mention_people and redaction_names rows, and every
     # such write must call _changed_query_inputs, or kept results (_cached) go stale.
 
+    def _revision(self) -> int:
+        with self._read() as conn:
+            return conn.execute(select(query_state.c.revision).where(query_state.c.id == 1)).scalar_one()
+
+    @contextmanager
+    def one_revision(self) -> Iterator[None]:
+        """Within, kept results (``kept`` and the incident queries) are those of the revision
+        read on entry: a page of a dozen queries reads it once, not a dozen times. Results
+        computed within are computed after that read, so they are never older than it."""
+        outer = getattr(self._scope, "revision", None)
+        self._scope.revision = self._revision() if outer is None else outer
+        try:
+            yield
+        finally:
+            self._scope.revision = outer
+
+    def kept(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept with the incident queries' results while the store does not change
+        (for what is derived from them alone, e.g. a page's export records). The value is shared:
+        callers must not change it."""
+        return self._cached(("kept", *key), compute)
+
     def _cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """``compute()``, or what it gave for ``key`` while the stored incidents, documents and
         views were as they are (query_state's revision). The revision is read before computing,
         so a result is never older than the revision it is kept under."""
-        with self._read() as conn:
-            revision = conn.execute(select(query_state.c.revision).where(query_state.c.id == 1)).scalar_one()
-        full_key = (revision, *key)
+        revision = getattr(self._scope, "revision", None)
+        full_key = (self._revision() if revision is None else revision, *key)
         with self._results_lock:
             if full_key in self._results:
                 self._results.move_to_end(full_key)

@@ -131,7 +131,12 @@ incidents = Table(
     Column("lat", Double),
     Column("lon", Double),
     Index(None, "date_start"),
-    Index(None, "status", "date_start"),
+    # The dashboard's totals, timeline and facets of the incidents of a status, read from
+    # the indexes alone (0012).
+    Index(None, "status", "date_start", "count_min", "country"),
+    Index(None, "status", "type", "country"),
+    Index(None, "status", "country"),
+    Index(None, "status", "region"),
 )
 
 # The list-valued fields of each incident, one row per distinct value, for filters and facets:

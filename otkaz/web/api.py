@@ -84,14 +84,22 @@ def list_incidents(
 ) -> dict[str, Any]:
     """Incidents in the export format (with their status), one page at a time."""
     principal = principal_of(request)
+    db = _db(request)
     _, chosen = incident_queries(principal, flt)
-    result = page_of(_db(request), chosen, sort, page, per_page)
+    names = principal.can("see_names")
+    with db.one_revision():
+        result = page_of(db, chosen, sort, page, per_page)
+        # The records read the page and the public view of its documents: kept with the page.
+        items = db.kept(
+            ("records", chosen, sort, page, per_page, names),
+            lambda: incident_records(db, result.items, principal),
+        )
     return {
         "total": result.total,
         "page": result.number,
         "per_page": result.per_page,
         "pages": result.pages,
-        "items": incident_records(_db(request), result.items, principal),
+        "items": items,
     }
 
 
@@ -127,14 +135,17 @@ def stats(
         raise HTTPException(400, f"by={by!r}: expected one of {', '.join(STATS_BY)}")
     db = _db(request)
     _, chosen = incident_queries(principal_of(request), flt)
-    days = db.incident_days(chosen)
+    with db.one_revision():
+        days = db.incident_days(chosen)
+        facets = db.incident_facets(chosen, ["type", "country"])
+        totals = db.incident_totals(chosen)
+        groups = db.incident_groups(chosen, by)
     unit = choose_unit(days, unit)
-    facets = db.incident_facets(chosen, ["type", "country"])
     return {
-        "totals": as_plain(Totals(**db.incident_totals(chosen))),
+        "totals": as_plain(Totals(**totals)),
         "by_type": dict(facets["type"]),
         "by_country": dict(facets["country"]),
-        "groups": stats_of_groups(by, db.incident_groups(chosen, by)).to_dict(),
+        "groups": stats_of_groups(by, groups).to_dict(),
         "unit": unit,
         "timeline": [
             {"start": b.start.isoformat(), "incidents": b.incidents, "people": b.people}

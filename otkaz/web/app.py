@@ -180,6 +180,7 @@ def _templates() -> Jinja2Templates:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # the templates ship with the package: no stat() of each per request
     )
     env.globals.update(
         label=present.label,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 
 from otkaz.model import Incident
@@ -62,11 +62,28 @@ def dashboard(request: Request) -> Response:
     principal = principal_of(request)
     params = request.query_params
     flt = effective_filter(IncidentFilter.from_params(params), principal)
+    db = _db(request)
+    if principal.signed_in:
+        return _dashboard(request, principal, flt)
+    # The public's dashboard holds nothing of the one asking (no account, no form token): the
+    # same page for everyone who asks the same, kept as HTML while the store does not change.
+    key = ("public dashboard", tuple(flt.params()), params.get("sort"), params.get("page"), params.get("unit"))
+    with db.one_revision():
+        body = db.kept(key, lambda: _dashboard(request, principal, flt).body)
+    return HTMLResponse(body)
+
+
+def _dashboard(request: Request, principal: Principal, flt: IncidentFilter) -> Response:
+    params = request.query_params
     base, chosen = incident_queries(principal, flt)
     db = _db(request)
     sort = params.get("sort") or DEFAULT_SORT
-    page = page_of(db, chosen, sort, int_param(params, "page", 1), PER_PAGE)
-    days = db.incident_days(chosen)
+    with db.one_revision():
+        page = page_of(db, chosen, sort, int_param(params, "page", 1), PER_PAGE)
+        days = db.incident_days(chosen)
+        totals = db.incident_totals(chosen)
+        by_type = db.incident_facets(chosen, ["type"])["type"]
+        facets = db.incident_facets(base, FACETS)
     unit = choose_unit(days, params.get("unit"))
     seen = _seen_marker(db, principal)
     shown = [incident.id for incident in page.items]
@@ -81,9 +98,9 @@ def dashboard(request: Request) -> Response:
             "sort": sort,
             "unit": unit,
             "page": page,
-            "totals": Totals(**db.incident_totals(chosen)),
-            "by_type": dict(db.incident_facets(chosen, ["type"])["type"]),
-            "facets": db.incident_facets(base, FACETS),
+            "totals": Totals(**totals),
+            "by_type": dict(by_type),
+            "facets": facets,
             "chart": present.timeline_chart(timeline(days, unit), unit),
             "arrivals": arrivals,
             "since_visit": _since_visit(db, seen, base) if seen else None,

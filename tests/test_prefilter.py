@@ -111,3 +111,11 @@ def test_shipped_vocabularies_are_read_without_comments() -> None:
         entries = read_vocabulary(ROOT / "otkaz" / "lang" / lang / "candidates.txt")
         assert entries and not any(entry.startswith("#") or not entry.strip() for entry in entries)
     assert {"en", "ru"} <= set(get_prefilter().languages)
+
+
+def test_folding_keeps_every_character_at_its_offset() -> None:
+    from otkaz.prefilter import fold
+
+    text = "Ёлка\u00a0ЁЖ’s\tʼn‘x’\r\nİstanbul ё"
+    assert fold(text) == "елка еж's 'n'x'  istanbul е"
+    assert len(fold(text)) == len(text)

@@ -172,3 +172,15 @@ def test_a_paragraph_longer_than_any_clutter_line_is_not_searched(monkeypatch: p
     paragraph = "The council met on Monday and approved the plan for the new school. " * 10
     assert not is_clutter_line(paragraph) and searched == []
     assert is_clutter_line("Photo: Ivan Petrov") and searched
+
+
+def test_a_guarded_pattern_finds_what_it_found_alone() -> None:
+    from otkaz.ingest import cleaning
+
+    lines = ["We use cookies to give you the best experience. Accept", "THIS SITE USES COOKIES",
+             "Cookie consent: accept all", "Мы используем файлы COOKIE", "Разрешить куки", "Cookies baked by the mayor",
+             "The council approved the budget.", "Кукиш и кукла", "cookies" + " x" * 150 + " privacy"]
+    for pattern, _limit in cleaning._LINE_CONTAINS_RE:
+        if isinstance(pattern, cleaning._Guarded):
+            for line in lines:
+                assert bool(pattern.search(line)) == bool(pattern.pattern.search(line)), line

@@ -167,7 +167,24 @@ _NAVIGATION_RE = _full(_NAVIGATION)
 _PROMOS_RE = _full(_PROMOS)
 _RELATED_HEADING_RE = _full(_RELATED_HEADINGS)
 _LINE_STARTS_RE = [(re.compile(p, re.IGNORECASE), limit) for p, limit in _LINE_STARTS]
-_LINE_CONTAINS_RE = [(re.compile(p, re.IGNORECASE), limit) for p, limit in _LINE_CONTAINS]
+
+
+class _Guarded:
+    """A pattern searched only in lines where ``guard``, which every match of it holds, is found:
+    the cookie notice's pattern took most of the time of cleaning a firehose, its guard a quarter."""
+
+    def __init__(self, pattern: re.Pattern[str], guard: re.Pattern[str]) -> None:
+        self.pattern, self.guard = pattern, guard
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.pattern.search(text) if self.guard.search(text) else None
+
+
+_GUARDS = {_LINE_CONTAINS[2][0]: re.compile(r"cookie|куки", re.IGNORECASE)}
+_LINE_CONTAINS_RE = [
+    (_Guarded(re.compile(p, re.IGNORECASE), _GUARDS[p]) if p in _GUARDS else re.compile(p, re.IGNORECASE), limit)
+    for p, limit in _LINE_CONTAINS
+]
 _WORD = re.compile(r"\w+(?:[-']\w+)*")
 
 

@@ -88,14 +88,15 @@ def analyze(language, document: Document, doc: ParsedDoc, model: SentenceModel |
     model = shipped_model(language.lang) if model is SHIPPED else model
     if thresholds is None:
         thresholds = getattr(model, "thresholds", None) or Thresholds(KEEP, ADD, NEW, BESIDE)
-    model_scores = model.score(doc, triggers) if model is not None else []
+    model_scores = []
     if model is not None:
+        model_scores = model.score(doc, triggers)
         triggers = screen_triggers(language, doc, triggers, model_scores, thresholds.keep, thresholds.add)
     groups, generic = group_triggers(
         doc, [t for t in triggers if not t.learned], lexicon.people_nouns, lambda s: participant_names(doc, s, lexicon)
     )
     groups = attach_learned(groups, [t for t in triggers if t.learned], thresholds.new, thresholds.beside)
-    if not groups and model is not None:
+    if not groups and model_scores:
         groups = lone_incident(triggers, model_scores, thresholds.lone)
     published = document.published_range
     ctx = DocumentContext(

@@ -297,3 +297,13 @@ def test_a_conscript_crossing_into_another_country_deserts():
     assert m.location is not None and m.location.country == "LV"
     assert m.origin is not None and m.origin.name == "Pskov"
     assert "criminal_threat" in m.consequences
+
+
+def test_the_place_of_the_refused_assault_is_where_it_happened():
+    # the place hangs on what they refused ("assaults near ..."), not on the refusal itself;
+    # "refused to go to the front" would name no place of the incident
+    text = "Six mobilized soldiers from Orenburg refused last week to go on further assaults near Kreminna, their relatives said."
+    m = only(text, published="2023-04-20")
+    assert m.type == "combat_refusal"
+    assert m.location is not None and m.location.name == "Kreminna"
+    assert m.origin is not None and m.origin.name == "Orenburg"

@@ -426,3 +426,10 @@ def test_natasha_parses_with_one_blas_thread(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(type(models.syntax), "map", watched)
     result = run("Мобилизованный из Тулы отказался ехать на фронт.")
     assert result.mentions and seen and set(seen) == {1}
+
+
+def test_the_place_of_the_refused_assault_is_where_it_happened():
+    # the place hangs on the refused act ("штурмовать позиции под ..."), not on the refusal
+    m = only("Пятеро мобилизованных из Оренбурга на прошлой неделе отказались идти на штурм позиций под Кременной, рассказали их родственники.")
+    assert m.type == "combat_refusal"
+    assert m.location is not None and m.location.name == "Kreminna"

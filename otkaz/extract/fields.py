@@ -362,6 +362,7 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
     locations: list[list[PlaceMatch]] = [[], []]
     departures: list[PlaceMatch] = []
     courts: list[PlaceMatch] = []
+    nearby: list[PlaceMatch] = []
     for level, sentences in enumerate((core, context)):
         for s in sentences:
             for m in ctx.in_span(ctx.places, s.start, s.end):
@@ -376,6 +377,8 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
                     departures.append(m)
                 elif role == "court":
                     courts.append(m)
+                elif role == "nearby" and level == 0:
+                    nearby.append(m)
                 elif role == "aftermath" and kind in {"flight_abroad", "protest"}:
                     locations[level].append(m)  # stopped at the border, detained at the rally: that is the incident
     origin = _most_specific(origins[0]) or _most_specific(origins[1]) or ctx.sole_origin
@@ -386,12 +389,13 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
         destinations = [m for m in locations[0] if m.place.country not in {None, "RU"}]
         location = (arrived or [None])[0] or _most_specific(locations[0]) or (destinations or [None])[0]
     else:
-        location = _most_specific(locations[0]) or _most_specific(departures)
+        location = _most_specific(locations[0] + nearby) or _most_specific(departures)
     if location is None and kind in HOME_TYPES:
         # at home, any town or region the incident's own sentences name is where it was
         anywhere = [m for s in core for m in ctx.in_span(ctx.places, s.start, s.end)
                     if not any(a <= m.start and m.end <= b for a, b in source_spans)]
         location = origin or _most_specific(anywhere)
+    location = location or _most_specific(nearby)
     if kind != "flight_abroad":
         location = location or _most_specific(locations[1])
     location = location or _most_specific(courts)
@@ -459,7 +463,9 @@ def _home_of_people(doc: ParsedDoc, governor: Token, words: FieldWords) -> bool:
 
 def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, events: set[int]) -> str | None:
     """'origin' for where people come from, 'location' for where something happened,
-    None for places that are neither (a source's name, "the war in Ukraine")."""
+    'nearby' for a place the incident's sentence puts its telling in without tying it to the
+    act (a location when nothing closer says where), None for places that are neither (a
+    source's name, "the war in Ukraine")."""
     tok = _span_root(doc, m.start, m.end)
     if tok is None:
         return None
@@ -522,6 +528,8 @@ def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, 
             up = doc.head(up)
             if up.i in events:
                 return "location"
+        if prep.lemma not in words.destination_prepositions and "Case=Acc" not in tok.morph:
+            return "nearby"  # "refused to go on assaults near Bakhmut": a place of the telling, not a destination
     if prep.lemma in words.origin_prepositions and governor.pos in {"VERB", "AUX"}:
         return "departure"  # "moved from St. Petersburg": where they were before
     return None

@@ -307,3 +307,11 @@ def test_the_place_of_the_refused_assault_is_where_it_happened():
     assert m.type == "combat_refusal"
     assert m.location is not None and m.location.name == "Kreminna"
     assert m.origin is not None and m.origin.name == "Orenburg"
+
+
+def test_the_date_of_the_report_is_not_the_date_of_the_act():
+    # "reported on Wednesday" bounds the act from above; the act itself is undated news
+    text = "A resident of Bratsk fired a hunting rifle at a car carrying enlistment office staff, the Telegram channel Mash reported on Wednesday."
+    m = only(text, published="2022-10-13")
+    assert m.type == "violent_resistance"
+    assert (m.date.start, m.date.end) == (date(2022, 9, 28), date(2022, 10, 12))

@@ -581,10 +581,11 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
         own, near = [], []
         for s in sentences:
             for d in ctx.in_span(ctx.dates, s.start, s.end):
-                verb = _date_verb(doc, d)
-                if verb is not None and (verb.i in trigger_tokens or _scene_of(doc, verb, trigger_tokens, ctx.lexicon.fields)):
+                reported = _reported_on(doc, d, ctx.lexicon)
+                verb = reported or _date_verb(doc, d)
+                if not reported and verb is not None and (verb.i in trigger_tokens or _scene_of(doc, verb, trigger_tokens, ctx.lexicon.fields)):
                     own.append(d)
-                elif verb is not None and verb.lemma in ctx.lexicon.after_the_fact_verbs:
+                elif reported or (verb is not None and verb.lemma in ctx.lexicon.after_the_fact_verbs):
                     if sentences is not core:
                         continue  # far from the incident, a report's date bounds nothing surely
                     if upper is None or d.range.end < upper:
@@ -606,7 +607,8 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
     window = DateRange(floor, upper) if floor <= upper else DateRange(upper - timedelta(days=365), upper)
     if chosen is None and _news_lead(ctx, group, upper):
         # an undated event in the lead of a news item is the news: the fortnight before it
-        start = max(window.start, ctx.published.start - timedelta(days=NEWS_DAYS))
+        # (before its report, when the lead dates the report: "the channel said on Wednesday")
+        start = max(window.start, min(upper, ctx.published.start) - timedelta(days=NEWS_DAYS))
         return DateRange(start, upper), False, bound_evidence
     if chosen is not None:
         # undated, a date before the start is not this incident's: the article's dates bound it
@@ -617,6 +619,7 @@ def _date(ctx: DocumentContext, group: Group, core: list[Sentence], context: lis
 
 
 NEWS_DAYS = 14
+REPORT_DAYS = 7  # a report the lead dates within the week before publication is the news's
 def _scene_of(doc: ParsedDoc, verb: Token, triggers: set[int], words: FieldWords) -> bool:
     """'detained 100 people on Sunday at a protest': the arrests happened at the incident,
     so their date is its date."""
@@ -630,9 +633,12 @@ def _scene_of(doc: ParsedDoc, verb: Token, triggers: set[int], words: FieldWords
 
 
 def _news_lead(ctx: DocumentContext, group: Group, upper: date) -> bool:
-    """Told in the first two sentences of the article's body, with a publication date to
-    count back from, and not learned from a verdict or an arrest (those come long after)."""
-    if ctx.published is None or upper != ctx.published.end or ctx.published.days > 31:
+    """Told in the first two sentences of the article's body, with a publication date (or a
+    report the lead dates in the week before it) to count back from, and not learned from a
+    verdict or an arrest (those come long after)."""
+    if ctx.published is None or ctx.published.days > 31:
+        return False
+    if not ctx.published.end - timedelta(days=REPORT_DAYS) <= upper <= ctx.published.end:
         return False
     lead = [s.index for s in ctx.doc.sentences if not is_headline(ctx.doc, s)][:2]
     if not any(t.sentence.index in lead for t in group.triggers):
@@ -649,6 +655,23 @@ def _repeats_people_noun(s: Sentence, group: Group) -> bool:
     people noun names the same people."""
     nouns = {t.subject_head.lemma for t in group.triggers if t.subject_head is not None and t.subject_head.pos == "NOUN"}
     return any(t.lemma in nouns for t in s.tokens)
+
+
+def _reported_on(doc: ParsedDoc, d: DateMention, lexicon: Lexicon) -> Token | None:
+    """'..., the channel reported on Wednesday', 'сообщили в среду': a date right after a verb of
+    reporting is the report's, however the parser attached it."""
+    tok = _token_at(doc, d.start)
+    if tok is None:
+        return None
+    for back in (1, 2):
+        if tok.i - back < 0:
+            return None
+        prev = doc.tokens[tok.i - back]
+        if prev.lemma in lexicon.reporting_verbs and prev.pos in {"VERB", "AUX"}:
+            return prev
+        if prev.pos != "ADV":
+            return None
+    return None
 
 
 def _date_verb(doc: ParsedDoc, d: DateMention) -> Token | None:

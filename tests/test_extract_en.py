@@ -315,3 +315,8 @@ def test_the_date_of_the_report_is_not_the_date_of_the_act():
     m = only(text, published="2022-10-13")
     assert m.type == "violent_resistance"
     assert (m.date.start, m.date.end) == (date(2022, 9, 28), date(2022, 10, 12))
+
+
+def test_the_court_that_passed_the_verdict_is_cited():
+    m = only("The Pskov Garrison Military Court sentenced a 24-year-old private to five years in a penal colony for deserting his unit in March.")
+    assert m.type == "desertion" and m.cited == ["Pskov Garrison Military Court"]

@@ -1,9 +1,10 @@
 """Cited sources: the outlets and organizations an article names as its source.
 
-Three mechanisms, the first two syntactic: the subject of a reporting verb when it is an
-organization or is introduced by a source noun ("the publication X reported"), the object
-of "according to", "citing", "told" (per the language's patterns), and a fallback list of
-well-known outlets of the field that the statistical NER often misses.
+Four mechanisms: the subject of a reporting verb when it is an organization or is introduced
+by a source noun ("the publication X reported"), a court named as the subject of its decision
+("the Pskov Garrison Military Court sentenced"), the object of "according to", "citing",
+"told" (per the language's patterns), and a fallback list of well-known outlets of the field
+that the statistical NER often misses.
 """
 from __future__ import annotations
 
@@ -41,11 +42,25 @@ def find_sources(doc: ParsedDoc, lexicon: Lexicon, patterns: list[re.Pattern]) -
             ent = next((e for e in doc.entities if child.i in e.tokens), None)
             if ent is not None and ent.label == "ORG":
                 found.append((clean_name(ent.text), ent.start, ent.end))
+    found += _courts_deciding(doc, lexicon)
     for m in _known_pattern(lexicon.known_sources).finditer(text):
         found.append((m.group(1), m.start(1), m.end(1)))
     if lexicon.source_name is not None:
         found = [(lexicon.source_name(name), start, end) for name, start, end in found]
     return _dedupe(found, lexicon)
+
+
+def _courts_deciding(doc: ParsedDoc, lexicon: Lexicon) -> list[tuple[str, int, int]]:
+    """'The Pskov Garrison Military Court sentenced ...': a court named as the subject of its
+    decision is where the report's facts come from (its verdict)."""
+    courts = lexicon.fields.court_nouns
+    out = []
+    for ent in doc.entities:
+        if ent.label != "ORG" or not any(doc.tokens[i].lemma in courts for i in ent.tokens):
+            continue
+        if any(doc.tokens[i].dep in {"nsubj", "nsubj:pass"} and doc.head(doc.tokens[i]).pos in {"VERB", "AUX"} for i in ent.tokens):
+            out.append((clean_name(ent.text), ent.start, ent.end))
+    return out
 
 
 def _plausible_outlet(name: str, start: int, end: int, text: str, orgs, lexicon: Lexicon) -> bool:

@@ -1240,6 +1240,8 @@ SOURCE_PATTERNS = [
         rf"\s+в\s+(?:пресс-(?:служб|центр)[а-яё]*\s+)?(?P<name>{_INSTITUTION}|{_QUOTED}|{_LATIN}|{_CAPS})"
     ),
     re.compile(rf"\b(?:{_SOURCE_NOUN})\s+(?P<name>{_QUOTED})"),
+    # fronted: "В пресс-службе Псковского гарнизонного военного суда рассказали, что ..."
+    re.compile(rf"\b[Вв]\s+(?:пресс-(?:служб|центр)[а-яё]*\s+)?(?P<name>{_INSTITUTION})\s*,?\s+(?:нам\s+)?(?:{_REPORTS})"),
     re.compile(
         rf"\b(?:[Вв] редакци[июя]|[Вв] беседе с|[Вв] разговоре с|[Вв] интервью|[Вв] комментарии(?: для)?)\s+"
         rf"(?:(?:{_SOURCE_NOUN})\s+)?(?P<name>{_QUOTED}|{_LATIN}|{_CAPS})"

@@ -320,3 +320,10 @@ def test_the_date_of_the_report_is_not_the_date_of_the_act():
 def test_the_court_that_passed_the_verdict_is_cited():
     m = only("The Pskov Garrison Military Court sentenced a 24-year-old private to five years in a penal colony for deserting his unit in March.")
     assert m.type == "desertion" and m.cited == ["Pskov Garrison Military Court"]
+
+
+def test_a_resident_fleeing_the_call_up_is_a_draftee_a_woman_a_civilian():
+    m = only("A resident of Orenburg who had received a summons crossed the border into Kazakhstan on a bicycle on Wednesday.")
+    assert m.type == "flight_abroad" and m.actors == ["draftees"]
+    m = only("A woman from Orenburg crossed the border into Kazakhstan on Wednesday.")
+    assert m.type == "flight_abroad" and m.actors == ["civilians"]

@@ -437,3 +437,8 @@ def test_the_place_of_the_refused_assault_is_where_it_happened():
     m = only("Пятеро мобилизованных из Оренбурга на прошлой неделе отказались идти на штурм позиций под Кременной, рассказали их родственники.")
     assert m.type == "combat_refusal"
     assert m.location is not None and m.location.name == "Kreminna"
+
+
+def test_a_resident_fleeing_the_call_up_is_a_draftee():
+    m = only("Житель Оренбурга, получивший повестку, в среду пересёк границу с Казахстаном на велосипеде.")
+    assert m.type == "flight_abroad" and m.actors == ["draftees"]

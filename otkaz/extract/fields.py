@@ -204,11 +204,20 @@ def _type_and_actors(ctx: DocumentContext, group: Group, core: list[Sentence]) -
         found.remove("servicemen_unspecified")
     if kind in {"draft_refusal", "draft_evasion"} and not set(found) & CIVILIAN_ACTORS:
         found = ["draftees"]
+    if kind in MOBILIZATION_TYPES and "civilians" in found and not _undraftable(ctx, group):
+        # "a resident of Orenburg crossed into Kazakhstan": whoever flees or hides from the call-up is of its age
+        found = ["draftees"] + [a for a in found if a not in CIVILIAN_ACTORS]
     if kind in MILITARY_TYPES:
         found = [a for a in found if a not in CIVILIAN_ACTORS]
     if kind == "protest" and not found:
         found = ["civilians"]  # mobilized men protesting their pay stay "mobilized"
     return kind, found or [DEFAULT_ACTOR.get(kind, "servicemen_unspecified")]
+
+
+def _undraftable(ctx: DocumentContext, group: Group) -> bool:
+    words = ctx.lexicon.fields.undraftable_nouns
+    return any(t.lemma in words for trig in group.triggers for t in trig.subject) or any(
+        t.lemma in words for t in _descriptors(ctx, group))
 
 
 def _descriptors(ctx: DocumentContext, group: Group) -> list[Token]:

@@ -41,6 +41,9 @@ class FieldWords:
     former_words: frozenset[str] = frozenset()  # "a former soldier": no longer what he is called
     relative_pronouns: frozenset[str] = frozenset()  # "who", "that": a subject that says no number
     mobilized_nouns: frozenset[str] = frozenset()  # a subject naming mobilized men
+    # people the call-up does not reach ("his wife", "a pensioner"): in a story of the call-up
+    # they stay civilians, while a "resident" who fled it is a draftee
+    undraftable_nouns: frozenset[str] = frozenset()
     negations: frozenset[str] = frozenset()  # "not": a consequence cue under it did not happen
     unit_pattern: re.Pattern[str] = _NEVER  # military units named in the text
 

@@ -327,3 +327,9 @@ def test_a_resident_fleeing_the_call_up_is_a_draftee_a_woman_a_civilian():
     assert m.type == "flight_abroad" and m.actors == ["draftees"]
     m = only("A woman from Orenburg crossed the border into Kazakhstan on Wednesday.")
     assert m.type == "flight_abroad" and m.actors == ["civilians"]
+
+
+def test_the_service_status_said_in_another_sentence():
+    text = "A soldier left his unit near Belgorod in May without permission and went home to Tambov. He had been mobilized in October 2022, his mother said."
+    m = only(text)
+    assert m.type == "desertion" and m.actors == ["mobilized"]

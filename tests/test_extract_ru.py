@@ -442,3 +442,9 @@ def test_the_place_of_the_refused_assault_is_where_it_happened():
 def test_a_resident_fleeing_the_call_up_is_a_draftee():
     m = only("Житель Оренбурга, получивший повестку, в среду пересёк границу с Казахстаном на велосипеде.")
     assert m.type == "flight_abroad" and m.actors == ["draftees"]
+
+
+def test_the_service_status_said_in_another_sentence():
+    text = "Военнослужащий в мае самовольно покинул часть под Белгородом и уехал домой в Тамбов. По словам его матери, его мобилизовали в октябре 2022 года."
+    m = only(text)
+    assert m.type == "desertion" and m.actors == ["mobilized"]

@@ -200,6 +200,9 @@ def _type_and_actors(ctx: DocumentContext, group: Group, core: list[Sentence]) -
         kind = "draft_refusal"
     if kind == "flight_abroad" and found and not set(found) & CIVILIAN_ACTORS:
         kind = "desertion"  # a serviceman who flees abroad is a deserter
+    if kind in MILITARY_TYPES and found == ["servicemen_unspecified"]:
+        # "a soldier left his unit ... He had been mobilized in October": the status said elsewhere
+        found = _status_elsewhere(lex, [core + about, ctx.doc.sentences[:3]]) or found
     if "servicemen_unspecified" in found and len(found) > 1:
         found.remove("servicemen_unspecified")
     if kind in {"draft_refusal", "draft_evasion"} and not set(found) & CIVILIAN_ACTORS:
@@ -212,6 +215,21 @@ def _type_and_actors(ctx: DocumentContext, group: Group, core: list[Sentence]) -
     if kind == "protest" and not found:
         found = ["civilians"]  # mobilized men protesting their pay stay "mobilized"
     return kind, found or [DEFAULT_ACTOR.get(kind, "servicemen_unspecified")]
+
+
+SERVICE_STATUSES = ("contract_soldiers", "conscripts", "mobilized")
+
+
+def _status_elsewhere(lex: Lexicon, places: list[list[Sentence]]) -> list[str]:
+    """The one service status (contract, conscript, mobilized) the incident's sentences, else
+    the article's opening, give; none when they give none or several."""
+    for sentences in places:
+        statuses = {a for s in sentences for a in _actors_in(lex, s.tokens) if a in SERVICE_STATUSES}
+        if len(statuses) == 1:
+            return list(statuses)
+        if statuses:
+            return []
+    return []
 
 
 def _undraftable(ctx: DocumentContext, group: Group) -> bool:

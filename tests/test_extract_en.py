@@ -333,3 +333,8 @@ def test_the_service_status_said_in_another_sentence():
     text = "A soldier left his unit near Belgorod in May without permission and went home to Tambov. He had been mobilized in October 2022, his mother said."
     m = only(text)
     assert m.type == "desertion" and m.actors == ["mobilized"]
+
+
+def test_the_war_s_assaults_and_wounds_are_not_violence_done_to_them():
+    m = only("A contract soldier of an assault company, wounded near Bakhmut in May, left the hospital in Rostov without permission and went home.")
+    assert m.type == "desertion" and "violence" not in m.consequences

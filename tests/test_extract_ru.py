@@ -448,3 +448,12 @@ def test_the_service_status_said_in_another_sentence():
     text = "Военнослужащий в мае самовольно покинул часть под Белгородом и уехал домой в Тамбов. По словам его матери, его мобилизовали в октябре 2022 года."
     m = only(text)
     assert m.type == "desertion" and m.actors == ["mobilized"]
+
+
+def test_detentions_told_after_a_demand_are_a_fact():
+    # "потребовала разойтись, а потом начала задержания": the detentions are a predicate of their
+    # own, not under the demand; told two sentences after the protest, they are its consequence
+    text = ("В воскресенье в центре Якутска прошла акция против мобилизации. Участницы встали в круг и скандировали "
+            "«Верните наших мужчин!». Полиция потребовала разойтись, а потом начала задержания.")
+    m = only(text)
+    assert m.type == "protest" and "detention" in m.consequences

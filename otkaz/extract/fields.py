@@ -80,8 +80,9 @@ def build_mention(ctx: DocumentContext, group: Group, document_id: str) -> Incid
     mention.date, mention.date_inferred = date_range, inferred
     evidence += date_ev
 
-    adjacent = {t.sentence.index + 1 for t in group.triggers}
-    scope = core + [s for s in context if s.index in adjacent or _about_participants(s, group, ctx.lexicon)]
+    # what was done to its people is told after it (until another incident starts) and in the
+    # sentences the model says tell it too
+    scope = core + list(context) + [s for s in group.supporting if s not in core and s not in context]
     refused = {x.i for t in group.triggers for c in ctx.doc.children(t.token) if c.dep in {"xcomp", "obj", "dobj"} for x in ctx.doc.subtree(c)}
     mention.consequences, cons_ev = _consequences(ctx, scope, refused)
     evidence += cons_ev
@@ -762,6 +763,8 @@ def _threatened(ctx: DocumentContext, tok: Token) -> bool:
             return True
         if any(c.dep in {"aux", "advmod", "amod"} and c.lemma in ctx.lexicon.threat_governors for c in ctx.doc.children(t)):
             return True
+        if t.dep == "conj":
+            return False  # "demanded they leave, then began detaining them": a predicate of its own
     return False
 
 

@@ -338,3 +338,21 @@ def test_the_service_status_said_in_another_sentence():
 def test_the_war_s_assaults_and_wounds_are_not_violence_done_to_them():
     m = only("A contract soldier of an assault company, wounded near Bakhmut in May, left the hospital in Rostov without permission and went home.")
     assert m.type == "desertion" and "violence" not in m.consequences
+
+
+@pytest.mark.parametrize(
+    "text, who",
+    [
+        # the main clause is not the act: another clause names who acted
+        ("A man threw a bottle of flammable liquid at the door of a district enlistment office late on Friday; the door was scorched.", "man"),
+        # only people have an age
+        ("A 31-year-old IT specialist refused to sign for a summons that the company's security chief tried to hand him.", "specialist"),
+    ],
+)
+def test_a_sentence_the_model_reads_gets_its_participants(text, who):
+    from otkaz.extract import get_language
+
+    english = get_language("en")
+    doc = next(iter(english.parse_many([text])))
+    trig = english.sentence_trigger(doc, doc.sentences[0], "violent_resistance", 0.8)
+    assert trig.subject_head is not None and trig.subject_head.text == who

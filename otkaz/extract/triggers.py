@@ -65,6 +65,14 @@ def main_predicate(sent: Sentence) -> Token:
     return roots[0] if roots else sent.tokens[0]
 
 
+def predicates(sent: Sentence) -> list[Token]:
+    """The main predicate first, then the sentence's other verbs in order: where the model read
+    an incident and the main clause is not its act ("A man threw a bottle at the office door;
+    the door was scorched"), another clause may name who acted."""
+    main = main_predicate(sent)
+    return [main] + [t for t in sent.tokens if t.pos in {"VERB", "AUX"} and t.i != main.i]
+
+
 def find_triggers(doc: ParsedDoc, trigger_at, complement_deps: set[str], per_sentence=None) -> list[Trigger]:
     """Every token of every sentence that is not a headline, once; a trigger's complement
     belongs to it ("refused to take part": "take" is no trigger of its own).

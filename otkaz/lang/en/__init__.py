@@ -16,7 +16,7 @@ from pathlib import Path
 from otkaz.extract.lexicon import FieldWords, Lexicon
 from otkaz.extract.parsing import Entity, ParsedDoc, Sentence, Token, load_english, paragraph_numbers
 from otkaz.lang import WordLists
-from otkaz.extract.triggers import Trigger, find_triggers, main_predicate, phrase_of
+from otkaz.extract.triggers import Trigger, find_triggers, main_predicate, predicates, phrase_of
 
 WORDS = WordLists(Path(__file__).parent / "words.toml")
 
@@ -107,9 +107,13 @@ class English:
     def sentence_trigger(self, doc: ParsedDoc, sent: Sentence, kind: str, strength: float) -> Trigger:
         """A trigger for a sentence the sentence model says reports an incident and no rule
         read: its main predicate with its participants."""
-        tok = main_predicate(sent)
-        trig = make_trigger(doc, sent, tok, kind, strength, tok.pos in {"NOUN", "PROPN"})
-        return trig or Trigger(type=kind, sentence=sent, token=tok, strength=strength)
+        first = None
+        for tok in predicates(sent):
+            trig = make_trigger(doc, sent, tok, kind, strength, tok.pos in {"NOUN", "PROPN"})
+            if trig is not None and trig.subject_head is not None:
+                return trig
+            first = first or trig
+        return first or Trigger(type=kind, sentence=sent, token=main_predicate(sent), strength=strength)
 
 
 def make_trigger(doc: ParsedDoc, sent: Sentence, tok: Token, kind: str, strength: float, is_noun: bool) -> Trigger | None:
@@ -520,6 +524,8 @@ def _can_take_part(doc: ParsedDoc, subj: Token) -> bool:
         return True
     if subj.lemma in LEXICON.generic_quantifiers or subj.lemma in {"crew", "group", "unit", "company", "battalion", "brigade", "regiment", "squad", "platoon", "team", "family"}:
         return True
+    if any(c.lemma == "old" and any(g.lemma in {"year", "month"} for g in doc.children(c)) for c in doc.children(subj)):
+        return True  # "a 31-year-old IT specialist": only people have an age
     return any(c.dep == "compound" and (c.lemma in LEXICON.people_nouns or LEXICON.actor_of(c.lemma)) for c in doc.children(subj))
 
 

@@ -356,3 +356,11 @@ def test_a_sentence_the_model_reads_gets_its_participants(text, who):
     doc = next(iter(english.parse_many([text])))
     trig = english.sentence_trigger(doc, doc.sentences[0], "violent_resistance", 0.8)
     assert trig.subject_head is not None and trig.subject_head.text == who
+
+
+def test_home_is_where_they_went_back_to_or_flew_from():
+    m = only("A mobilized soldier left his unit's field camp in the Belgorod region without permission in October and took a bus home to Tambov.")
+    assert m.type == "desertion" and m.origin is not None and m.origin.name == "Tambov"
+    assert m.location is not None and m.location.admin1 == "Belgorod Oblast"
+    m = only("Two brothers flew from Kazan to Istanbul on September 23, two days after they received summonses.")
+    assert m.type == "flight_abroad" and m.origin is not None and m.origin.name == "Kazan"

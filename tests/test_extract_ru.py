@@ -457,3 +457,9 @@ def test_detentions_told_after_a_demand_are_a_fact():
             "«Верните наших мужчин!». Полиция потребовала разойтись, а потом начала задержания.")
     m = only(text)
     assert m.type == "protest" and "detention" in m.consequences
+
+
+def test_home_is_where_they_went_back_to():
+    m = only("Мобилизованный в октябре самовольно покинул полевой лагерь в Белгородской области и уехал на автобусе домой в Тамбов.")
+    assert m.type == "desertion" and m.origin is not None and m.origin.name == "Tambov"
+    assert m.location is not None and m.location.admin1 == "Belgorod Oblast"

@@ -410,6 +410,8 @@ def _places(ctx: DocumentContext, group: Group, core: list[Sentence], context: l
                 elif role == "aftermath" and kind in {"flight_abroad", "protest"}:
                     locations[level].append(m)  # stopped at the border, detained at the rally: that is the incident
     origin = _most_specific(origins[0]) or _most_specific(origins[1]) or ctx.sole_origin
+    if origin is None and kind == "flight_abroad":
+        origin = _most_specific([m for m in departures if m.place.country == "RU"])  # "flew out of Kazan": home
     if kind == "flight_abroad":
         # where they were stopped or arrived; a destination ("a flight to Turkey") last
         foreign = [m for m in locations[0] + locations[1] if m.place.country not in {None, "RU"}]
@@ -523,6 +525,8 @@ def _place_role(doc: ParsedDoc, m: PlaceMatch, subject_spans, lexicon: Lexicon, 
         return "origin"
     before = doc.text[max(0, m.start - 40) : m.start].lower()
     if any(re.search(rf"\b{cue}\b", before) for cue in words.origin_cues) and _cue_governs(doc, tok, words):
+        return "origin"
+    if any(before.rstrip().endswith(phrase) for phrase in words.home_phrases):
         return "origin"
     if tok.dep in {"compound", "amod", "nmod"} and (head.lemma in words.people_heads or lexicon.actor_of(head.lemma)):
         return "origin"

@@ -23,6 +23,7 @@ class FieldWords:
     location_prepositions: frozenset[str] = frozenset()  # "men near Avdiivka": they are there
     destination_prepositions: frozenset[str] = frozenset()  # "a flight to Turkey": where they went
     origin_cues: frozenset[str] = frozenset()  # "a native of Pskov"
+    home_phrases: frozenset[str] = frozenset()  # "took a bus home to Tambov": where they live
     personal_pronouns: frozenset[str] = frozenset()  # a sentence with these speaks of the people
     return_verbs: frozenset[str] = frozenset()  # "returned to Pskov": home
     return_prepositions: frozenset[str] = frozenset()

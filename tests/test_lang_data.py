@@ -234,7 +234,7 @@ def test_fields_words_come_from_each_language_data() -> None:
 
 
 # Codebook labels and names of the mechanism that fields.py writes, not words of a language.
-FIELDS_NAMES = {"city", "court", "desertion", "protest", "name", "people"}
+FIELDS_NAMES = {"city", "court", "desertion", "protest", "name", "people", "mobilized"}
 
 
 def test_fields_code_holds_no_word_of_the_fields_tables() -> None:

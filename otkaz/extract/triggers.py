@@ -65,12 +65,20 @@ def main_predicate(sent: Sentence) -> Token:
     return roots[0] if roots else sent.tokens[0]
 
 
-def predicates(sent: Sentence) -> list[Token]:
-    """The main predicate first, then the sentence's other verbs in order: where the model read
-    an incident and the main clause is not its act ("A man threw a bottle at the office door;
-    the door was scorched"), another clause may name who acted."""
+def learned_trigger(doc: ParsedDoc, sent: Sentence, kind: str, strength: float, make_trigger) -> Trigger:
+    """A trigger for a sentence the sentence model says reports an incident and no rule read:
+    its main predicate with its participants, else the first other verb that names who acted
+    ("A man threw a bottle at the office door; the door was scorched"). ``make_trigger(doc,
+    sent, token, kind, strength, is_noun)`` is the language's: None when the one acting is an
+    official or a state."""
     main = main_predicate(sent)
-    return [main] + [t for t in sent.tokens if t.pos in {"VERB", "AUX"} and t.i != main.i]
+    first = None
+    for tok in [main] + [t for t in sent.tokens if t.pos in {"VERB", "AUX"} and t.i != main.i]:
+        trig = make_trigger(doc, sent, tok, kind, strength, tok.pos in {"NOUN", "PROPN"})
+        if trig is not None and trig.subject_head is not None:
+            return trig
+        first = first or trig
+    return first or Trigger(type=kind, sentence=sent, token=main, strength=strength)
 
 
 def find_triggers(doc: ParsedDoc, trigger_at, complement_deps: set[str], per_sentence=None) -> list[Trigger]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from otkaz.extract.lexicon import FieldWords, Lexicon
 from otkaz.extract.parsing import Entity, ParsedDoc, Sentence, Token, load_english, paragraph_numbers
 from otkaz.lang import WordLists
-from otkaz.extract.triggers import Trigger, find_triggers, main_predicate, predicates, phrase_of
+from otkaz.extract.triggers import Trigger, find_triggers, learned_trigger, phrase_of
 
 WORDS = WordLists(Path(__file__).parent / "words.toml")
 
@@ -105,15 +105,7 @@ class English:
         return make_trigger(doc, sent, tok, kind, strength, is_noun)
 
     def sentence_trigger(self, doc: ParsedDoc, sent: Sentence, kind: str, strength: float) -> Trigger:
-        """A trigger for a sentence the sentence model says reports an incident and no rule
-        read: its main predicate with its participants."""
-        first = None
-        for tok in predicates(sent):
-            trig = make_trigger(doc, sent, tok, kind, strength, tok.pos in {"NOUN", "PROPN"})
-            if trig is not None and trig.subject_head is not None:
-                return trig
-            first = first or trig
-        return first or Trigger(type=kind, sentence=sent, token=main_predicate(sent), strength=strength)
+        return learned_trigger(doc, sent, kind, strength, make_trigger)
 
 
 def make_trigger(doc: ParsedDoc, sent: Sentence, tok: Token, kind: str, strength: float, is_noun: bool) -> Trigger | None:

@@ -28,7 +28,7 @@ from otkaz.extract.assemble import CONTINUATION_WINDOW
 from otkaz.extract.lexicon import FieldWords, Lexicon
 from otkaz.extract.parsing import Entity, ParsedDoc, Sentence, Token, paragraph_numbers
 from otkaz.lang import WordLists
-from otkaz.extract.triggers import Trigger, find_triggers, main_predicate, predicates, phrase_of
+from otkaz.extract.triggers import Trigger, find_triggers, learned_trigger, phrase_of
 
 WORDS = WordLists(Path(__file__).parent / "words.toml")
 
@@ -370,15 +370,7 @@ class Russian:
         return _without_retellings(doc, found)
 
     def sentence_trigger(self, doc: ParsedDoc, sent: Sentence, kind: str, strength: float) -> Trigger:
-        """A trigger for a sentence the sentence model says reports an incident and no rule
-        read: its main predicate with its participants."""
-        first = None
-        for tok in predicates(sent):
-            trig = _make_trigger(doc, sent, tok, kind, strength, tok.pos in {"NOUN", "PROPN"})
-            if trig is not None and trig.subject_head is not None:
-                return trig
-            first = first or trig
-        return first or Trigger(type=kind, sentence=sent, token=main_predicate(sent), strength=strength)
+        return learned_trigger(doc, sent, kind, strength, _make_trigger)
 
 
 def _without_retellings(doc: ParsedDoc, triggers: list[Trigger]) -> list[Trigger]:

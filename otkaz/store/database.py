@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -234,8 +236,23 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any, foreign_keys: bool =
     # Let SQLAlchemy's BEGIN (below) drive transactions: pysqlite's own handling
     # leaves DDL outside them and cannot take the write lock up front.
     dbapi_connection.isolation_level = None
-    for pragma in ("journal_mode=WAL", f"foreign_keys={'ON' if foreign_keys else 'OFF'}", "synchronous=NORMAL"):
+    _set_wal(dbapi_connection)
+    for pragma in (f"foreign_keys={'ON' if foreign_keys else 'OFF'}", "synchronous=NORMAL"):
         dbapi_connection.execute(f"PRAGMA {pragma}")
+
+
+def _set_wal(dbapi_connection: Any) -> None:
+    # Switching a new file to WAL takes an exclusive lock, and SQLite answers "locked" at
+    # once (no busy handler) when two processes open the new file together: retry.
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_on_begin(connection: Connection) -> None:

@@ -425,7 +425,7 @@ def remove_documents(db: Database, document_ids: Iterable[str], user: str) -> tu
 def redact_pending(db: Database, progress: Progress | None = None) -> int:
     """Make the public view (names -> pseudonyms, ``otkaz.publish.redaction``) of every document
     whose text or named people changed since its view was made; returns how many were made."""
-    from otkaz.publish.redaction import refresh  # here: it loads the NLP models
+    from otkaz.publish.redaction import refresh  # here: it may parse (and load the NLP models)
 
     return refresh(db, (lambda done, total: progress("redact", done, total)) if progress else None)
 

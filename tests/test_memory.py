@@ -42,3 +42,37 @@ def test_the_otkaz_process_of_a_multi_worker_run_loads_no_parser_model(tmp_path:
     report = _run_and_report("run", str(EXAMPLES), "--workers", "2", "--db", str(tmp_path / "otkaz.db"), "-q")
     assert report == {"exit": 0, "english": 0, "russian": 0}
 
+
+# Sentences written for this test: news of no incident, in English.
+CITY_NEWS = (
+    "The council of a river town voted to repair the old footbridge before the spring floods. "
+    "Residents said the buses to the northern suburbs now run every twenty minutes. "
+    "A bakery on the main square opened a second shop near the railway station. "
+)
+
+
+@pytest.mark.slow
+def test_the_parser_is_given_a_few_news_items_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parsers' working memory grows with the text they parse at once (spaCy: about 3 MB a
+    # thousand characters): a worker parsing sixteen news items at once peaked 158 MB above its
+    # models, one parsing three at once 37 MB.
+    from otkaz import pipeline
+    from otkaz.lang import get_language
+    from otkaz.model import Document
+
+    english = get_language("en")
+    parsed_at_once: list[list[int]] = []
+    parse_many = english.parse_many
+
+    def recorded(texts, *args, **kwargs):
+        texts = list(texts)
+        parsed_at_once.append([len(text) for text in texts])
+        return parse_many(texts, *args, **kwargs)
+
+    monkeypatch.setattr(english, "parse_many", recorded)
+    items = [Document(id=f"news-{n}", text=CITY_NEWS * 12, lang="en") for n in range(8)]  # 3,000 characters each
+    results = [result for _document, result in pipeline.extract_each(items)]
+    assert [result.document_id for result in results] == [item.id for item in items]
+    assert sum(len(lengths) for lengths in parsed_at_once) == len(items)
+    assert all(sum(lengths) <= 10_000 for lengths in parsed_at_once), parsed_at_once
+

@@ -157,9 +157,11 @@ def extract_pending(
     else:
         total = db.count_documents_to_extract(EXTRACTOR_VERSION)
         documents = db.iter_documents_to_extract(EXTRACTOR_VERSION)
+    # the languages whose models local workers share (loaded once, before they start)
+    languages = db.document_languages(None if all_documents else EXTRACTOR_VERSION)
     summary = RunSummary()
     done = 0
-    with open_engine(engine, workers, scheduler, documents=total) as running:
+    with open_engine(engine, workers, scheduler, documents=total, languages=languages) as running:
         for results in extract_results(documents, running, prefilter):
             failed = [r for r in results if isinstance(r, ExtractionFailed)]
             for failure in failed:

@@ -76,3 +76,72 @@ def test_the_parser_is_given_a_few_news_items_at_a_time(monkeypatch: pytest.Monk
     assert sum(len(lengths) for lengths in parsed_at_once) == len(items)
     assert all(sum(lengths) <= 10_000 for lengths in parsed_at_once), parsed_at_once
 
+
+# Reports written for this test, in English only.
+ENGLISH_REPORTS = [
+    "Two mobilized men from Tula deserted their unit in March and returned home, their mothers said.",
+    "A contract soldier refused to fight near Kupiansk and was detained by military police.",
+    "Five conscripts from Chita refused to go to the front, a local outlet reported on Monday.",
+    "A soldier from Omsk deserted in May; a court later sentenced him to five years.",
+    "Residents of Ufa protested against the mobilization outside the draft office on Saturday.",
+    "A man from Perm fled to Kazakhstan to avoid the draft, his wife told reporters.",
+]
+
+
+def _models_of_this_worker() -> dict:
+    """What a worker holds: the languages its fork server loaded before forking it (None: not
+    forked from one), the parser models it has, and whether its inherited objects are frozen."""
+    import gc
+
+    from otkaz.extract.parsing import load_english
+    from otkaz.lang.ru import load_russian
+
+    preload = sys.modules.get("otkaz.preload")
+    return {
+        "preloaded": list(preload.LOADED) if preload is not None else None,
+        "english": load_english.cache_info().currsize,
+        "russian": load_russian.cache_info().currsize,
+        "frozen": gc.get_freeze_count() > 0,
+    }
+
+
+@pytest.mark.slow
+def test_the_workers_of_an_english_run_share_the_english_models_and_never_load_the_russian_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loaded once in the fork server, before the workers are forked from it: the workers share
+    # those pages instead of loading a copy each. Russian is not loaded by anyone.
+    from otkaz import engines, pipeline
+    from otkaz.ingest import IngestOptions
+    from otkaz.store import Database
+
+    monkeypatch.setattr(engines, "BATCH", 2)  # the reports are shared out among the workers
+    probed: list[dict] = []
+
+    class ProbedProcesses(engines.LocalProcesses):
+        def close(self) -> None:
+            probes = [self._pool.submit(_models_of_this_worker) for _ in range(4)]
+            probed.extend(probe.result() for probe in probes)
+            super().close()
+
+    monkeypatch.setattr(engines, "LocalProcesses", ProbedProcesses)
+    reports = tmp_path / "reports.jsonl"
+    reports.write_text("".join(json.dumps({"id": f"r{n}", "text": text, "lang": "en", "published": "2023-06-01"}) + "\n"
+                               for n, text in enumerate(ENGLISH_REPORTS)), encoding="utf-8")
+    with Database(str(tmp_path / "otkaz.db")) as db:
+        summary = pipeline.run(db, [str(reports)], IngestOptions(), workers=2)
+    assert summary.extracted == len(ENGLISH_REPORTS) and summary.mentions > 0
+    assert probed and all(probe == {"preloaded": ["en"], "english": 1, "russian": 0, "frozen": True} for probe in probed), probed
+
+
+def test_the_store_tells_the_languages_of_the_documents_to_extract(db) -> None:
+    # What the fork server loads before the workers of a run start (otkaz.pipeline.extract_pending).
+    from otkaz.model import Document, ExtractionResult
+
+    english, russian, unknown = (Document(id=f"{name}.txt", text=f"A report, {name}.", lang=lang)
+                                 for name, lang in (("english", "en"), ("russian", "ru"), ("unknown", None)))
+    for document in (english, russian, unknown):
+        db.add_document(document)
+    db.save_extraction(ExtractionResult(russian.id, "ru", True), "v1")
+    assert db.document_languages("v1") == {"en"}
+    assert db.document_languages("v2") == db.document_languages() == {"en", "ru"}

@@ -74,17 +74,19 @@ class Measured:
                 f"PSS {_mb(self.peak_pss)} MB (sum of proportional sizes)")
 
     def processes(self) -> str:
-        """Each process at the peak of each sum: ``otkaz 412/380`` is RSS/PSS in MB."""
+        """Each process at the peak of each sum: ``otkaz 412/380/371`` is its RSS/PSS/USS in MB
+        (USS: the pages it alone maps, what it adds to the machine's memory)."""
         def listed(members: list[ProcessMemory]) -> str:
-            return ", ".join(f"{m.role} {_mb(m.rss)}/{_mb(m.pss)}" for m in members)
-        return (f"  at the RSS peak (RSS/PSS MB): {listed(self.at_peak_rss)}\n"
-                f"  at the PSS peak (RSS/PSS MB): {listed(self.at_peak_pss)}")
+            return ", ".join(f"{m.role} {_mb(m.rss)}/{_mb(m.pss)}/{_mb(m.uss)}" for m in members)
+        return (f"  at the RSS peak (RSS/PSS/USS MB): {listed(self.at_peak_rss)}\n"
+                f"  at the PSS peak (RSS/PSS/USS MB): {listed(self.at_peak_pss)}")
 
 
 class ProcessMemory(NamedTuple):
     role: str  # otkaz, worker, forkserver, resource-tracker, or the name of another process
     rss: int
     pss: int
+    uss: int
 
 
 def _mb(size: int) -> str:
@@ -128,7 +130,7 @@ def measure(args: list[str]) -> Measured:
             for member in tree:
                 try:
                     memory = member.memory_full_info()  # PSS needs /proc/PID/smaps(_rollup)
-                    members.append(ProcessMemory(_role(member, process), memory.rss, memory.pss))
+                    members.append(ProcessMemory(_role(member, process), memory.rss, memory.pss, memory.uss))
                     times = member.cpu_times()
                     cpu_by_pid[member.pid] = times.user + times.system
                 except (psutil.NoSuchProcess, psutil.ZombieProcess):

@@ -13,7 +13,9 @@ process on a corpus made by ``benchmarks/corpus.py`` (seeded), in a throwaway fo
   quotes of required incidents kept / all, documents and text kept;
 - workers: ``otkaz extract --all`` of --speedup-docs relevant documents, --workers 1 and 2;
 - dask: the same with --engine dask --workers 1 and 2 (a local cluster);
-- memory: ``otkaz run`` on a JSONL file of --memory-size: peak memory of the process tree;
+- memory: ``otkaz run`` on a JSONL file of --memory-size: peak memory of the process tree, as
+  the sum of the processes' resident sizes (RSS) and of their proportional sizes (PSS: a page
+  shared by several processes counted once in all), with each process's figures at the peak;
 - incremental: a store of documents with one synthetic mention each, telling --store-events
   events (one to three documents each; written through the store API, not parsed), merged in
   full once (the first merge, which builds the
@@ -39,6 +41,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import psutil
 
@@ -53,37 +56,90 @@ BENCHMARKS = ("recall", "firehose", "workers", "dask", "memory", "incremental", 
 
 
 class Measured:
-    def __init__(self, wall: float, cpu: float, peak_rss: int, output: dict) -> None:
-        self.wall, self.cpu, self.peak_rss, self.output = wall, cpu, peak_rss, output
+    """A run's wall and CPU time and its peak memory, two ways: the peak of the sum of the
+    resident set sizes (RSS) of the run's processes, which counts a page shared between
+    processes (libraries, copy-on-write pages of a fork) once in each, and the peak of the sum
+    of their proportional set sizes (PSS), which shares each such page out among them: what the
+    run really takes. Each peak comes with each process's figures at that moment."""
+
+    def __init__(self, wall: float, cpu: float, peak_rss: int, peak_pss: int,
+                 at_peak_rss: list[ProcessMemory], at_peak_pss: list[ProcessMemory], output: dict) -> None:
+        self.wall, self.cpu, self.output = wall, cpu, output
+        self.peak_rss, self.peak_pss = peak_rss, peak_pss
+        self.at_peak_rss, self.at_peak_pss = at_peak_rss, at_peak_pss
 
     def __str__(self) -> str:
-        return f"wall {self.wall:7.1f} s   cpu {self.cpu:7.1f} s   peak memory {self.peak_rss / 2**20:6.0f} MB"
+        return (f"wall {self.wall:7.1f} s   cpu {self.cpu:7.1f} s   "
+                f"peak memory: RSS {_mb(self.peak_rss)} MB (sum of resident sizes), "
+                f"PSS {_mb(self.peak_pss)} MB (sum of proportional sizes)")
+
+    def processes(self) -> str:
+        """Each process at the peak of each sum: ``otkaz 412/380/371`` is its RSS/PSS/USS in MB
+        (USS: the pages it alone maps, what it adds to the machine's memory)."""
+        def listed(members: list[ProcessMemory]) -> str:
+            return ", ".join(f"{m.role} {_mb(m.rss)}/{_mb(m.pss)}/{_mb(m.uss)}" for m in members)
+        return (f"  at the RSS peak (RSS/PSS/USS MB): {listed(self.at_peak_rss)}\n"
+                f"  at the PSS peak (RSS/PSS/USS MB): {listed(self.at_peak_pss)}")
+
+
+class ProcessMemory(NamedTuple):
+    role: str  # otkaz, worker, forkserver, resource-tracker, or the name of another process
+    rss: int
+    pss: int
+    uss: int
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:.0f}"
+
+
+def _role(process: psutil.Process, root: psutil.Process) -> str:
+    """What a process of the run is, by its command line: a process forked from multiprocessing's
+    fork server has the server's command line, so its parent tells it apart."""
+    if process.pid == root.pid:
+        return "otkaz"
+    command = " ".join(process.cmdline())
+    if "resource_tracker" in command:
+        return "resource-tracker"
+    if "forkserver" in command:
+        return "worker" if process.ppid() != root.pid else "forkserver"
+    if "spawn_main" in command or "distributed" in command:
+        return "worker"
+    return process.name()
 
 
 def measure(args: list[str]) -> Measured:
-    """Run otkaz in a child process; its wall time, the CPU time and the peak memory (sum of
-    the resident sizes of the process and its children, sampled every 0.2 s)."""
+    """Run otkaz in a child process; its wall time, the CPU time and the peak memory (RSS and PSS
+    of the process and its children, each summed, sampled every 0.2 s)."""
     start = time.perf_counter()
     process = psutil.Popen([*OTKAZ, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak, cpu_by_pid = 0, {}
+    peak_rss = peak_pss = 0
+    at_peak_rss: list[ProcessMemory] = []
+    at_peak_pss: list[ProcessMemory] = []
+    cpu_by_pid: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak_rss, peak_pss, at_peak_rss, at_peak_pss
         while not done.is_set():
             try:
                 tree = [process, *process.children(recursive=True)]
-                rss = 0
-                for member in tree:
-                    try:
-                        rss += member.memory_info().rss
-                        times = member.cpu_times()
-                        cpu_by_pid[member.pid] = times.user + times.system
-                    except psutil.NoSuchProcess:
-                        pass
-                peak = max(peak, rss)
             except psutil.NoSuchProcess:
-                pass
+                tree = []
+            members = []
+            for member in tree:
+                try:
+                    memory = member.memory_full_info()  # PSS needs /proc/PID/smaps(_rollup)
+                    members.append(ProcessMemory(_role(member, process), memory.rss, memory.pss, memory.uss))
+                    times = member.cpu_times()
+                    cpu_by_pid[member.pid] = times.user + times.system
+                except (psutil.NoSuchProcess, psutil.ZombieProcess):
+                    pass
+            rss, pss = sum(m.rss for m in members), sum(m.pss for m in members)
+            if rss > peak_rss:
+                peak_rss, at_peak_rss = rss, members
+            if pss > peak_pss:
+                peak_pss, at_peak_pss = pss, members
             done.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -100,7 +156,8 @@ def measure(args: list[str]) -> Measured:
     cpu = max(reaped, sum(cpu_by_pid.values()))
     if process.returncode not in (0, 1):
         raise SystemExit(f"otkaz {' '.join(args)} failed ({process.returncode}):\n{stderr[-2000:]}")
-    return Measured(wall, cpu, peak, json.loads(stdout) if stdout.strip() else {})
+    return Measured(wall, cpu, peak_rss, peak_pss, at_peak_rss, at_peak_pss,
+                    json.loads(stdout) if stdout.strip() else {})
 
 
 def write_corpus(path: Path, docs: int | None = None, relevant: float = 0.02, size: int | None = None,
@@ -172,7 +229,8 @@ def bench_memory(folder: Path, size: int, workers: int) -> None:
     path = folder / "big.jsonl"
     docs = write_corpus(path, size=size, seed=3)
     result = measure(["run", str(path), "--db", str(folder / "big.db"), "--workers", str(workers), "--json"])
-    print(f"memory: {path.stat().st_size / 2**20:.0f} MB JSONL, {docs} documents: {result}")
+    print(f"memory: {path.stat().st_size / 2**20:.0f} MB JSONL, {docs} documents (--workers {workers}): {result}")
+    print(result.processes())
 
 
 # --------------------------------------------------------------------------- incremental merging

@@ -2,12 +2,14 @@
 
 Every engine maps batches of documents to their extraction results, batch by batch in
 the order given, with a bounded number of batches in flight (memory stays flat however
-many documents there are). Each process (or Dask worker) loads the NLP models once, on
-its first batch of a language, and keeps them: ``otkaz.extract`` caches them per process.
-Extraction of one document does not depend on the others, so every engine gives the
-results of one process.
+many documents there are). Each process (or Dask worker) loads the NLP models of a language
+once, on its first batch of that language, and keeps them: ``otkaz.extract`` caches them per
+process. Local processes are forked from a server process that has loaded the models of the
+languages to parse, so that they share those models' memory instead of loading a copy each
+(``LocalProcesses``). Extraction of one document does not depend on the others, so every
+engine gives the results of one process.
 
-    with open_engine(workers=2) as engine:          # or open_engine("dask", scheduler=...)
+    with open_engine(workers=2, languages={"en"}) as engine:   # or open_engine("dask", scheduler=...)
         for results in engine.map_batches(batches):
             ...
 """
@@ -21,6 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from otkaz.lang import LANGUAGES
 from otkaz.model import Document, ExtractionResult
 
 ENGINES = ("local", "dask")
@@ -75,13 +78,34 @@ def _ordered(submit: Callable[[list[Document]], Any], result: Callable[[Any], li
         yield result(pending.popleft())
 
 
-class LocalProcesses:
-    """Extraction in ``workers`` processes of this machine."""
+# Imported by the fork server once it has imported the package of each language to load.
+PRELOAD_MODULE = "otkaz.preload"
 
-    def __init__(self, workers: int) -> None:
+
+class LocalProcesses:
+    """Extraction in ``workers`` processes of this machine.
+
+    The workers are forked from multiprocessing's fork server, a fresh interpreter (not a fork
+    of this process, which holds database connections and threads) that first loads the models
+    of ``languages`` (``otkaz.preload``): every worker shares those pages with it, copy-on-write,
+    instead of holding a copy of its own, so the models take their memory once, not once per
+    worker. A worker meeting another language loads its models itself. The fork server lives
+    as long as the engine (one engine at a time: another one in this process meanwhile gets
+    workers of this server). Where there is no fork server (Windows), workers are spawned and
+    each loads what it meets.
+    """
+
+    def __init__(self, workers: int, languages: Iterable[str] = ()) -> None:
         self.workers = workers
-        # spawn: a fresh interpreter, not a fork of one holding database connections and threads
-        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        self._fork_server = "forkserver" in multiprocessing.get_all_start_methods()
+        if self._fork_server:
+            context = multiprocessing.get_context("forkserver")
+            read = sorted({lang.lower() for lang in languages} & LANGUAGES.keys())
+            # the server imports these in order: each language's package, then PRELOAD_MODULE
+            context.set_forkserver_preload([*(LANGUAGES[lang].split(":")[0] for lang in read), PRELOAD_MODULE])
+        else:
+            context = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(workers, mp_context=context)
 
     def map_batches(self, batches: Iterable[list[Document]]) -> Iterator[list[ExtractionResult]]:
         return _ordered(lambda batch: self._pool.submit(extract_batch, batch), Future.result,
@@ -89,6 +113,12 @@ class LocalProcesses:
 
     def close(self) -> None:
         self._pool.shutdown(cancel_futures=True)
+        if self._fork_server:
+            from multiprocessing import forkserver
+
+            # the server and the models it holds go now, not when this process exits (a run
+            # merges and makes its views after extracting); _stop is the only way Python has
+            forkserver._forkserver._stop()
 
 
 class DaskCluster:
@@ -129,13 +159,14 @@ class DaskCluster:
 
 @contextmanager
 def open_engine(engine: str = "local", workers: int | None = None, scheduler: str | None = None,
-                documents: int | None = None) -> Iterator[Engine]:
+                documents: int | None = None, languages: Iterable[str] = ()) -> Iterator[Engine]:
     """The engine asked for, closed afterwards.
 
-    ``local``: ``workers`` processes (default: the cores available), or this process when
-    one is asked for or ``documents`` (how many will be parsed, when known) fit in one
-    batch, so that a small run pays no start-up. ``dask``: the cluster at ``scheduler``,
-    else a local one of ``workers`` processes.
+    ``local``: ``workers`` processes (default: the cores available) sharing the models of
+    ``languages`` (those of the documents to parse, when known), or this process when one
+    is asked for or ``documents`` (how many will be parsed, when known) fit in one batch, so
+    that a small run pays no start-up. ``dask``: the cluster at ``scheduler``, else a local
+    one of ``workers`` processes.
     """
     if engine not in ENGINES:
         raise EngineError(f"unknown engine {engine!r} (expected one of {', '.join(ENGINES)})")
@@ -146,7 +177,7 @@ def open_engine(engine: str = "local", workers: int | None = None, scheduler: st
     else:
         workers = workers or available_cores()
         small = documents is not None and documents <= BATCH
-        opened = InProcess() if workers == 1 or small else LocalProcesses(workers)
+        opened = InProcess() if workers == 1 or small else LocalProcesses(workers, languages)
     try:
         yield opened
     finally:

@@ -157,9 +157,11 @@ def extract_pending(
     else:
         total = db.count_documents_to_extract(EXTRACTOR_VERSION)
         documents = db.iter_documents_to_extract(EXTRACTOR_VERSION)
+    # the languages whose models local workers share (loaded once, before they start)
+    languages = db.document_languages(None if all_documents else EXTRACTOR_VERSION)
     summary = RunSummary()
     done = 0
-    with open_engine(engine, workers, scheduler, documents=total) as running:
+    with open_engine(engine, workers, scheduler, documents=total, languages=languages) as running:
         for results in extract_results(documents, running, prefilter):
             failed = [r for r in results if isinstance(r, ExtractionFailed)]
             for failure in failed:
@@ -252,10 +254,14 @@ class ExtractionFailed:
         return cls(document_id, f"extraction failed: {type(exc).__name__}" + (f": {detail}" if detail else ""))
 
 
-# Documents are parsed in batches (the NLP models are faster so); a batch is cut at this many
-# documents or characters, whichever comes first, so that long texts do not pile up in memory.
+# Documents are parsed in batches; a batch is cut at this many documents or characters,
+# whichever comes first (a longer document is parsed alone). The parsers' working memory grows
+# with the text parsed at once (spaCy's about 3 MB a thousand characters), and larger batches
+# were no faster: a worker given 320 news items of benchmarks/corpus.py (3,600 characters each,
+# English and Russian), 16 a task, peaked 158 MB above its loaded models with batches of up to
+# 200,000 characters and 37 MB with 10,000, in the same CPU time (issue 10).
 BATCH_DOCUMENTS = 32
-BATCH_CHARACTERS = 200_000
+BATCH_CHARACTERS = 10_000
 
 # The extractor reads at most this many characters of a document, per language; the rest is
 # left out and the document's note says so. Its cost grows faster than the text (measured on
@@ -425,7 +431,7 @@ def remove_documents(db: Database, document_ids: Iterable[str], user: str) -> tu
 def redact_pending(db: Database, progress: Progress | None = None) -> int:
     """Make the public view (names -> pseudonyms, ``otkaz.publish.redaction``) of every document
     whose text or named people changed since its view was made; returns how many were made."""
-    from otkaz.publish.redaction import refresh  # here: it loads the NLP models
+    from otkaz.publish.redaction import refresh  # here: it may parse (and load the NLP models)
 
     return refresh(db, (lambda done, total: progress("redact", done, total)) if progress else None)
 

@@ -42,7 +42,7 @@ def extractor_stand_in(version: str, extract: Callable, extract_many: Callable) 
     from otkaz.extract import get_language
 
     for lang in ("en", "ru"):
-        get_language(lang)  # loaded and cached while the real package can still be imported
+        get_language(lang)  # made and cached while the real package can still be imported
     fake = types.ModuleType("otkaz.extract")
     fake.EXTRACTOR_VERSION = version
     fake.extract = extract

@@ -73,8 +73,8 @@ def main() -> None:
     from otkaz.gazetteer import get_gazetteer
     from otkaz.ingest import ingest
 
-    get_language("en")
-    get_language("ru")
+    for lang in ("en", "ru"):
+        list(get_language(lang).parse_many(["-"]))  # the models load on a language's first parse
     get_gazetteer()
     for line in sys.stdin:
         request = json.loads(line)

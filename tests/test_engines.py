@@ -49,9 +49,9 @@ def test_two_local_processes_give_the_results_of_one(
     started: list[int] = []
 
     class RecordedProcesses(engines.LocalProcesses):
-        def __init__(self, workers: int) -> None:
+        def __init__(self, workers: int, languages: Any = ()) -> None:
             started.append(workers)
-            super().__init__(workers)
+            super().__init__(workers, languages)
 
     monkeypatch.setattr(engines, "LocalProcesses", RecordedProcesses)
     with Database(str(tmp_path / "otkaz.db")) as db:

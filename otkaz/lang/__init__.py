@@ -3,7 +3,8 @@
 A language package (``otkaz/lang/<code>/``) gives the extractor a class with
 
 - ``lang``: the language code; ``lexicon``: its ``extract.lexicon.Lexicon``;
-- ``parse_many(texts)``: its NLP library's parses as ``extract.parsing.ParsedDoc``;
+- ``parse_many(texts)``: its NLP library's parses as ``extract.parsing.ParsedDoc`` (the models
+  load on the first parse, not when the object is made: reading the lexicon loads none);
 - ``triggers(doc)``: the rule triggers (``extract.triggers.Trigger``) of a parsed text;
 - ``sentence_trigger(doc, sentence, type, strength)``: a trigger for a sentence the trained
   sentence model says reports an incident and no rule read;
@@ -38,7 +39,7 @@ LANGUAGES = {"en": "otkaz.lang.en:English", "ru": "otkaz.lang.ru:Russian"}
 
 @lru_cache(maxsize=None)
 def get_language(lang: str | None):
-    """The language object for a language code, loaded once; None when no package reads it."""
+    """The language object for a language code, made once; None when no package reads it."""
     spec = LANGUAGES.get((lang or "").lower())
     if spec is None:
         return None

@@ -430,6 +430,16 @@ class Database:
     def count_documents_to_extract(self, extractor_version: str) -> int:
         with self._read() as conn:
             return conn.execute(select(func.count()).select_from(documents).where(_to_extract(extractor_version))).scalar_one()
+
+    def document_languages(self, extractor_version: str | None = None) -> set[str]:
+        """The languages of the documents to extract by ``extractor_version`` (None: of every
+        stored document), documents of unknown language left out."""
+        query = select(documents.c.lang).where(documents.c.lang.is_not(None)).distinct()
+        if extractor_version is not None:
+            query = query.where(_to_extract(extractor_version))
+        with self._read() as conn:
+            return set(conn.scalars(query))
+
     def remove_document(self, document_id: str, by: str) -> bool:
         """Deletes the document with its mentions, aggregates and reports, audited as done
         ``by`` (its metadata, not its text); incidents left without a report go too, the others

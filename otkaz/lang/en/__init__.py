@@ -75,8 +75,10 @@ class English:
     def source_patterns(self) -> list[re.Pattern]:
         return SOURCE_PATTERNS
 
-    def __init__(self) -> None:
-        self.nlp = load_english()
+    @property
+    def nlp(self):
+        """spaCy's pipeline, loaded on the first parse: reading the lexicon loads no model."""
+        return load_english()
 
     def parse_many(self, texts: Iterable[str], batch_size: int = 16) -> Iterator[ParsedDoc]:
         for doc in self.nlp.pipe(texts, batch_size=batch_size):

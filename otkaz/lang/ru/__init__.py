@@ -131,7 +131,7 @@ ARTICLE_RE = re.compile(
 
 def _forms(lemmas: Iterable[str]) -> set[str]:
     """Every inflected form of some words, for the lexicon entries matched on surface text."""
-    vocab = load_russian().vocab
+    vocab = morph_vocab()
     out: set[str] = set()
     for lemma in lemmas:
         out.add(lemma)
@@ -192,15 +192,24 @@ class NatashaModels:
 def load_russian() -> NatashaModels:
     """natasha's segmenter, morphology, syntax and NER models, loaded once per process; they
     ship inside the installed wheels (navec embeddings, slovnet models): nothing is downloaded."""
-    from natasha import MorphVocab, NewsEmbedding, NewsMorphTagger, NewsNERTagger, NewsSyntaxParser, Segmenter
+    from natasha import NewsEmbedding, NewsMorphTagger, NewsNERTagger, NewsSyntaxParser, Segmenter
 
     embedding = NewsEmbedding()
     models = NatashaModels(
-        Segmenter(), MorphVocab(), NewsMorphTagger(embedding), NewsSyntaxParser(embedding), NewsNERTagger(embedding)
+        Segmenter(), morph_vocab(), NewsMorphTagger(embedding), NewsSyntaxParser(embedding), NewsNERTagger(embedding)
     )
     for model in (models.morph, models.syntax, models.ner):
         model.batch_size = BATCH_SIZE
     return models
+
+
+@lru_cache(maxsize=1)
+def morph_vocab():
+    """natasha's dictionary morphology (pymorphy2, about 20 MB), alone: the lexicon's case forms
+    need it, not the neural models (about 200 MB) that ``load_russian`` adds for parsing."""
+    from natasha import MorphVocab
+
+    return MorphVocab()
 
 
 def _one_blas_thread() -> AbstractContextManager[object]:
@@ -355,7 +364,7 @@ class Russian:
     lang = "ru"
 
     def __init__(self) -> None:
-        load_russian()
+        # the models load on the first parse (parse_texts): reading the lexicon loads none
         self.lexicon = russian_lexicon()
 
     @property
@@ -1281,7 +1290,7 @@ def _nominative(name: str) -> str:
     words = name.split()
     if not words or not all(re.fullmatch(r"[А-ЯЁа-яё\-]+", w) for w in words):
         return name
-    vocab = load_russian().vocab
+    vocab = morph_vocab()
     head = next((i for i, w in enumerate(words) if _noun_form(vocab, w) is not None), None)
     if head is None:
         return name
@@ -1319,7 +1328,7 @@ def _noun_form(vocab, word: str):
 
 
 def _inflect_phrase(phrase: str, case: str) -> str:
-    vocab = load_russian().vocab
+    vocab = morph_vocab()
     out = []
     for word in phrase.split():
         prefix, dot, last = word.rpartition(".")  # "Сибирь.Реалии": the last part inflects

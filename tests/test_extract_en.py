@@ -364,3 +364,17 @@ def test_home_is_where_they_went_back_to_or_flew_from():
     assert m.location is not None and m.location.admin1 == "Belgorod Oblast"
     m = only("Two brothers flew from Kazan to Istanbul on September 23, two days after they received summonses.")
     assert m.type == "flight_abroad" and m.origin is not None and m.origin.name == "Kazan"
+
+
+def test_people_taken_away_by_police_were_detained():
+    text = ("A woman stood with a sign against the mobilization outside the regional government in Perm on Sunday. "
+            "After ten minutes two officers took her to a police station.")
+    m = only(text, published="2023-03-14")
+    assert m.type == "protest" and "detention" in m.consequences
+
+
+def test_no_one_detained_is_no_detention():
+    text = ("About thirty wives of mobilized men blocked a road in Yakutsk on Friday, demanding that their husbands be sent home. "
+            "Police cleared the road after an hour; no one was detained.")
+    m = only(text, published="2023-03-14")
+    assert m.type == "protest" and "detention" not in m.consequences

@@ -463,3 +463,20 @@ def test_home_is_where_they_went_back_to():
     m = only("Мобилизованный в октябре самовольно покинул полевой лагерь в Белгородской области и уехал на автобусе домой в Тамбов.")
     assert m.type == "desertion" and m.origin is not None and m.origin.name == "Tambov"
     assert m.location is not None and m.location.admin1 == "Belgorod Oblast"
+
+
+def test_until_he_was_detained_is_a_detention():
+    # "пока ... не": the negation says when it ended, not that it did not happen
+    m = only("Мобилизованный из Бийска ушёл из части под Луганском и жил у матери, пока его не задержала комендатура.")
+    assert m.type == "desertion" and "detention" in m.consequences
+
+
+def test_people_taken_to_the_police_were_detained():
+    m = only("В субботу в Перми женщина вышла к зданию правительства края с плакатом против мобилизации. "
+             "Через десять минут её доставили в отдел полиции.")
+    assert m.type == "protest" and "detention" in m.consequences
+
+
+def test_a_case_opened_is_a_criminal_case():
+    m = only("Двое контрактников из Омска не вернулись в часть после отпуска. На них завели дело по статье о самовольном оставлении части.")
+    assert m.type == "desertion" and "criminal_case" in m.consequences

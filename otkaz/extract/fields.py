@@ -736,8 +736,7 @@ def _consequences(ctx: DocumentContext, sentences: list[Sentence], refused: set[
     for s in sentences:
         lemma_set = {t.lemma for t in s.tokens}
         lemma_text = " " + " ".join(t.lemma for t in s.tokens) + " "
-        negations = ctx.lexicon.fields.negations
-        negated = {t.head for t in s.tokens if t.dep == "neg" or (t.lemma in negations and t.dep in {"advmod", "neg"})}
+        negated = _negated_heads(ctx, s)
         for label, cues in ctx.lexicon.consequence_cues.items():
             if label in found:
                 continue
@@ -758,6 +757,22 @@ def _consequences(ctx: DocumentContext, sentences: list[Sentence], refused: set[
                 found.append(label)
                 evidence.append(_quote(ctx.doc.text, "consequences", hit.start, hit.end))
     return found, evidence
+
+
+def _negated_heads(ctx: DocumentContext, s: Sentence) -> set[int]:
+    """Tokens a negation governs, but not one of "until ... not", which says that it happened."""
+    words = ctx.lexicon.fields
+    heads = set()
+    for t in s.tokens:
+        if t.dep == "neg" or (t.lemma in words.negations and t.dep in {"advmod", "neg"}):
+            heads.add(t.head)
+        elif t.lemma in words.negations and t.dep in {"det", "nsubj", "nsubj:pass", "nsubjpass"}:
+            # "no detentions", "no one was detained", "nobody was detained"
+            subject = ctx.doc.tokens[t.head] if t.dep == "det" else t
+            heads.add(subject.i)
+            if subject.dep in {"nsubj", "nsubj:pass", "nsubjpass"}:
+                heads.add(subject.head)
+    return {h for h in heads if not any(c.lemma in words.until_words for c in ctx.doc.children(ctx.doc.tokens[h]))}
 
 
 def _threatened(ctx: DocumentContext, tok: Token) -> bool:

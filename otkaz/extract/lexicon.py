@@ -46,6 +46,8 @@ class FieldWords:
     # they stay civilians, while a "resident" who fled it is a draftee
     undraftable_nouns: frozenset[str] = frozenset()
     negations: frozenset[str] = frozenset()  # "not": a consequence cue under it did not happen
+    # "пока его не задержали" ("until he was detained"): a negation of form alone
+    until_words: frozenset[str] = frozenset()
     unit_pattern: re.Pattern[str] = _NEVER  # military units named in the text
 
     @classmethod

@@ -138,6 +138,7 @@ def extract_pending(
     engine: str = "local",
     scheduler: str | None = None,
     prefilter: bool = True,
+    on_saved: Callable[[int], None] | None = None,
 ) -> RunSummary:
     """Extract the documents that need it (never extracted, or by another extractor version).
 
@@ -147,7 +148,8 @@ def extract_pending(
     engine (``otkaz.engines``): ``workers`` local processes (None: the cores available),
     or a Dask cluster. Results are saved a batch per transaction. A document the extractor
     fails on is marked ``failed`` with the reason, and the others go on; it is tried again
-    by another extractor version or with ``all_documents``.
+    by another extractor version or with ``all_documents``. ``on_saved`` is called after each
+    batch is saved with the number of mentions it stored.
     """
     from otkaz.engines import open_engine
     from otkaz.extract import EXTRACTOR_VERSION  # here: ingest alone needs no extractor
@@ -171,10 +173,13 @@ def extract_pending(
             results = [r for r in results if not isinstance(r, ExtractionFailed)]
             refused = db.save_extractions(results, EXTRACTOR_VERSION)
             _keep_entities(db, [result for result in results if result.document_id not in refused])
+            before = summary.mentions
             for result in results:
                 _count_result(summary, result, refused.get(result.document_id))
             done += len(results) + len(failed)
             _report(progress, "extract", done, total)
+            if on_saved is not None:
+                on_saved(summary.mentions - before)
     return summary
 
 
@@ -436,6 +441,13 @@ def redact_pending(db: Database, progress: Progress | None = None) -> int:
     return refresh(db, (lambda done, total: progress("redact", done, total)) if progress else None)
 
 
+# A run merges what it has extracted every MERGE_EVERY mentions, while the workers go on
+# parsing: a merge holds the reports it merges in memory, so one merge of a whole archive's
+# mentions grew with the archive (1 GB of JSONL: the otkaz process reached 1 GB). Merging is
+# incremental, with the result of one merge of everything (otkaz.merge.incremental).
+MERGE_EVERY = 2_000
+
+
 def run(
     db: Database, inputs: Iterable[str], options: IngestOptions | None = None, progress: Progress | None = None,
     **extraction: Any,
@@ -445,7 +457,16 @@ def run(
     ``extraction``: the options of ``extract_pending`` (workers, engine, scheduler, prefilter).
     """
     summary = ingest_into(db, inputs, options, progress)
-    summary = summary.combine(extract_pending(db, progress, **extraction))
+    unmerged = 0
+
+    def merge_now(mentions: int) -> None:
+        nonlocal unmerged
+        unmerged += mentions
+        if unmerged >= MERGE_EVERY:
+            merge_all(db)
+            unmerged = 0
+
+    summary = summary.combine(extract_pending(db, progress, on_saved=merge_now, **extraction))
     summary.incidents = merge_all(db)
     redact_pending(db, progress)
     return summary

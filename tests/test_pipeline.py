@@ -215,3 +215,32 @@ def test_without_the_prefilter_every_document_is_parsed(fake_extractor: None, ar
     (articles / "football_en.txt").write_text("The home side won the cup final on Saturday.\n", encoding="utf-8")
     summary = pipeline.run(db, [str(articles)], IngestOptions(), prefilter=False)
     assert summary.not_parsed == 0 and summary.extracted == 3
+
+
+@pytest.mark.slow
+def test_a_run_merging_as_it_extracts_makes_the_incidents_of_one_merge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A long run merges every MERGE_EVERY mentions (so that a merge never holds a whole
+    # archive's reports); here after every document, against one merge at the end.
+    from otkaz import engines
+
+    examples = Path(__file__).parents[1] / "examples"
+    merges: list[int] = []
+    merge_all = pipeline.merge_all
+    monkeypatch.setattr(pipeline, "merge_all", lambda db, full=False: merges.append(1) or merge_all(db, full))
+
+    def incidents_of(name: str) -> list[dict]:
+        with Database(str(tmp_path / name)) as db:
+            pipeline.run(db, [str(examples)], workers=1)
+            return sorted((i.to_export(include_names=True) for i in db.incidents()), key=lambda i: i["id"])
+
+    monkeypatch.setattr(pipeline, "MERGE_EVERY", 10**9)
+    once = incidents_of("once.db")
+    assert len(merges) == 1
+    monkeypatch.setattr(pipeline, "MERGE_EVERY", 1)
+    monkeypatch.setattr(engines, "BATCH", 1)
+    merges.clear()
+    as_it_goes = incidents_of("as-it-goes.db")
+    assert len(merges) > 3
+    assert as_it_goes == once and len(once) >= 5

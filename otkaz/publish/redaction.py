@@ -857,15 +857,12 @@ def refresh(db: Database, progress: Callable[[int, int], None] | None = None) ->
         digest = names_digest(recorded)
         if digests.get(document_id) != digest:
             stale_ids[document_id] = (recorded, digest)
-    stale = [
-        (document, *stale_ids[document.id])
-        for batch in _batches(list(stale_ids), BATCH)
-        for document in db.documents_by_id(batch)
-    ]
-    if stale and progress is not None:
-        progress(0, len(stale))
-    for done, batch in enumerate(_batches(list(range(len(stale))), BATCH), start=1):
-        items = [stale[n] for n in batch]
+    if stale_ids and progress is not None:
+        progress(0, len(stale_ids))
+    made = 0
+    # a batch of texts in memory at a time: a large run has views to make for thousands
+    for batch in _batches(list(stale_ids), BATCH):
+        items = [(document, *stale_ids[document.id]) for document in db.documents_by_id(batch)]
         stored = db.redaction_entities([document.id for document, _r, _d in items])
         known = {doc_id: entities for doc_id, data in stored.items() if (entities := Entities.from_dict(data))}
         missing = [document for document, _r, _d in items if document.id not in known]
@@ -876,9 +873,10 @@ def refresh(db: Database, progress: Callable[[int, int], None] | None = None) ->
             numbers = db.pseudonym_numbers([p.key for p in analysis.persons if not p.public])
             view = render(document, analysis, numbers, recorded)
             db.save_redaction(document, entities.to_dict(), digest, view.to_dict())
+        made += len(items)
         if progress is not None:
-            progress(min(done * BATCH, len(stale)), len(stale))
-    return len(stale)
+            progress(made, len(stale_ids))
+    return made
 
 
 def views_for(documents: list[Document], recorded: dict[str, Iterable[str]]) -> dict[str, DocumentView]:

@@ -402,8 +402,7 @@ def extract(all_documents: bool, workers: int | None, engine: str, scheduler: st
     with open_store(db_url) as db, progress_for(quiet, as_json) as progress, engine_errors():
         if not sum(db.extraction_status().values()):
             fail("nothing to do: the store holds no documents (try: otkaz ingest PATH)", EXIT_NOTHING)
-        summary = pipeline.extract_pending(db, progress, all_documents=all_documents, workers=workers, **extraction)
-        summary.incidents = pipeline.merge_all(db)
+        summary = pipeline.extract_and_merge(db, progress, all_documents=all_documents, workers=workers, **extraction)
         pipeline.redact_pending(db, progress)
     print_failures(summary.failures)
     if as_json:

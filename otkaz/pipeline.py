@@ -441,10 +441,11 @@ def redact_pending(db: Database, progress: Progress | None = None) -> int:
     return refresh(db, (lambda done, total: progress("redact", done, total)) if progress else None)
 
 
-# A run merges what it has extracted every MERGE_EVERY mentions, while the workers go on
-# parsing: a merge holds the reports it merges in memory, so one merge of a whole archive's
-# mentions grew with the archive (1 GB of JSONL: the otkaz process reached 1 GB). Merging is
-# incremental, with the result of one merge of everything (otkaz.merge.incremental).
+# A run (extract_and_merge) merges what it has extracted every MERGE_EVERY mentions, while
+# the workers go on parsing: a merge holds the reports it merges in memory, so one merge of a
+# whole archive's mentions grew with the archive (1 GB of JSONL: the otkaz process reached
+# 1 GB). Merging is incremental, with the result of one merge of everything
+# (otkaz.merge.incremental).
 MERGE_EVERY = 2_000
 
 
@@ -457,6 +458,14 @@ def run(
     ``extraction``: the options of ``extract_pending`` (workers, engine, scheduler, prefilter).
     """
     summary = ingest_into(db, inputs, options, progress)
+    summary = summary.combine(extract_and_merge(db, progress, **extraction))
+    redact_pending(db, progress)
+    return summary
+
+
+def extract_and_merge(db: Database, progress: Progress | None = None, **extraction: Any) -> RunSummary:
+    """``extract_pending`` (``extraction``: its options), merging every MERGE_EVERY mentions as
+    they are saved, then ``merge_all``; the summary counts the incidents."""
     unmerged = 0
 
     def merge_now(mentions: int) -> None:
@@ -466,9 +475,8 @@ def run(
             merge_all(db)
             unmerged = 0
 
-    summary = summary.combine(extract_pending(db, progress, on_saved=merge_now, **extraction))
+    summary = extract_pending(db, progress, on_saved=merge_now, **extraction)
     summary.incidents = merge_all(db)
-    redact_pending(db, progress)
     return summary
 
 

@@ -25,6 +25,17 @@ def only(text: str, published: str | None = "2023-03-15"):
     return result.mentions[0]
 
 
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("Outside the regional parliament, a woman unfurled a banner reading 'Bring our husbands home from the front'.", "protest"),
+        ("A man tried to blow up the enlistment office in Samara with a homemade device.", "violent_resistance"),
+    ],
+)
+def test_acts_told_by_what_was_done(text, kind):
+    assert only(text).type == kind
+
+
 def test_evidence_quotes_point_into_the_text():
     text = "Intro line.\n\nOn Tuesday, 45 contract soldiers from Buryatia refused to return to the front, the outlet Lyudi Baikala reported.\n"
     result = run(text)
@@ -56,6 +67,7 @@ def test_combat_refusal_with_count_origin_date_and_source():
         "Many Russians are refusing to fight in what they see as a pointless war.",
         "Soldiers who refuse to fight face up to three years in prison under the amended law.",
         "He did not refuse to go to the front, his lawyer said.",
+        "Residents held placards against the new parking fees outside city hall.",
     ],
 )
 def test_not_an_incident(text):

@@ -37,6 +37,9 @@ ATTACK_VERBS = WORDS.set("attack_verbs")
 PROTEST_VERBS = WORDS.set("protest_verbs")
 PROTEST_NOUNS = WORDS.set("protest_nouns")
 BLOCK_OBJECTS = WORDS.set("block_objects")
+BANNER_VERBS = WORDS.set("banner_verbs")
+BANNER_NOUNS = WORDS.set("banner_nouns")
+BANNER_CUES = WORDS.set("banner_cues")
 # Governing verbs that make what follows them not (yet) a fact.
 NON_FACTUAL_GOVERNORS = WORDS.set("non_factual_governors")
 ASK_VERBS = WORDS.set("ask_verbs")
@@ -274,6 +277,8 @@ def _verb_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
     if lemma == "demand" and _crowd_subject(doc, tok):
         return "protest", 0.6  # "about 100 mobilized men gathered and demanded their pay"
     if lemma in {"block", "close", "blockade"} and words & BLOCK_OBJECTS:
+        return "protest", 0.65
+    if lemma in BANNER_VERBS and words & BANNER_NOUNS and _sentence_mentions(doc, tok, BANNER_CUES):
         return "protest", 0.65
     if lemma == "open" and "fire" in words and words & DRAFT_OFFICE_WORDS:
         return "violent_resistance", 0.85

@@ -82,6 +82,9 @@ PROTEST_HAPPEN_VERBS = WORDS.set("protest_happen_verbs")
 PROTEST_HOLD_VERBS = WORDS.set("protest_hold_verbs")
 BLOCK_VERBS = WORDS.set("block_verbs")
 BLOCK_OBJECTS = WORDS.set("block_objects")
+BANNER_VERBS = WORDS.set("banner_verbs")
+BANNER_NOUNS = WORDS.set("banner_nouns")
+BANNER_CUES = WORDS.set("banner_cues")
 ARSON_VERBS = WORDS.set("arson_verbs")
 ATTACK_VERBS = WORDS.set("attack_verbs")
 ATTACK_NOUNS = WORDS.set("attack_nouns")
@@ -562,8 +565,10 @@ def _verb_type(doc: ParsedDoc, tok: Token) -> tuple[str | None, float]:
         return "protest", 0.7
     if lemma in {"выйти", "выходить"} and _words(targets, {"на"}) & {"улица", "площадь"} and _sentence_mentions(doc, tok, PROTEST_CUES):
         return "protest", 0.65
-    if lemma in {"выйти", "выходить", "стоять", "встать"} and _words(targets, {"с", "со"}) & {"плакат", "транспарант", "лозунг"}:
+    if lemma in {"выйти", "выходить", "стоять", "встать"} and _words(targets, {"с", "со"}) & BANNER_NOUNS:
         return "protest", 0.65  # "вышла с плакатом «Нет войне»"
+    if lemma in BANNER_VERBS and _words(targets, {"obj"}) & BANNER_NOUNS and _sentence_mentions(doc, tok, BANNER_CUES):
+        return "protest", 0.65
     if lemma in BLOCK_VERBS and words & BLOCK_OBJECTS:
         return "protest", 0.65
     if lemma in ARSON_VERBS | ATTACK_VERBS | {"открыть", "устроить"}:

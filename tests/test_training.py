@@ -119,6 +119,25 @@ def test_the_model_drops_rule_triggers_it_rejects_and_adds_those_it_is_sure_of()
     assert "walked away" in next(e.quote for e in result.mentions[0].evidence if e.field == "incident")
 
 
+@pytest.mark.parametrize(
+    "second, incidents",
+    [
+        # another town: another protest, though the model is not sure enough for an incident of its own elsewhere
+        ("The same afternoon, about forty women gathered by the war memorial in Ulan-Ude.", 2),
+        # the same town: the same protest told on
+        ("The same afternoon, about forty women gathered by the war memorial in Chita.", 1),
+    ],
+)
+def test_a_protest_told_at_another_place_is_another_protest(second, incidents):
+    # Before: the model's sentence joined the protest told just before it, wherever it was.
+    language = get_language("en")
+    text = "Wives of mobilised men held a protest outside the regional government building in Chita on Saturday. " + second
+    doc = next(language.parse_many([text]))
+    assert [t.sentence.index for t in language.triggers(doc) if t.type == "protest"] == [0]
+    result = analyze(language, _document(text), doc, FixedScores([0.9, 0.55], kind="protest"))
+    assert [m.type for m in result.mentions] == ["protest"] * incidents
+
+
 def _document(text):
     from otkaz.model import Document
 

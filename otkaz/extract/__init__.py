@@ -15,7 +15,7 @@ from .assemble import Group, group_triggers, merge_retellings, split_individuals
 from .counts import find_counts
 from .dates import find_dates
 from .fields import DocumentContext, build_mention, document_origin, group_places, participant_names, subject_count
-from ..gazetteer import get_gazetteer
+from ..gazetteer import PlaceMatch, get_gazetteer
 from .parsing import ParsedDoc
 from .sentences import DEFAULT_THRESHOLDS, SentenceModel, SentenceScore, Thresholds, shipped_model
 from .sources import find_sources
@@ -95,7 +95,8 @@ def analyze(language, document: Document, doc: ParsedDoc, model: SentenceModel |
     groups, generic = group_triggers(
         doc, [t for t in triggers if not t.learned], lexicon.people_nouns, lambda s: participant_names(doc, s, lexicon)
     )
-    groups = attach_learned(groups, [t for t in triggers if t.learned], thresholds.new, thresholds.beside)
+    places = _not_people(doc, get_gazetteer().find(doc.text, language.lang))
+    groups = attach_learned(groups, [t for t in triggers if t.learned], thresholds.new, thresholds.beside, places)
     if not groups and model_scores:
         groups = lone_incident(triggers, model_scores, thresholds.lone)
     published = document.published_range
@@ -105,13 +106,16 @@ def analyze(language, document: Document, doc: ParsedDoc, model: SentenceModel |
         published=published,
         counts=find_counts(doc.text, language.lang),
         dates=find_dates(doc.text, language.lang, published),
-        places=_not_people(doc, get_gazetteer().find(doc.text, language.lang)),
+        places=places,
         sources=find_sources(doc, lexicon, language.source_patterns),
         groups=groups,
         aggregates=generic,
     )
     ctx.sole_origin = document_origin(ctx)
-    groups = merge_retellings(groups, lambda g: subject_count(ctx, g), lambda g, own: group_places(ctx, g, own))
+    groups = merge_retellings(
+        groups, lambda g: subject_count(ctx, g), lambda g, own: group_places(ctx, g, own),
+        lambda a, b: a.type in PLACE_BOUND_TYPES and _elsewhere(*(_places_in(g.sentences + g.supporting, places) for g in (a, b))),
+    )
     ctx.groups = split_individuals(groups, lexicon.distributive_words)
     mentions, aggregates = [], [_aggregate(ctx, trig, document.id) for trig in generic]
     for group in ctx.groups:
@@ -151,7 +155,19 @@ def screen_triggers(language, doc: ParsedDoc, triggers: list[Trigger], scores: l
 ATTACH_WINDOW = 2
 
 
-def attach_learned(groups: list[Group], learned: list[Trigger], new: float = NEW, beside: float = BESIDE) -> list[Group]:
+# Protests and attacks happen at a place. A sentence the model reads as one of them that names
+# a town or region (not a country) is, on the coded sets, a report of one more often than
+# commentary: in an article where the rules or another sure sentence found an incident, it starts
+# one of its own from PLACE_BOUND_NEW. It never joins an incident told at another place (protests
+# in two cities the same day are two incidents). Measured on out-of-fold scores of every coded
+# set (about 600 required incidents per language): F1 +0.007 (English) and +0.007 (Russian),
+# near misses unchanged; the same rule for every type lost precision in both languages.
+PLACE_BOUND_TYPES = frozenset({"protest", "violent_resistance"})
+PLACE_BOUND_NEW = 0.5
+
+
+def attach_learned(groups: list[Group], learned: list[Trigger], new: float = NEW, beside: float = BESIDE,
+                   places: list[PlaceMatch] = ()) -> list[Group]:
     """The sentence model's triggers after the rules' grouping. Each joins the nearest incident
     told within ATTACH_WINDOW sentences (one of its own type first), or one of its type told
     anywhere when its sentence names nothing new (no person, place, number or date: a
@@ -159,7 +175,10 @@ def attach_learned(groups: list[Group], learned: list[Trigger], new: float = NEW
     rules' incident of its type is, in the development sets, mostly that incident told again
     or its background, rarely another incident); else it starts an incident of its own when
     the model is sure of it (``new``; ``beside`` where the rules found an incident), or is left
-    out. Joining an incident the rules found, it is quoted as evidence, not read for fields."""
+    out. Joining an incident the rules found, it is quoted as evidence, not read for fields.
+    A protest or an attack naming its place (``places``: those of the text) follows
+    PLACE_BOUND_TYPES instead."""
+    sure = len(learned) > 1
     ruled = any(not t.learned for g in groups for t in g.triggers)
     for trig in learned:
         here = trig.sentence.index
@@ -168,20 +187,44 @@ def attach_learned(groups: list[Group], learned: list[Trigger], new: float = NEW
             return min(abs(t.sentence.index - here) for t in group.triggers)
 
         near = [g for g in groups if distance(g) <= ATTACH_WINDOW]
-        if not near and not _names_something(trig.sentence):
-            near = [g for g in groups if g.type == trig.type]
-        if not near:
-            near = [g for g in groups if g.type == trig.type and any(not t.learned for t in g.triggers)]
+        where = _places_in([trig.sentence], places) if trig.type in PLACE_BOUND_TYPES else set()
+        if where:
+            near = [g for g in near if not _elsewhere(where, _places_in(g.sentences + g.supporting, places))]
+            if not near:
+                near = [g for g in groups if g.type == trig.type and any(not t.learned for t in g.triggers)
+                        and not _elsewhere(where, _places_in(g.sentences + g.supporting, places))]
+        else:
+            if not near and not _names_something(trig.sentence):
+                near = [g for g in groups if g.type == trig.type]
+            if not near:
+                near = [g for g in groups if g.type == trig.type and any(not t.learned for t in g.triggers)]
         if near:
             target = min(near, key=lambda g: (g.type != trig.type, distance(g)))
             if any(not t.learned for t in target.triggers):
                 target.supporting.append(trig.sentence)
             else:
                 target.add(trig)
-        elif trig.score >= (beside if ruled else new):
+        elif trig.score >= (PLACE_BOUND_NEW if where and (ruled or sure) else beside if ruled else new):
             groups.append(Group([]))
             groups[-1].add(trig)
     return sorted(groups, key=lambda g: min(t.offset for t in g.triggers))
+
+
+def _places_in(sentences, places: list[PlaceMatch]) -> set[tuple[str, str, str | None]]:
+    """The towns and regions (name, precision, region) named in ``sentences``."""
+    return {
+        (m.place.name, m.place.precision, m.place.admin1)
+        for s in sentences for m in places
+        if s.start <= m.start < s.end and m.place.precision in {"city", "admin1"}
+    }
+
+
+def _elsewhere(these, those) -> bool:
+    """Both name places, and none of one is, holds or lies in one of the other."""
+    return bool(these and those) and not any(
+        a == b or (pa == "admin1" and rb == ra) or (pb == "admin1" and ra == rb)
+        for a, pa, ra in these for b, pb, rb in those
+    )
 
 
 # A report about the subject: besides its best sentence, at least LONE_SUPPORT sentences the

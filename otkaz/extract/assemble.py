@@ -173,16 +173,18 @@ def _look_back(doc: ParsedDoc, trig: Trigger, wanted) -> list[Sentence]:
     return []
 
 
-def merge_retellings(groups: list[Group], count_of, places_of) -> list[Group]:
+def merge_retellings(groups: list[Group], count_of, places_of, apart=lambda a, b: False) -> list[Group]:
     """An article often retells one incident a few sentences later, now with a number:
     "her son and other soldiers filed requests ... In the end, about 250 people wanted to
     terminate their contracts", or with a rounder number: "about two dozen escaped ...
     around 20 managed to escape". Same type, near, no other place or person, and counts that
-    agree (or only the later one has a count) -> one group."""
+    agree (or only the later one has a count) -> one group; never two that ``apart`` keeps
+    apart."""
     out: list[Group] = []
     for group in groups:
         prev = out[-1] if out else None
-        if prev is not None and prev.type == group.type and group.triggers[0].sentence.index - prev.last_sentence <= 5:
+        if (prev is not None and prev.type == group.type and group.triggers[0].sentence.index - prev.last_sentence <= 5
+                and not apart(prev, group)):
             a, b = count_of(prev), count_of(group)
             counts_agree = (a is None and b is not None) or (a is not None and b is not None and _compatible(a, b))
             other_people = prev.names and group.names and not prev.names & group.names

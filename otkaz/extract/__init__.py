@@ -22,7 +22,7 @@ from .sources import find_sources
 from .triggers import Trigger, is_headline
 
 # Bump when extraction changes, so that stored documents are extracted again.
-EXTRACTOR_VERSION = "0.3.7"
+EXTRACTOR_VERSION = "0.3.8"
 
 BATCH = 32
 

@@ -29,6 +29,7 @@ class Trigger:
     extra_sentences: list[Sentence] = field(default_factory=list)  # antecedent sentences
     learned: bool = False  # found by the sentence model where no rule fired
     score: float | None = None  # the sentence model's probability that its sentence states an incident
+    type_score: float | None = None  # a learned trigger's: the model's probability of its type
 
     @property
     def offset(self) -> int:

@@ -1,6 +1,7 @@
 """`otkaz serve --workers N`: several server processes over one store answer as one does, and a
 session begun on one worker is good on every other (the store keeps sessions; the workers share
-the session key, a random one when OTKAZ_SECRET_KEY is unset)."""
+the session key, a random one when OTKAZ_SECRET_KEY is unset). Each worker leaves what its start-up
+made out of the garbage collector's full collections."""
 
 from __future__ import annotations
 
@@ -121,3 +122,22 @@ def test_every_worker_shows_a_change_made_by_another_process(served: Any, db_url
     for _ in range(12):
         assert f"/incidents/{confirmed}" in fresh_get(two, "/").text
         assert confirmed in {item["id"] for item in fresh_get(two, "/api/incidents").json()["items"]}
+
+
+def test_a_worker_leaves_its_start_up_out_of_full_collections(db_url: str) -> None:
+    """A full collection in a worker walked every object of its start-up (the application, its
+    routes, modules): 70 ms of CPU on a store of 100,000 incidents, every request of the process
+    waiting meanwhile. Failed before: the application built for a worker was still walked."""
+    Database(db_url).close()
+    probe = (
+        "import gc\n"
+        "from otkaz.web.app import app_from_env\n"
+        "app = app_from_env()\n"
+        "assert gc.get_freeze_count() > 10000, gc.get_freeze_count()\n"
+        "assert not any(each is app for each in gc.get_objects()), 'the application is walked'\n"
+        "assert not any(each is app.router for each in gc.get_objects()), 'its routes are walked'\n"
+    )
+    environment = {**os.environ, "OTKAZ_DATABASE_URL": db_url, "OTKAZ_SECRET_KEY": "test"}
+    result = subprocess.run([sys.executable, "-c", probe], env=environment, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+

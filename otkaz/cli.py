@@ -1231,8 +1231,12 @@ def serve(db_url: str | None, host: str, port: int, trusted_proxies: tuple[str, 
             uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
             return
     del app  # the workers build their own
-    uvicorn.run("otkaz.web.app:app_from_env", factory=True, workers=workers,
-                host=host, port=port, log_level="info", proxy_headers=False)
+    try:
+        serving.run_workers(host, port, workers)
+    except OSError as exc:
+        fail(f"{host}:{port}: {exc.strerror or exc}", EXIT_INPUT_FAILED)
+    except RuntimeError as exc:
+        fail(str(exc), EXIT_STORE)
 
 
 def _worker_environment(db, settings) -> dict[str, str]:

@@ -8,13 +8,16 @@ and an incident page under concurrent clients.
 Builds a SQLite store of --incidents synthetic incidents (seeded; each with one or two reports,
 through the store API: add_documents, save_extractions, replace_incidents, save_redaction),
 or reuses --store when it exists; starts ``otkaz serve`` on it in a child process; then, with
---clients concurrent clients (asyncio, httpx), asks --requests times each of: ``/`` (the
-public dashboard: totals, facets, timeline and the first page), ``/api/incidents`` (the
-first 100), ``/api/incidents?type=desertion&country=RU&sort=-reports&page=50`` (a filtered,
-sorted, deep page) and ``/incidents/ID`` (a random confirmed incident). Prints p50, p99 and
-requests per second for each, and the CPU time the server's processes spent per request
-(psutil), which other work on the machine does not inflate as it does latency. The clients run
-on the same machine as the server: on a 2-core machine they take some of its time.
+--clients concurrent clients (one asyncio process, aiohttp, a keep-alive connection each), asks
+--requests times each of: ``/`` (the public dashboard: totals, facets, timeline and the first
+page), ``/api/incidents`` (the first 100), ``/api/incidents?type=desertion&country=RU&sort=-reports&page=50``
+(a filtered, sorted, deep page) and ``/incidents/ID`` (a random confirmed incident). Prints p50,
+p99 and requests per second for each, the CPU time the server's processes spent per request
+(psutil), which other work on the machine does not inflate as it does latency, and the CPU time
+the clients spent per request. The clients run on the same machine as the server: on a 2-core
+machine they take some of its time, which is why they are aiohttp's (about 0.3 ms of CPU a
+request here; httpx's AsyncClient took 2.5 to 3 ms, as much as the server's own work).
+Needs the ``bench`` extra (``pip install -e '.[bench]'``: psutil, aiohttp).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import socket
 import statistics
 import subprocess
@@ -118,6 +122,26 @@ def cpu_seconds(process: psutil.Process) -> float:
     return total
 
 
+def listening_workers(server: psutil.Process, port: int) -> int:
+    """How many of the server's worker processes (with --workers 1: the server) listen on
+    ``port``: each worker binds a socket of its own once its application is made (otkaz.web.serving)."""
+    listening = 0
+    for each in server.children(recursive=True) or [server]:
+        try:
+            sockets = each.net_connections(kind="tcp")
+        except psutil.NoSuchProcess:
+            continue
+        listening += any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets)
+    return listening
+
+
+def answers(base: str) -> bool:
+    try:
+        return httpx.get(base + "/api/incidents?per_page=1", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -125,24 +149,34 @@ def free_port() -> int:
 
 
 async def measure(base: str, paths: list[str], clients: int) -> list[float]:
-    """Latency (seconds) of each request, ``clients`` at a time."""
+    """Latency (seconds) of each request, ``clients`` at a time, each client on a keep-alive
+    connection of its own."""
+    import aiohttp  # the bench extra: benchmarks/scale.py imports this module for its other runs too
+
     queue: asyncio.Queue[str] = asyncio.Queue()
     for path in paths:
         queue.put_nowait(path)
     times: list[float] = []
 
-    async def client(http: httpx.AsyncClient) -> None:
+    async def client(http: aiohttp.ClientSession) -> None:
         while not queue.empty():
             path = queue.get_nowait()
             started = time.perf_counter()
-            response = await http.get(path)
+            async with http.get(base + path) as response:
+                await response.read()
             times.append(time.perf_counter() - started)
             response.raise_for_status()
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as http:
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as http:
         await asyncio.gather(*(client(http) for _ in range(clients)))
     return times
+
+
+def own_cpu_seconds() -> float:
+    """User and system CPU time of this process (the clients) so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -177,12 +211,9 @@ def main(argv: list[str] | None = None) -> None:
     serving = psutil.Process(server.pid)
     try:
         deadline = time.monotonic() + 600
-        while True:
-            try:
-                if httpx.get(base + "/api/incidents?per_page=1", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
+        # Every worker listening, not only the first: connections made before a worker listens
+        # all go to the others, and it would then make its first pages while being measured.
+        while listening_workers(serving, port) < args.workers or not answers(base):
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"otkaz serve did not start: see {log.name}")
             time.sleep(0.5)
@@ -197,16 +228,19 @@ def main(argv: list[str] | None = None) -> None:
         }
         print(f"{args.incidents} incidents ({len(ids)} published), {args.clients} clients, "
               f"{args.requests} requests per endpoint, {args.workers} server process(es)")
-        print(f"{'endpoint':40} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'CPU ms/req':>10}")
+        print(f"{'endpoint':40} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>7} {'CPU ms/req':>10} {'clients':>7}")
         for name, paths in endpoints.items():
-            # Warm up, every worker (each keeps query results of its own) with luck.
+            # Warm up every worker (each keeps query results of its own): the kernel spreads the
+            # clients' connections over the workers' sockets (otkaz.web.serving).
             asyncio.run(measure(base, paths[: args.clients * args.workers * 2], args.clients))
-            started, cpu = time.perf_counter(), cpu_seconds(serving)
+            started, cpu, clients_cpu = time.perf_counter(), cpu_seconds(serving), own_cpu_seconds()
             times = asyncio.run(measure(base, paths, args.clients))
             wall, cpu = time.perf_counter() - started, cpu_seconds(serving) - cpu
+            clients_cpu = own_cpu_seconds() - clients_cpu
             print(f"{name:40} {percentile(times, 0.5) * 1000:8.1f} {percentile(times, 0.99) * 1000:8.1f} "
-                  f"{len(times) / wall:7.1f} {cpu / len(times) * 1000:10.2f}  "
+                  f"{len(times) / wall:7.1f} {cpu / len(times) * 1000:10.2f} {clients_cpu / len(times) * 1000:7.2f}  "
                   f"(mean {statistics.mean(times) * 1000:.1f})", flush=True)
+        print(f"CPU ms/req: the server's processes; clients: this process's. Load average {os.getloadavg()[0]:.1f}")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1200,7 +1200,7 @@ def serve(db_url: str | None, host: str, port: int, trusted_proxies: tuple[str, 
     import uvicorn
 
     from otkaz import pipeline
-    from otkaz.web import Settings, create_app
+    from otkaz.web import Settings, create_app, serving
 
     with open_store(db_url) as db:
         try:
@@ -1227,11 +1227,16 @@ def serve(db_url: str | None, host: str, port: int, trusted_proxies: tuple[str, 
         else:
             # The application believes forwarded headers from the trusted proxies alone;
             # uvicorn's own handling would believe any local process.
+            serving.freeze_startup_objects()
             uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
             return
     del app  # the workers build their own
-    uvicorn.run("otkaz.web.app:app_from_env", factory=True, workers=workers,
-                host=host, port=port, log_level="info", proxy_headers=False)
+    try:
+        serving.run_workers(host, port, workers)
+    except OSError as exc:
+        fail(f"{host}:{port}: {exc.strerror or exc}", EXIT_INPUT_FAILED)
+    except RuntimeError as exc:
+        fail(str(exc), EXIT_STORE)
 
 
 def _worker_environment(db, settings) -> dict[str, str]:

@@ -333,4 +333,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 def app_from_env() -> FastAPI:
     """The application as ``otkaz serve --workers N`` builds it in each worker process: the
     store $OTKAZ_DATABASE_URL, the settings from the environment (Settings.from_env)."""
-    return create_app(Settings.from_env())
+    from otkaz.web.serving import freeze_startup_objects
+
+    app = create_app(Settings.from_env())
+    freeze_startup_objects()  # a serving process: see there
+    return app

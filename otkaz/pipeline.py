@@ -19,9 +19,9 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from otkaz.codebook import CodebookError, check_decision, shown
@@ -174,7 +174,7 @@ def extract_pending(
     from otkaz.engines import open_engine
     from otkaz.extract import EXTRACTOR_VERSION  # here: ingest alone needs no extractor
 
-    if arriving is not None and _stored_or_started(arriving):
+    if arriving is not None and _whole_input_stored_first(arriving):
         arriving = None  # the whole input is stored: nothing arrives while extracting
     if all_documents:
         total, documents = sum(db.extraction_status().values()), db.documents()
@@ -222,9 +222,9 @@ def extract_pending(
 START_AFTER = 1_000
 
 
-def _stored_or_started(arriving: Iterator[list[str]]) -> bool:
-    """Store what ``arriving`` stores until START_AFTER documents to extract: True when that
-    stored the whole input."""
+def _whole_input_stored_first(arriving: Iterator[list[str]]) -> bool:
+    """Store what ``arriving`` stores until START_AFTER documents to extract are stored; whether
+    that was the whole input."""
     stored = 0
     for ids in arriving:
         stored += len(ids)

@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from otkaz.codebook import CodebookError, check_decision, shown
@@ -91,8 +92,18 @@ def ingest_sources(
     db: Database, sources: list[Source], options: IngestOptions | None = None, progress: Progress | None = None
 ) -> RunSummary:
     """Read ready-made sources (as the web application's uploads are) and store their documents."""
-    options = options or IngestOptions()
     summary = RunSummary(inputs=len(sources))
+    for _stored in _ingest_batches(db, sources, options or IngestOptions(), progress, summary):
+        pass
+    return summary
+
+
+def _ingest_batches(
+    db: Database, sources: list[Source], options: IngestOptions, progress: Progress | None, summary: RunSummary
+) -> Iterator[list[str]]:
+    """Store the sources' documents, a batch per transaction, counted in ``summary``; after each
+    batch, the ids of the documents it stored to be extracted (new ones, and new texts or
+    metadata under a stored id)."""
     for done, source in enumerate(sources, start=1):
         batch: list[Document] = []
         for item in read_source(source, options):
@@ -104,24 +115,27 @@ def ingest_sources(
             else:
                 batch.append(item)
                 if len(batch) >= INGEST_BATCH:
-                    _store_batch(db, batch, summary, source.name)
+                    yield _store_batch(db, batch, summary, source.name)
                     batch = []
-        _store_batch(db, batch, summary, source.name)
+        yield _store_batch(db, batch, summary, source.name)
         _report(progress, "ingest", done, len(sources))
-    return summary
 
 
-def _store_batch(db: Database, batch: list[Document], summary: RunSummary, source_name: str) -> None:
+def _store_batch(db: Database, batch: list[Document], summary: RunSummary, source_name: str) -> list[str]:
+    to_extract = []
     for document, added in zip(batch, db.add_documents(batch) if batch else []):
         if added.conflict_with is not None:
             summary.failed += 1
             summary.failures.append(IngestFailure(source_name, _conflict_reason(document.id, added.conflict_with)))
         elif added.created:
             summary.stored += 1
+            to_extract.append(added.document_id)
         elif added.replaced:
             summary.updated += 1
+            to_extract.append(added.document_id)
         else:
             summary.duplicates += 1
+    return to_extract
 
 
 def _conflict_reason(document_id: str, stored_from: str) -> str:
@@ -139,6 +153,7 @@ def extract_pending(
     scheduler: str | None = None,
     prefilter: bool = True,
     on_saved: Callable[[int], None] | None = None,
+    arriving: Iterator[list[str]] | None = None,
 ) -> RunSummary:
     """Extract the documents that need it (never extracted, or by another extractor version).
 
@@ -150,19 +165,36 @@ def extract_pending(
     fails on is marked ``failed`` with the reason, and the others go on; it is tried again
     by another extractor version or with ``all_documents``. ``on_saved`` is called after each
     batch is saved with the number of mentions it stored.
+
+    ``arriving``: an ingest still storing documents (``run``), which yields the ids of each
+    batch it stores to be extracted. The engine starts once START_AFTER of them are stored
+    (or all are), on every document then waiting, and the batches stored afterwards are
+    extracted as they come: parsing goes on while the rest is read.
     """
     from otkaz.engines import open_engine
     from otkaz.extract import EXTRACTOR_VERSION  # here: ingest alone needs no extractor
 
+    if arriving is not None and _whole_input_stored_first(arriving):
+        arriving = None  # the whole input is stored: nothing arrives while extracting
     if all_documents:
         total, documents = sum(db.extraction_status().values()), db.documents()
     else:
-        total = db.count_documents_to_extract(EXTRACTOR_VERSION)
+        total = None if arriving else db.count_documents_to_extract(EXTRACTOR_VERSION)
         documents = db.iter_documents_to_extract(EXTRACTOR_VERSION)
-    # the languages whose models local workers share (loaded once, before they start)
-    languages = db.document_languages(None if all_documents else EXTRACTOR_VERSION)
     summary = RunSummary()
     done = 0
+
+    def stored_meanwhile(arriving: Iterator[list[str]]) -> Iterator[Document]:
+        nonlocal total
+        for ids in arriving:
+            yield from db.documents_by_id(list(dict.fromkeys(ids)))
+        # the whole input is stored: what is saved now, and what waits (sent, or not yet), is all
+        total = done + db.count_documents_to_extract(EXTRACTOR_VERSION)
+
+    if arriving is not None:
+        documents = chain(documents, stored_meanwhile(arriving))
+    # the languages whose models local workers share (loaded once, before they start)
+    languages = db.document_languages(None if all_documents else EXTRACTOR_VERSION)
     with open_engine(engine, workers, scheduler, documents=total, languages=languages) as running:
         for results in extract_results(documents, running, prefilter):
             failed = [r for r in results if isinstance(r, ExtractionFailed)]
@@ -177,10 +209,28 @@ def extract_pending(
             for result in results:
                 _count_result(summary, result, refused.get(result.document_id))
             done += len(results) + len(failed)
-            _report(progress, "extract", done, total)
+            if total is not None:  # else ingest goes on, reporting its own progress
+                _report(progress, "extract", done, total)
             if on_saved is not None:
                 on_saved(summary.mentions - before)
     return summary
+
+
+# run() starts extracting once this many documents to extract are stored (or the whole input
+# is), and stores the rest while the engine parses: enough to see the languages whose models
+# the workers share, and few for the parser's cores to wait.
+START_AFTER = 1_000
+
+
+def _whole_input_stored_first(arriving: Iterator[list[str]]) -> bool:
+    """Store what ``arriving`` stores until START_AFTER documents to extract are stored; whether
+    that was the whole input."""
+    stored = 0
+    for ids in arriving:
+        stored += len(ids)
+        if stored >= START_AFTER:
+            return False
+    return True
 
 
 def _keep_entities(db: Database, results: list[ExtractionResult]) -> None:
@@ -457,10 +507,12 @@ def run(
 
     ``extraction``: the options of ``extract_pending`` (workers, engine, scheduler, prefilter).
     """
-    summary = ingest_into(db, inputs, options, progress)
-    summary = summary.combine(extract_and_merge(db, progress, **extraction))
+    sources = find_sources(inputs)
+    ingested = RunSummary(inputs=len(sources))
+    stored = _ingest_batches(db, sources, options or IngestOptions(), progress, ingested)
+    summary = extract_and_merge(db, progress, arriving=stored, **extraction)
     redact_pending(db, progress)
-    return summary
+    return ingested.combine(summary)
 
 
 def extract_and_merge(db: Database, progress: Progress | None = None, **extraction: Any) -> RunSummary:

@@ -5,7 +5,8 @@ models in every process. Used by tests/test_crash.py, not a test itself.
 Reads steps from stdin, one JSON line each, and answers each with one JSON line. A step is a
 list of runs started together: ``{"argv": [...], "kill_after": N}`` (``kill_after``: the
 child kills itself with SIGKILL right after its N-th SQL statement; null: it runs to the
-end). The answer has, per run, ``{"exit": code, "statements": n}`` or ``{"killed": signal}``.
+end; ``start_after``: the child's ``pipeline.START_AFTER``, so that a small input is extracted
+while it is still being stored). The answer has, per run, ``{"exit": code, "statements": n}`` or ``{"killed": signal}``.
 A first line ``{"warm": [paths]}`` reads those inputs once, so that the readers' lazy caches
 (feeds, dates) are loaded in the parent too.
 """
@@ -17,12 +18,16 @@ import signal
 import sys
 
 
-def _child(argv: list[str], kill_after: int | None, out: int) -> None:
+def _child(argv: list[str], kill_after: int | None, start_after: int | None, out: int) -> None:
     """In the forked child: count statements (and die at the chosen one), run the command."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    from otkaz import pipeline
     from otkaz.cli import cli
+
+    if start_after is not None:
+        pipeline.START_AFTER = start_after
 
     executed = 0
 
@@ -50,7 +55,7 @@ def _start(run: dict) -> tuple[int, int]:
     if pid == 0:
         os.close(read)
         try:
-            _child(run["argv"], run.get("kill_after"), write)
+            _child(run["argv"], run.get("kill_after"), run.get("start_after"), write)
         finally:
             os._exit(70)  # only if the child itself broke
     os.close(write)

@@ -81,6 +81,13 @@ def run(db_url: str, *inputs: Path, kill_after: int | None = None) -> dict[str, 
     return {"argv": ["run", "-q", "--db", db_url, *map(str, inputs)], "kill_after": kill_after}
 
 
+def overlapping_run(db_url: str, *inputs: Path, kill_after: int | None = None) -> dict[str, Any]:
+    """A run that extracts (in one process: --workers 1) from its first stored document on,
+    while it stores the rest."""
+    step = run(db_url, *inputs, kill_after=kill_after)
+    return step | {"argv": [*step["argv"], "--workers", "1"], "start_after": 1}
+
+
 def snapshot(db_url: str) -> dict[str, Any]:
     """Everything the store holds but timestamps and the merge counter."""
     with Database(db_url) as db:
@@ -129,19 +136,20 @@ def new_store(db_url: str, tmp_path: Path) -> Iterator[Callable[[], str]]:
         next(schema, None)  # the generator drops its schema
 
 
+@pytest.mark.parametrize("killed_run", [run, overlapping_run])
 def test_a_run_killed_at_random_points_and_run_again_leaves_the_same_store(
-    driver: Driver, db_url: str, examples: Path, new_store: Callable[[], str]
+    driver: Driver, db_url: str, examples: Path, new_store: Callable[[], str], killed_run: Callable[..., dict[str, Any]]
 ) -> None:
     seed = int(os.environ.get("OTKAZ_CRASH_SEED") or random.SystemRandom().randrange(10**6))
     print(f"OTKAZ_CRASH_SEED={seed}")
-    [whole] = driver.ask([run(db_url, examples)])
+    [whole] = driver.ask([killed_run(db_url, examples)])
     assert whole == {"exit": 0, "statements": whole["statements"]}
     points = sorted(random.Random(seed).sample(range(1, whole["statements"] + 1), KILLS[backend(db_url)]))
 
     stores = [new_store() for _ in points]
     steps = []
     for store, point in zip(stores, points):
-        steps += [[run(store, examples, kill_after=point)], [run(store, examples)]]
+        steps += [[killed_run(store, examples, kill_after=point)], [killed_run(store, examples)]]
     results = driver.steps(steps)
 
     expected = snapshot(db_url)

@@ -127,3 +127,72 @@ def test_documents_to_parse_go_to_the_engine_in_batches_and_every_document_gets_
     assert sorted(r.document_id for r in results if r.note == "parsed") == ["d03", "d04", "d05", "d30"]
     assert sent[:2] == [["d03", "d04"], ["d05"]]  # full batch, then sent early after 10 documents read
     assert all(len(batch) <= 2 for batch in sent)
+
+
+@pytest.fixture
+def overlapping_run(small_batches: None, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A run that starts extracting after its first stored document, with what it does
+    recorded in order: "store" for a batch of documents stored, "send" for a batch sent to
+    the engine."""
+    monkeypatch.setattr(pipeline, "START_AFTER", 1)
+    events: list[str] = []
+    add_documents, extract_results = Database.add_documents, pipeline.extract_results
+
+    def recorded_add(db: Database, docs: list[Any]) -> Any:
+        events.append("store")
+        return add_documents(db, docs)
+
+    class RecordedEngine:
+        def __init__(self, engine: Any) -> None:
+            self.engine, self.workers = engine, engine.workers
+
+        def map_batches(self, batches: Any) -> Any:
+            def sent() -> Any:
+                for batch in batches:
+                    events.append("send")
+                    yield batch
+            return self.engine.map_batches(sent())
+
+    monkeypatch.setattr(Database, "add_documents", recorded_add)
+    monkeypatch.setattr(pipeline, "extract_results",
+                        lambda documents, engine, prefilter=True: extract_results(documents, RecordedEngine(engine), prefilter))
+    return events
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_extracts_while_it_ingests_with_the_results_of_ingesting_first(
+    single_process: dict[str, Any], overlapping_run: list[str], workers: int, tmp_path: Path
+) -> None:
+    with Database(str(tmp_path / "otkaz.db")) as db:
+        summary = pipeline.run(db, [str(EXAMPLES)], IngestOptions(), workers=workers)
+        assert _store_contents(db) == single_process
+    # documents went to the engine before the last input was stored: ingest and extraction overlapped
+    assert "send" in overlapping_run[: len(overlapping_run) - overlapping_run[::-1].index("store")]
+    assert summary.stored + summary.duplicates == summary.extracted + summary.not_parsed + summary.not_processed
+
+
+@pytest.mark.slow
+def test_a_document_stored_anew_while_its_old_text_is_extracted_keeps_the_new_texts_results(
+    overlapping_run: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.setattr(pipeline, "INGEST_BATCH", 1)
+    old = "A mobilized soldier from Kazan deserted from his unit in March 2023, the court said."
+    new = "Two mobilized men from Pskov refused to fight near Bakhmut in May 2023, their wives said."
+    lines = [{"id": "story", "text": old, "lang": "en"},
+             {"id": "other", "text": "Three reservists from Tula deserted in June 2023, a local channel said.", "lang": "en"},
+             *({"id": f"filler-{n}", "text": f"The weather in town {n} was mild all week.", "lang": "en"} for n in range(6)),
+             {"id": "story", "text": new, "lang": "en"}]
+    path = tmp_path / "corrected.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    with Database(str(tmp_path / "overlap.db")) as db:
+        pipeline.run(db, [str(path)], IngestOptions(), workers=2)  # batches in flight meanwhile
+        overlapped = _store_contents(db)
+    with Database(str(tmp_path / "ingested-first.db")) as db:
+        pipeline.ingest_into(db, [str(path)])
+        pipeline.extract_and_merge(db)
+        pipeline.redact_pending(db)
+        assert _store_contents(db) == overlapped
+    assert any("Pskov" in str(incident) for incident in overlapped["incidents"])

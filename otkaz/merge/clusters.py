@@ -64,7 +64,9 @@ class MergeIndex:
         self._profiles: dict[str, Profile] = {}
         self._blocks = Blocks()
         self._merging: dict[tuple[str, str], Comparison] = {}
-        self._vetoed: set[tuple[str, str]] = set()
+        # Whether two mentions may never be grouped, for the pairs grouping asks about: compared
+        # again then rather than kept for every pair compared (most of them, in a large block).
+        self._incompatible_pairs: dict[tuple[str, str], bool] = {}
         self.comparisons = 0  # pairs compared in full, over the index's life
 
     def __len__(self) -> int:
@@ -96,11 +98,8 @@ class MergeIndex:
     def _compare(self, a: Profile, b: Profile) -> None:
         self.comparisons += 1
         result = compare(a, b)
-        pair = _pair(a.key, b.key)
-        if result.veto is not None:
-            self._vetoed.add(pair)
-        elif result.merges:
-            self._merging[pair] = result
+        if result.merges:
+            self._merging[_pair(a.key, b.key)] = result
 
     # ------------------------------------------------------------------ grouping
 
@@ -140,7 +139,12 @@ class MergeIndex:
         return True
 
     def _incompatible(self, a: str, b: str) -> bool:
-        return _pair(a, b) in self._vetoed or not blockable(self._profiles[a], self._profiles[b])
+        """Vetoed, or outside one block (every pair in one block was compared as it was added)."""
+        pair = _pair(a, b)
+        if pair not in self._incompatible_pairs:
+            pa, pb = self._profiles[a], self._profiles[b]
+            self._incompatible_pairs[pair] = not blockable(pa, pb) or compare(pa, pb).veto is not None
+        return self._incompatible_pairs[pair]
 
     def _link_reason(self, a: str, b: str, result: Comparison) -> dict[str, Any]:
         a, b = sorted((a, b), key=lambda key: report_order(self._reports[key]))

@@ -841,6 +841,9 @@ def names_digest(names: Iterable[str]) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+CHECKED_AT_ONCE = 500  # marked documents whose names are read in one query
+
+
 def refresh(db: Database, progress: Callable[[int, int], None] | None = None) -> int:
     """Make the view of every document that reports an incident (has a mention) whose text or
     named people changed; returns how many.
@@ -852,15 +855,16 @@ def refresh(db: Database, progress: Callable[[int, int], None] | None = None) ->
     nothing (most of a firehose) gets no view and so is never parsed here: viewers see its text
     withheld, as any text without a view."""
     marked, last = db.view_marks(REDACTION_VERSION)
-    checked = db.document_ids(with_mentions=True, among=marked) if marked else []
-    names = db.recorded_names(checked) if checked else {}
-    digests = db.redaction_digests(checked) if checked else {}
     stale_ids = {}
-    for document_id in checked:
-        recorded = sorted(names.get(document_id, ()))
-        digest = names_digest(recorded)
-        if digests.get(document_id) != digest:
-            stale_ids[document_id] = (recorded, digest)
+    for chunk in _batches(marked, CHECKED_AT_ONCE):  # every document once, after new rules
+        checked = db.document_ids(with_mentions=True, among=chunk)
+        names = db.recorded_names(checked) if checked else {}
+        digests = db.redaction_digests(checked) if checked else {}
+        for document_id in checked:
+            recorded = sorted(names.get(document_id, ()))
+            digest = names_digest(recorded)
+            if digests.get(document_id) != digest:
+                stale_ids[document_id] = (recorded, digest)
     if stale_ids and progress is not None:
         progress(0, len(stale_ids))
     made = 0

@@ -18,10 +18,12 @@ process on a corpus made by ``benchmarks/corpus.py`` (seeded), in a throwaway fo
   shared by several processes counted once in all), with each process's figures at the peak;
 - incremental: a store of documents with one synthetic mention each, telling --store-events
   events (one to three documents each; written through the store API, not parsed), merged in
-  full once (the first merge, which builds the
-  merge index); then 100 more documents stored and merged incrementally, and one review
-  decision (stored, then merged), each timed in this process; the result is checked against
-  ``merge`` of everything from scratch when --check is given;
+  full once (the first merge, which builds the merge index) and given its public views (kept
+  in --keep and reused with --reuse-store); then ``otkaz run`` of --added-docs new reports into
+  it in a child process, as a user meets it (ingest, extraction, merging, public views), the
+  same number of synthetic documents stored, merged and redacted in this process, and one
+  review decision stored, merged and redacted as the web application does it; the result is
+  checked against ``merge`` of everything from scratch when --check is given;
 - web: ``benchmarks/web.py`` on a synthetic store of --web-incidents incidents, served by
   ``otkaz serve --workers`` --web-workers: p50/p99 of the dashboard, the API's list, a filtered
   deep page and an incident page at --web-clients concurrent clients.
@@ -318,13 +320,16 @@ class SyntheticNews:
 
 
 def _store_stories(db, stories, batch: int = 2000) -> None:
+    # Saved as this extractor's results, so that a later ``otkaz run`` does not extract them again.
+    from otkaz.extract import EXTRACTOR_VERSION
+
     chunk: list = []
     for story in [*stories, None]:
         if story is not None:
             chunk.append(story)
         if chunk and (story is None or len(chunk) == batch):
             db.add_documents([document for document, _ in chunk])
-            db.save_extractions([result for _, result in chunk], "synthetic")
+            db.save_extractions([result for _, result in chunk], EXTRACTOR_VERSION)
             chunk = []
 
 
@@ -334,16 +339,12 @@ def _timed(action):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def _redaction_scan(db) -> int:
-    """What ``otkaz.publish.redaction.refresh`` reads to find stale views (every report, incident
-    and document), without making any view."""
-    from otkaz.publish.redaction import names_digest, recorded_names
-
-    names, digests = recorded_names(db), db.redaction_digests()
-    return sum(digests.get(d.id) != names_digest(sorted(names.get(d.id, ()))) for d in db.documents())
-
-
-def bench_incremental(folder: Path, store_events: int, added: int, check: bool) -> None:
+def bench_incremental(folder: Path, store_events: int, added: int, check: bool, reuse: bool = False,
+                      without_views: bool = False) -> None:
+    """The incremental store (built once, or reused from --keep with --reuse-store), then what a
+    user meets on it: ``otkaz run`` of --added-docs new reports in a child process (ingest,
+    extraction, merging and the public views), and one review decision stored, merged and
+    redacted as the web application does it; then the same steps in this process, timed apart."""
     from otkaz import pipeline
     from otkaz.merge import merge, merge_decision
     from otkaz.model import as_plain
@@ -351,13 +352,43 @@ def bench_incremental(folder: Path, store_events: int, added: int, check: bool) 
 
     news, events = SyntheticNews(seed=10), []
     path = folder / f"incremental-{store_events}.db"
-    path.unlink(missing_ok=True)
+    if reuse and path.exists():
+        for _story in news.told(store_events, events):  # the same events again, to retell some
+            pass
+        print(f"incremental: reusing {path} ({news.documents} documents of one mention each, {store_events} events)")
+    else:
+        path.unlink(missing_ok=True)
+        with Database(str(path)) as db:
+            _none, wall, cpu = _timed(lambda: _store_stories(db, news.told(store_events, events)))
+            print(f"incremental: stored {news.documents} documents of one mention each, telling {store_events} events "
+                  f"(store API): wall {wall:.1f} s, cpu {cpu:.1f} s")
+            count, wall, cpu = _timed(lambda: pipeline.merge_all(db))
+            print(f"  first merge (full, builds the merge index): {count} incidents; wall {wall:.1f} s, cpu {cpu:.1f} s")
     with Database(str(path)) as db:
-        _none, wall, cpu = _timed(lambda: _store_stories(db, news.told(store_events, events)))
-        print(f"incremental: stored {news.documents} documents of one mention each, telling {store_events} events "
-              f"(store API): wall {wall:.1f} s, cpu {cpu:.1f} s")
-        count, wall, cpu = _timed(lambda: pipeline.merge_all(db))
-        print(f"  first merge (full, builds the merge index): {count} incidents; wall {wall:.1f} s, cpu {cpu:.1f} s")
+        if without_views:  # the stored documents' views left unmade: only those of later changes are
+            from otkaz.publish.redaction import REDACTION_VERSION
+
+            marked, last = db.view_marks(REDACTION_VERSION)
+            db.clear_view_marks(marked, last)
+            print(f"  public views of the {len(marked)} stored documents with a mention left unmade (--without-views)")
+        else:
+            made, wall, cpu = _timed(lambda: pipeline.redact_pending(db))
+            print(f"  public views the store lacks: {made} made; wall {wall:.1f} s, cpu {cpu:.1f} s")
+    print(f"  load average {os.getloadavg()[0]:.1f}")
+
+    # What a user meets: otkaz run of new reports (real texts, parsed) into the store.
+    reports = folder / f"added-{added}.jsonl"
+    with reports.open("w", encoding="utf-8") as out:
+        corpus.write(out, ({**record, "id": f"added-{record['id']}"}
+                           for record in corpus.generate(added, relevant=1.0, seed=len(events))))
+    result = measure(["run", str(reports), "--db", str(path), "--json"])
+    out = result.output
+    print(f"  otkaz run of {added} new reports (child process: ingest, extraction, merge, public views): "
+          f"wall {result.wall:.1f} s, cpu {result.cpu:.1f} s; {out['mentions']} mentions, {out['incidents']} incidents")
+
+    with Database(str(path)) as db:
+        made, wall, cpu = _timed(lambda: pipeline.redact_pending(db))
+        print(f"  a refresh of the public views with nothing changed: {made} made; wall {wall:.3f} s, cpu {cpu:.3f} s")
         new = list(news.stories(added, events))
         _none, store_wall, store_cpu = _timed(lambda: _store_stories(db, new))
         change = {}
@@ -369,24 +400,23 @@ def bench_incremental(folder: Path, store_events: int, added: int, check: bool) 
 
         count, wall, cpu = _timed(merge_added)
         update = change["update"]
-        print(f"  {added} documents added: storing wall {store_wall:.2f} s; incremental merge wall {wall:.2f} s, "
-              f"cpu {cpu:.2f} s ({len(update.keys)} mentions re-merged, {update.compared} pairs compared); "
-              f"total {store_wall + wall:.2f} s; {count} incidents")
+        made, redact_wall, redact_cpu = _timed(lambda: pipeline.redact_pending(db))
+        print(f"  {added} synthetic documents added in this process: storing wall {store_wall:.2f} s; incremental merge "
+              f"wall {wall:.2f} s, cpu {cpu:.2f} s ({len(update.keys)} mentions re-merged, {update.compared} pairs "
+              f"compared); public views wall {redact_wall:.2f} s, cpu {redact_cpu:.2f} s ({made} made); {count} incidents")
         held = [db.incidents_holding([result.mentions[0].key])[0] for _, result in new[:10]]
         target = held[0]
         other = next(incident for incident in held if incident.id != target.id)
 
-        def decide():
+        def decide():  # as otkaz.web.review.decide does
             db.add_decision(merge_decision(target, [other], "bench"))
-            return pipeline.merge_all(db)
+            pipeline.merge_all(db)
+            return pipeline.redact_pending(db)
 
-        count, wall, cpu = _timed(decide)
-        print(f"  one review decision (merge of two incidents), stored and merged: wall {wall:.3f} s, cpu {cpu:.3f} s")
-        _none, wall, cpu = _timed(lambda: _redaction_scan(db))
-        print(f"  (not incremental yet) the scan by which redact_pending, run after each run and decision, finds "
-              f"the documents whose names changed: wall {wall:.1f} s, cpu {cpu:.1f} s")
+        made, wall, cpu = _timed(decide)
+        print(f"  one review decision (merge of two incidents), stored, merged and its views refreshed ({made} made): "
+              f"wall {wall:.3f} s, cpu {cpu:.3f} s")
         if check:
-            _none, wall, _cpu = _timed(lambda: None)
             expected, wall, _cpu = _timed(lambda: merge(db.reports(), pipeline.usable_decisions(db.decisions())))
             same = [as_plain(i) for i in expected] == [as_plain(i) for i in sorted(db.incidents(True), key=lambda i: i.id)]
             print(f"  check: incremental incidents {'equal' if same else 'DIFFER FROM'} a merge from scratch "
@@ -405,6 +435,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="Events the incremental store's documents tell (about as many incidents).")
     parser.add_argument("--added-docs", type=int, default=100, help="Documents the incremental run adds.")
     parser.add_argument("--check", action="store_true", help="Compare the incremental result with a full merge.")
+    parser.add_argument("--reuse-store", action="store_true",
+                        help="Reuse the incremental store of an earlier run in the --keep folder (it changes each run).")
+    parser.add_argument("--without-views", action="store_true",
+                        help="Make no public views of the incremental store's documents (on this machine 160,135 take "
+                             "about 1.5 h); the measured steps still make the views of what they change.")
     parser.add_argument("--web-incidents", type=int, default=100_000, help="Incidents of the web store.")
     parser.add_argument("--web-clients", type=int, default=20, help="Concurrent clients of the web run.")
     parser.add_argument("--web-workers", type=int, default=2, help="Server processes of the web run.")
@@ -431,7 +466,8 @@ def main(argv: list[str] | None = None) -> int:
         if "memory" in chosen:
             bench_memory(folder, args.memory_size, args.workers)
         if "incremental" in chosen:
-            bench_incremental(folder, args.store_events, args.added_docs, args.check)
+            bench_incremental(folder, args.store_events, args.added_docs, args.check, args.reuse_store,
+                              args.without_views)
         if "web" in chosen:
             print("web: the dashboard and the API on a large store")
             web.main(["--incidents", str(args.web_incidents), "--clients", str(args.web_clients),

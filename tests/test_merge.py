@@ -455,3 +455,46 @@ def test_bad_decisions_are_refused_with_one_line() -> None:
     [single] = merge(reports[:1])
     with pytest.raises(DecisionError, match="a single report, nothing to split"):
         split_decision(single, "anna")
+
+
+def test_a_merge_keeps_no_record_of_each_vetoed_pair() -> None:
+    """Issue 10: merging kept every vetoed pair it compared, so what one merge held grew with the
+    square of a block (on a synthetic store, more than half of a merge's memory). Only the pairs
+    that merge are kept; grouping compares again the few pairs it asks about, with the same
+    incidents."""
+    import tracemalloc
+    from datetime import timedelta
+
+    from otkaz.merge.clusters import MergeIndex
+
+    towns = [place("Kursk"), place("Belgorod")]
+
+    def reports(days: list[date]) -> list[Report]:
+        # Dated to three weeks: the same town alone (no same days) merges nothing.
+        found = []
+        for n, when in enumerate(days):
+            document = Document(f"veto-{n:03d}", f"Soldier {n} deserted.", outlet=f"Outlet {n}", lang="en")
+            quote = f"Soldier {n} deserted."
+            found.append(Report(document, IncidentMention(
+                document.id, "desertion", ["soldiers"], Count(None, None), location=towns[n % 2],
+                date=DateRange(when, when + timedelta(days=20)), confidence=0.6,
+                evidence=[Evidence("incident", quote, 0, len(quote))])))
+        return found
+
+    def held(batch: list[Report]) -> tuple[int, MergeIndex]:
+        tracemalloc.start()
+        try:
+            index = MergeIndex()
+            index.add(batch)
+            return tracemalloc.get_traced_memory()[0], index
+        finally:
+            tracemalloc.stop()
+
+    one_day = reports([date(2023, 3, 1)] * 400)  # one block: every pair of other towns vetoed
+    apart = reports([date(2014, 1, 1) + timedelta(days=30 * n) for n in range(400)])  # never compared
+    vetoing, index = held(one_day)
+    alone, _index = held(apart)
+    assert index.comparisons == 400 * 399 // 2 and not index.links()
+    assert vetoing - alone < 1_000_000  # 40,000 vetoed pairs once held 4 MB more
+    incidents = index.incidents()
+    assert len(incidents) == 400 and incidents == merge(one_day)

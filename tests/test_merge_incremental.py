@@ -346,3 +346,56 @@ def test_a_store_upgraded_from_0007_is_merged_in_full_first(db_url: str) -> None
         )
         with db._read() as conn:  # noqa: SLF001
             assert len(conn.execute(select(merge_index.c.mention_key)).all()) == len(db.reports())
+
+
+def test_a_merge_reads_the_mentions_of_its_blocks_a_chunk_at_a_time_without_texts(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10: the blocks of a large store hold more mentions than a merge should hold at once
+    (undated mentions are compared with every mention of their type and country). The merge
+    reads them a chunk at a time, and never a document's text, with the incidents of a full merge."""
+    from otkaz.store import merge_index as store_index
+
+    monkeypatch.setattr(store_index, "_CHUNK", 10)
+    kursk = get_gazetteer().lookup("Kursk", "en")
+
+    def told(n: int, day: date | None) -> tuple[Document, list[IncidentMention]]:
+        document = Document(id=f"chunked-{n:03d}", text=f"Soldier number {n} deserted. " + "Other news. " * 40,
+                            outlet=f"Outlet {n}", published="2023-03-01", lang="en")
+        quote = f"Soldier number {n} deserted."  # too short for the similar-wording signal
+        mention = IncidentMention(
+            document_id=document.id, type="desertion", actors=["soldiers"], count=Count(None, None),
+            location=kursk, date=DateRange(day, day) if day else DateRange(date(2022, 2, 24), date(2023, 3, 1)),
+            date_inferred=day is None, confidence=0.6, evidence=[Evidence("incident", quote, 0, len(quote))],
+        )
+        return document, [mention]
+
+    for n in range(60):  # one block: same type and country, undated or of February
+        document, mentions = told(n, None if n % 3 else date(2023, 2, 1 + n % 28))
+        mentions[0].people = ["Pavel Zorkin"] if n == 31 else []
+        _store(db, document, mentions)
+    pipeline.merge_all(db)
+    # One new report joins an indexed one (the same person), two others join none.
+    joining = told(100, None)
+    joining[1][0].people = ["Pavel Zorkin"]
+    for document, mentions in (joining, told(101, None), told(102, date(2023, 2, 10))):
+        _store(db, document, mentions)
+
+    held: list[int] = []
+    read = store_index.MergeReader.reports_of_documents
+
+    def reports_of_documents(self, document_ids):  # noqa: ANN001, ANN202
+        reports = read(self, document_ids)
+        held.append(len(reports))
+        assert all(report.document.text == "" for report in reports)
+        return reports
+
+    monkeypatch.setattr(store_index.MergeReader, "reports_of_documents", reports_of_documents)
+    change, _count = db.merge_incidents(lambda source: pipeline.incremental.update(source, pipeline.usable_decisions))
+    assert not change.full
+    assert change.compared >= 60  # every indexed mention of the block was compared with a new one
+    assert max(held) <= 10
+    [merged] = db.incidents_holding([joining[1][0].key])
+    assert sorted(report.document.id for report in merged.reports) == ["chunked-031", "chunked-100"]
+    monkeypatch.undo()
+    assert _state(db)[0] == _scratch(db)

@@ -235,6 +235,34 @@ def test_correction_changes_only_what_differs_and_survives_a_rerun(analyst: Test
     assert ["count", "40", "35–45"] in history[0]["changes"]
 
 
+def test_a_correction_naming_someone_makes_the_public_view_again(analyst: TestClient, seeded: Database) -> None:
+    """A review decision that changes a document's recorded names marks its view stale: the
+    decision's refresh makes it again, and the name leaves the public text."""
+    from otkaz.model import Document
+    from otkaz.pipeline import redact_pending
+    from otkaz.publish.redaction import PublicView
+
+    text = "A mobilized man from Omsk, called Varnak by his comrades, fled before the assault."
+    document = Document("varnak-1", text, url="https://omsk-herald.example/varnak", lang="en", outlet="Omsk Herald",
+                        published="2023-03-02")
+    seeded.add_document(document)
+    mention = IncidentMention("varnak-1", "desertion", ["mobilized"], Count(1, 1),
+                              evidence=[Evidence("incident", text, 0, len(text))])
+    seeded.save_extraction(ExtractionResult("varnak-1", "en", True, [mention]), "seed-1")
+    merge_all(seeded)
+    redact_pending(seeded)
+    assert "Varnak" in PublicView.of_store(seeded).text(document)  # a nickname nothing recognizes
+    [incident] = seeded.incidents_holding([mention.key])
+    response = post_form(analyst, f"/incidents/{incident.id}/correct", correction_form(incident, people="Varnak"))
+    assert response.status_code == 303, response.text
+    [corrected] = seeded.incidents_holding([mention.key])
+    assert corrected.people == ["Varnak"]
+    public = PublicView.of_store(seeded).text(document, corrected.people)
+    assert public is not None and "Varnak" not in public and "[person " in public
+    viewed = analyst.get("/api/documents/varnak-1").json()
+    assert "Varnak" in viewed["text"]  # analysts see names
+
+
 def test_a_new_place_name_is_looked_up(analyst: TestClient, app: Any, seeded: Database) -> None:
     found = Place("Tver", 56.8587, 35.9176, "Tver Oblast", "RU", "city", key="geonames:480060")
     app.state.place_lookup = lambda name: found if name == "Tver" else None

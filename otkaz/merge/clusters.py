@@ -62,13 +62,11 @@ class MergeIndex:
     def __init__(self) -> None:
         self._reports: dict[str, Report] = {}
         self._profiles: dict[str, Profile] = {}
-        # Blocks: type -> country -> month -> mention keys.  A mention is filed under each of
-        # its countries (None: no place known) and each month its interval touches (None: undated).
-        self._blocks: dict[str, dict[str | None, dict[Month | None, list[str]]]] = defaultdict(
-            lambda: defaultdict(lambda: defaultdict(list))
-        )
+        self._blocks = Blocks()
         self._merging: dict[tuple[str, str], Comparison] = {}
-        self._vetoed: set[tuple[str, str]] = set()
+        # Whether two mentions may never be grouped, for the pairs grouping asks about: compared
+        # again then rather than kept for every pair compared (most of them, in a large block).
+        self._incompatible_pairs: dict[tuple[str, str], bool] = {}
         self.comparisons = 0  # pairs compared in full, over the index's life
 
     def __len__(self) -> int:
@@ -90,34 +88,18 @@ class MergeIndex:
             if key in self._profiles:
                 continue
             profile = profile_of(report)
-            for other in self._candidates(profile):
-                self._compare(profile, self._profiles[other])
+            for other in self._blocks.near(profile):
+                if blockable(profile, self._profiles[other]):
+                    self._compare(profile, self._profiles[other])
             self._reports[key] = report
             self._profiles[key] = profile
-            for country in profile.countries or {None}:
-                for month in _months(profile.date) or [None]:
-                    self._blocks[profile.type][country][month].append(key)
-
-    def _candidates(self, profile: Profile) -> list[str]:
-        by_country = self._blocks[profile.type]
-        countries = [*profile.countries, None] if profile.countries else list(by_country)
-        # Months widened by the slack, so that dates a day or two apart meet.
-        months = _months(profile.date, DATE_SLACK_DAYS)
-        found: dict[str, None] = {}
-        for country in countries:
-            by_month = by_country.get(country, {})
-            for month in [*months, None] if months else list(by_month):
-                found.update(dict.fromkeys(by_month.get(month, ())))
-        return [key for key in found if blockable(profile, self._profiles[key])]
+            self._blocks.file(profile)
 
     def _compare(self, a: Profile, b: Profile) -> None:
         self.comparisons += 1
         result = compare(a, b)
-        pair = _pair(a.key, b.key)
-        if result.veto is not None:
-            self._vetoed.add(pair)
-        elif result.merges:
-            self._merging[pair] = result
+        if result.merges:
+            self._merging[_pair(a.key, b.key)] = result
 
     # ------------------------------------------------------------------ grouping
 
@@ -157,7 +139,12 @@ class MergeIndex:
         return True
 
     def _incompatible(self, a: str, b: str) -> bool:
-        return _pair(a, b) in self._vetoed or not blockable(self._profiles[a], self._profiles[b])
+        """Vetoed, or outside one block (every pair in one block was compared as it was added)."""
+        pair = _pair(a, b)
+        if pair not in self._incompatible_pairs:
+            pa, pb = self._profiles[a], self._profiles[b]
+            self._incompatible_pairs[pair] = not blockable(pa, pb) or compare(pa, pb).veto is not None
+        return self._incompatible_pairs[pair]
 
     def _link_reason(self, a: str, b: str, result: Comparison) -> dict[str, Any]:
         a, b = sorted((a, b), key=lambda key: report_order(self._reports[key]))
@@ -169,6 +156,35 @@ class MergeIndex:
             **result.to_dict(),
             "note": f"{signals} (score {result.score})",
         }
+
+
+class Blocks:
+    """Mention keys filed by block: type -> country -> month.  A mention is filed under each of
+    its countries (None: no place known) and each month its interval touches (None: undated)."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[str, dict[str | None, dict[Month | None, list[str]]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(list))
+        )
+
+    def file(self, profile: Profile) -> None:
+        for country in profile.countries or {None}:
+            for month in _months(profile.date) or [None]:
+                self._blocks[profile.type][country][month].append(profile.key)
+
+    def near(self, profile: Profile) -> list[str]:
+        """The keys filed where a mention ``profile`` may merge with lies (each once, in filing
+        order): a superset of those ``blockable`` with it."""
+        by_country = self._blocks.get(profile.type, {})
+        countries = [*profile.countries, None] if profile.countries else list(by_country)
+        # Months widened by the slack, so that dates a day or two apart meet.
+        months = _months(profile.date, DATE_SLACK_DAYS)
+        found: dict[str, None] = {}
+        for country in countries:
+            by_month = by_country.get(country, {})
+            for month in [*months, None] if months else list(by_month):
+                found.update(dict.fromkeys(by_month.get(month, ())))
+        return list(found)
 
 
 def _pair(a: str, b: str) -> tuple[str, str]:
@@ -183,7 +199,7 @@ def blocks_of(profile: Profile) -> list[tuple[str | None, Month | None]]:
 
 def candidate_blocks(profile: Profile) -> tuple[list[str | None] | None, list[Month | None] | None]:
     """The countries and months whose mentions ``MergeIndex`` compares a new mention with
-    (None: every one of its type), as ``_candidates`` looks them up."""
+    (None: every one of its type), as ``Blocks.near`` looks them up."""
     countries = [*sorted(profile.countries), None] if profile.countries else None
     months = _months(profile.date, DATE_SLACK_DAYS)
     return countries, ([*months, None] if months else None)

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from otkaz.merge.clusters import MergeIndex, blocks_of, candidate_blocks
+from otkaz.merge.clusters import Blocks, MergeIndex, blocks_of, candidate_blocks
 from otkaz.merge.decisions import recorded_keys
 from otkaz.merge.reconcile import mention_key_of
 from otkaz.merge.signals import blockable, compare, profile_of
@@ -99,7 +99,7 @@ class MergeSource(Protocol):
 
     def members_of(self, components: Collection[str]) -> dict[str, str]: ...
 
-    def candidates(self, blocks: Iterable[tuple[str, list | None, list | None]]) -> dict[str, str]: ...
+    def candidates(self, blocks: Iterable[tuple[str, list | None, list | None]]) -> Iterator[list[tuple[str, str]]]: ...
 
     def reports_of_documents(self, document_ids: Collection[str]) -> list[Report]: ...
 
@@ -162,24 +162,29 @@ def incremental_update(source: MergeSource, usable: Usable) -> MergeUpdate:
     seeds = set(old) | source.decision_keys(gone) | set().union(*update.decision_keys.values())
     components = set(old.values()) | source.components_of(seeds)
 
-    # The indexed mentions a new one merges with: compared within its blocks alone.
+    # The indexed mentions a new one merges with: compared within its blocks alone. They are
+    # read a chunk at a time, and each is compared only with the new mentions of its blocks:
+    # what a merge holds follows the change, not the blocks (which grow with the store).
     profiles = {report.mention.key: profile_of(report) for report in new_reports}
+    new_blocks = Blocks()
     wanted = []
     for profile in profiles.values():
+        new_blocks.file(profile)
         countries, months = candidate_blocks(profile)
         wanted.append((profile.type, countries, None if months is None else [_number(m) for m in months]))
     pending_set = set(pending)
-    found = {key: doc for key, doc in source.candidates(wanted).items() if doc not in pending_set}
-    if found:
-        others = {report.mention.key: profile_of(report) for report in source.reports_of(found)}
-        joined = set()
-        for profile in profiles.values():
-            for key, other in others.items():
-                if key not in joined and blockable(profile, other):
+    joined = set()
+    for chunk in source.candidates(wanted):
+        found = {key: doc for key, doc in chunk if doc not in pending_set}
+        for report in source.reports_of(found) if found else ():
+            other = profile_of(report)
+            for key in new_blocks.near(other):
+                if blockable(profiles[key], other):
                     update.compared += 1
-                    if compare(profile, other).merges:
-                        joined.add(key)
-        components |= source.components_of(joined)
+                    if compare(profiles[key], other).merges:
+                        joined.add(other.key)
+                        break
+    components |= source.components_of(joined)
 
     # Grown until the decisions touching it link no other component.
     decision_ids = set(update.decision_keys)

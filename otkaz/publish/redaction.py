@@ -841,22 +841,30 @@ def names_digest(names: Iterable[str]) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+CHECKED_AT_ONCE = 500  # marked documents whose names are read in one query
+
+
 def refresh(db: Database, progress: Callable[[int, int], None] | None = None) -> int:
     """Make the view of every document that reports an incident (has a mention) whose text or
     named people changed; returns how many.
 
-    Which views are stale is read from the names and digests alone (``Database.recorded_names``):
-    only the texts of those documents are loaded, so a run that adds a few documents to a large
-    store reads a few texts. A document that reports nothing (most of a firehose) gets no view
-    and so is never parsed here: viewers see its text withheld, as any text without a view."""
-    names = db.recorded_names()
-    digests = db.redaction_digests()
+    Only the documents the store marked since the last refresh are looked at (the writes that
+    change a document's mentions or the people of the incidents it reports mark it:
+    ``Database.view_marks``), and of those only the stale views' texts are loaded, so a run or
+    a review decision costs what it changed, not the store's size. A document that reports
+    nothing (most of a firehose) gets no view and so is never parsed here: viewers see its text
+    withheld, as any text without a view."""
+    marked, last = db.view_marks(REDACTION_VERSION)
     stale_ids = {}
-    for document_id in db.document_ids(with_mentions=True):
-        recorded = sorted(names.get(document_id, ()))
-        digest = names_digest(recorded)
-        if digests.get(document_id) != digest:
-            stale_ids[document_id] = (recorded, digest)
+    for chunk in _batches(marked, CHECKED_AT_ONCE):  # every document once, after new rules
+        checked = db.document_ids(with_mentions=True, among=chunk)
+        names = db.recorded_names(checked) if checked else {}
+        digests = db.redaction_digests(checked) if checked else {}
+        for document_id in checked:
+            recorded = sorted(names.get(document_id, ()))
+            digest = names_digest(recorded)
+            if digests.get(document_id) != digest:
+                stale_ids[document_id] = (recorded, digest)
     if stale_ids and progress is not None:
         progress(0, len(stale_ids))
     made = 0
@@ -876,6 +884,8 @@ def refresh(db: Database, progress: Callable[[int, int], None] | None = None) ->
         made += len(items)
         if progress is not None:
             progress(made, len(stale_ids))
+    if marked:
+        db.clear_view_marks(marked, last)
     return made
 
 

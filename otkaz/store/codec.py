@@ -58,10 +58,11 @@ def document_columns(doc: Document) -> dict[str, Any]:
     }
 
 
-def document_from_row(row: Row) -> Document:
+def document_from_row(row: Row, text: str | None = None) -> Document:
+    """``text``: in place of the row's (which then need not hold one)."""
     return Document(
         id=row.id,
-        text=row.text,
+        text=row.text if text is None else text,
         title=row.title,
         url=row.url,
         path=row.path,

@@ -61,7 +61,7 @@ from otkaz.model import (
     Report,
     as_plain,
 )
-from otkaz.store import codec, merge_index
+from otkaz.store import codec, merge_index, stale_views
 from otkaz.store.incident_rows import insert_incidents, report_rows
 from otkaz.store.schema import (
     EXTRACTION_STATUSES,
@@ -77,6 +77,8 @@ from otkaz.store.schema import (
     mention_people,
     mentions,
     redaction_names,
+    redaction_pending,
+    redaction_state,
     ingest_jobs,
     login_failures,
     seen_markers,
@@ -1131,13 +1133,43 @@ class Database:
                 names.setdefault(document_id, set()).add(name)
         return names
 
-    def document_ids(self, with_mentions: bool = False) -> list[str]:
-        """Every stored document's id (``with_mentions``: of those that report an incident), in order."""
+    def document_ids(self, with_mentions: bool = False, among: Collection[str] | None = None) -> list[str]:
+        """Every stored document's id (``with_mentions``: of those that report an incident;
+        ``among``: of these ids), in order."""
         query = select(documents.c.id).order_by(documents.c.id)
         if with_mentions:
             query = query.where(exists().where(mentions.c.document_id == documents.c.id))
         with self._read() as conn:
-            return list(conn.execute(query).scalars())
+            if among is None:
+                return list(conn.execute(query).scalars())
+            return sorted(
+                found for chunk in _chunks(sorted(set(among))) for found in conn.execute(
+                    query.where(documents.c.id.in_(chunk))).scalars()
+            )
+
+    def view_marks(self, version: str) -> tuple[list[str], int]:
+        """The documents whose public view may be stale (see ``stale_views``) and the last mark
+        read. When the marks do not keep track of the views of rules ``version`` (a store older
+        than the marks, or new rules), every document with a mention is marked first."""
+        with self._write() as conn:
+            if conn.execute(select(redaction_state.c.version).where(redaction_state.c.id == 1)).scalar() != version:
+                stale_views.mark_all(conn)
+                conn.execute(delete(redaction_state))
+                conn.execute(insert(redaction_state).values(id=1, version=version))
+        with self._read() as conn:
+            last = conn.execute(select(func.max(redaction_pending.c.id))).scalar()
+            if last is None:
+                return [], 0
+            marked = select(redaction_pending.c.document_id).where(redaction_pending.c.id <= last).distinct()
+            return sorted(conn.execute(marked).scalars()), last
+
+    def clear_view_marks(self, document_ids: Collection[str], last: int) -> None:
+        """The marks of ``document_ids`` up to ``last`` (``view_marks``): their views were checked
+        after those marks were made; a mark made since stays."""
+        with self._write() as conn:
+            for chunk in _chunks(sorted(set(document_ids))):
+                conn.execute(delete(redaction_pending).where(
+                    redaction_pending.c.document_id.in_(chunk), redaction_pending.c.id <= last))
 
     def documents_by_id(self, document_ids: list[str]) -> list[Document]:
         """The stored documents of ``document_ids``, in that order (ids not stored are left out)."""
@@ -1148,10 +1180,17 @@ class Database:
                 found.update((row.id, codec.document_from_row(row)) for row in rows)
         return [found[document_id] for document_id in document_ids if document_id in found]
 
-    def redaction_digests(self) -> dict[str, str]:
-        """Per document with a stored view: the digest of the names it was made with."""
+    def redaction_digests(self, document_ids: Collection[str] | None = None) -> dict[str, str]:
+        """Per document (of ``document_ids``, None: all) with a stored view: the digest of the
+        names it was made with."""
+        query = select(redactions.c.document_id, redactions.c.names_digest)
         with self._read() as conn:
-            return dict(conn.execute(select(redactions.c.document_id, redactions.c.names_digest)).all())
+            if document_ids is None:
+                return dict(conn.execute(query).all())
+            return {
+                document_id: digest for chunk in _chunks(sorted(set(document_ids)))
+                for document_id, digest in conn.execute(query.where(redactions.c.document_id.in_(chunk)))
+            }
 
     def redaction_entities(self, document_ids: list[str]) -> dict[str, dict[str, Any]]:
         """What the NER found in these documents, for those whose view is stored."""
@@ -1727,6 +1766,7 @@ def _save_extractions(conn: Connection, results: list[ExtractionResult], extract
     for table, rows in ((mentions, mention_rows), (mention_people, people_rows), (aggregates, aggregate_rows)):
         if rows:
             conn.execute(insert(table), rows)
+    stale_views.mark(conn, (result.document_id for result in results if result.mentions))
     conn.execute(
         update(documents).where(documents.c.id == bindparam("document_id")).values(
             extraction_status=bindparam("status"), extractor_version=extractor_version, extraction_note=bindparam("note"),
@@ -1812,6 +1852,7 @@ def _replace_incidents(conn: Connection, new_incidents: list[Incident]) -> None:
     _check_mentions_stored(conn, reports)
     _keep_aliases(conn, new_incidents)
     _changed_query_inputs(conn)
+    stale_views.mark_reporting_named(conn, None)
     conn.execute(delete(incident_reports))
     conn.execute(delete(incident_labels))
     conn.execute(delete(incidents))

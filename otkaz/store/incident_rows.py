@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, insert
 
 from otkaz.model import Incident
-from otkaz.store import codec
+from otkaz.store import codec, stale_views
 from otkaz.store.schema import incident_labels, incident_reports, incidents
 
 
@@ -32,3 +32,4 @@ def insert_incidents(conn: Connection, new_incidents: list[Incident], reports: l
             conn.execute(insert(incident_labels), labels)
     if reports:
         conn.execute(insert(incident_reports), reports)
+    stale_views.mark_named(conn, new_incidents)  # their people are names of the documents they report

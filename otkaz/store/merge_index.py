@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, tuple_, update
 
 from otkaz.merge.incremental import MergeUpdate, decision_digest
 from otkaz.merge.reconcile import ID_PREFIX
-from otkaz.model import Decision, Incident, Report
-from otkaz.store import codec
+from otkaz.model import Decision, Document, Incident, Report
+from otkaz.store import codec, stale_views
 from otkaz.store.incident_rows import insert_incidents, report_rows
 from otkaz.store.schema import (
     decisions,
@@ -136,19 +136,21 @@ class MergeReader:
             found.update((a, b) for a, b in self.conn.execute(query))
         return found
 
-    def candidates(self, blocks: Iterable[tuple[str, list | None, list | None]]) -> dict[str, str]:
-        """Mention key -> document id of the indexed mentions filed under any of ``blocks``:
-        (type, countries or None for all, month numbers or None for all; None in a list: unknown)."""
-        found: dict[str, str] = {}
-        for type_, countries, months in blocks:
-            condition = merge_blocks.c.type == type_
-            if countries is not None:
-                condition &= merge_blocks.c.country.in_([NO_COUNTRY if c is None else c for c in countries])
-            if months is not None:
-                condition &= merge_blocks.c.month.in_([NO_MONTH if m is None else m for m in months])
-            query = select(merge_blocks.c.mention_key, merge_blocks.c.document_id).where(condition).distinct()
-            found.update((a, b) for a, b in self.conn.execute(query))
-        return found
+    def candidates(self, blocks: Iterable[tuple[str, list | None, list | None]]) -> Iterator[list[tuple[str, str]]]:
+        """(mention key, document id) of the indexed mentions filed under any of ``blocks``:
+        (type, countries or None for all, month numbers or None for all; None in a list: unknown),
+        each once, in chunks read as they are used (the blocks of a large store hold more than
+        a merge should hold at once)."""
+        for condition in _block_conditions(blocks):
+            query = (
+                select(merge_blocks.c.mention_key, merge_blocks.c.document_id)
+                .where(condition)
+                .group_by(merge_blocks.c.mention_key, merge_blocks.c.document_id)
+                .order_by(merge_blocks.c.mention_key)
+            )
+            result = self.conn.execute(query.execution_options(yield_per=_CHUNK))
+            for chunk in result.partitions():
+                yield [(key, document_id) for key, document_id in chunk]
 
     def reports_of_documents(self, document_ids: Collection[str]) -> list[Report]:
         reports: list[Report] = []
@@ -167,15 +169,53 @@ class MergeReader:
         wanted = set(keys)
         return [r for r in self.reports_of_documents(set(keys.values())) if r.mention.key in wanted]
 
-    def _documents(self, ids: Any) -> dict[str, Any]:
-        rows = self.conn.execute(select(documents).where(documents.c.id.in_(ids)))
-        return {row.id: codec.document_from_row(row) for row in rows}
+    def _documents(self, ids: Any) -> dict[str, Document]:
+        """The documents of ``ids`` without their texts, which merging never reads (a merge of
+        thousands of mentions would hold thousands of texts)."""
+        columns = [column for column in documents.c if column.name != "text"]
+        rows = self.conn.execute(select(*columns).where(documents.c.id.in_(ids)))
+        return {row.id: codec.document_from_row(row, text="") for row in rows}
 
     def _decisions(self, condition: Any) -> list[Decision]:
         query = select(decisions).order_by(decisions.c.id)
         if condition is not None:
             query = query.where(condition)
         return [codec.decision_from_row(row) for row in self.conn.execute(query)]
+
+
+def _block_conditions(blocks: Iterable[tuple[str, list | None, list | None]]) -> list[Any]:
+    """``blocks`` as one condition on merge_blocks per type (a handful of queries for
+    thousands of new mentions): the (country, month) cells asked for, the countries asked
+    for in every month, the months asked for in every country, or the whole type."""
+    cells: dict[str, set[tuple[str, int]]] = {}
+    any_month: dict[str, set[str]] = {}
+    any_country: dict[str, set[int]] = {}
+    whole: set[str] = set()
+    for type_, countries, months in blocks:
+        country_values = None if countries is None else [NO_COUNTRY if c is None else c for c in countries]
+        month_values = None if months is None else [NO_MONTH if m is None else m for m in months]
+        if country_values is None and month_values is None:
+            whole.add(type_)
+        elif month_values is None:
+            any_month.setdefault(type_, set()).update(country_values)
+        elif country_values is None:
+            any_country.setdefault(type_, set()).update(month_values)
+        else:
+            cells.setdefault(type_, set()).update((c, m) for c in country_values for m in month_values)
+    conditions = []
+    for type_ in sorted({*cells, *any_month, *any_country, *whole}):
+        condition = merge_blocks.c.type == type_
+        if type_ not in whole:
+            parts = []
+            if type_ in cells:
+                parts.append(tuple_(merge_blocks.c.country, merge_blocks.c.month).in_(sorted(cells[type_])))
+            if type_ in any_month:
+                parts.append(merge_blocks.c.country.in_(sorted(any_month[type_])))
+            if type_ in any_country:
+                parts.append(merge_blocks.c.month.in_(sorted(any_country[type_])))
+            condition &= or_(*parts)
+        conditions.append(condition)
+    return conditions
 
 
 # --------------------------------------------------------------------------- storing an update
@@ -277,6 +317,7 @@ def _replace_some_incidents(conn: Connection, keys: Collection[str], new_inciden
     if moved:
         rows = [{"old_id": old, "incident_id": new, "since": now} for old, new in sorted(moved.items())]
         conn.execute(insert(incident_aliases), rows)
+    stale_views.mark_reporting_named(conn, old_ids | new_ids)
     for chunk in _chunks(sorted(old_ids | new_ids)):
         conn.execute(delete(incident_reports).where(incident_reports.c.incident_id.in_(chunk)))
         conn.execute(delete(incident_labels).where(incident_labels.c.incident_id.in_(chunk)))

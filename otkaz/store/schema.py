@@ -254,6 +254,26 @@ redaction_names = Table(
     Column("name", String, primary_key=True),
 )
 
+# The documents whose public view may be stale (0013): a row for each write that changed the
+# mentions of a document or the people of an incident reporting it (ids only grow, so a refresh
+# removes the rows it read and none written after); ``otkaz.publish.redaction.refresh`` reads
+# them instead of every document's names. redaction_state (row 1): the redaction rules' version
+# whose views the rows keep track of (none: every document with a mention is checked once).
+redaction_pending = Table(
+    "redaction_pending",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("document_id", String, nullable=False, index=True),
+    sqlite_autoincrement=True,
+)
+
+redaction_state = Table(
+    "redaction_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", String, nullable=False),
+)
+
 # One number per person across the store: "[person N]" (person_key: see otkaz.publish.redaction).
 pseudonyms = Table(
     "pseudonyms",

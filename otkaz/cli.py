@@ -55,6 +55,7 @@ Exit codes:
   2  usage error
   3  store/database error
   4  nothing to do, or not found
+  128+N  stopped by signal N (130: Ctrl-C); the next run resumes
 """
 
 T = TypeVar("T")
@@ -366,7 +367,7 @@ def run(inputs: tuple[str, ...], published: str | None, outlet: str | None, lang
 
     options = IngestOptions(published=published, outlet=outlet, lang=lang, max_bytes=max_size)
     extraction = _check_engine(engine, scheduler)
-    with open_store(db_url) as db, progress_for(quiet, as_json) as progress, engine_errors():
+    with stopped_by_signals(), open_store(db_url) as db, progress_for(quiet, as_json) as progress, engine_errors():
         summary = pipeline.run(db, inputs, options, progress, workers=workers, **extraction)
         where, with_db = db.url, db_option(db_url, db)
     print_warnings(summary.warnings)
@@ -399,7 +400,7 @@ def extract(all_documents: bool, workers: int | None, engine: str, scheduler: st
     from otkaz import pipeline
 
     extraction = _check_engine(engine, scheduler)
-    with open_store(db_url) as db, progress_for(quiet, as_json) as progress, engine_errors():
+    with stopped_by_signals(), open_store(db_url) as db, progress_for(quiet, as_json) as progress, engine_errors():
         if not sum(db.extraction_status().values()):
             fail("nothing to do: the store holds no documents (try: otkaz ingest PATH)", EXIT_NOTHING)
         summary = pipeline.extract_and_merge(db, progress, all_documents=all_documents, workers=workers, **extraction)
@@ -1025,6 +1026,35 @@ def stop_on_signals(stop: Callable[[], None]) -> Iterator[list[int]]:
         signal.signal(number, handle)
     try:
         yield received
+    finally:
+        for number in signals:
+            signal.signal(number, previous[number])
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM stop the command where it is, through its clean-up (the workers
+    ended, the transaction under way rolled back: what is saved stays, and the next run
+    resumes), then exit 128 + N. Signals during the clean-up, which is short, are ignored."""
+    import signal
+
+    received: list[int] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.getsignal(number) for number in signals}
+
+    def handle(number: int, _frame: Any) -> None:
+        received.append(number)
+        if len(received) == 1:
+            raise KeyboardInterrupt
+
+    for number in signals:
+        signal.signal(number, handle)
+    try:
+        yield
+    except KeyboardInterrupt:
+        number = received[0] if received else signal.SIGINT  # one raised before the handler was in
+        click.echo(f"otkaz: stopped by {signal_name(number)}: the next run resumes", err=True)
+        raise click.exceptions.Exit(128 + number) from None
     finally:
         for number in signals:
             signal.signal(number, previous[number])

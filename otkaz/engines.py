@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Protocol
 
 from otkaz.lang import LANGUAGES
@@ -78,7 +80,9 @@ def _ordered(submit: Callable[[list[Document]], Any], result: Callable[[Any], li
         yield result(pending.popleft())
 
 
-# Imported by the fork server once it has imported the package of each language to load.
+# Imported by the fork server first (SIGINT ignored), and once it has imported the package
+# of each language to load (the models loaded).
+PRELOAD_START = "otkaz.preload_start"
 PRELOAD_MODULE = "otkaz.preload"
 
 
@@ -101,24 +105,78 @@ class LocalProcesses:
         if self._fork_server:
             context = multiprocessing.get_context("forkserver")
             read = sorted({lang.lower() for lang in languages} & LANGUAGES.keys())
-            # the server imports these in order: each language's package, then PRELOAD_MODULE
-            context.set_forkserver_preload([*(LANGUAGES[lang].split(":")[0] for lang in read), PRELOAD_MODULE])
+            # the server imports these in order: PRELOAD_START, each language's package, PRELOAD_MODULE
+            context.set_forkserver_preload([PRELOAD_START, *(LANGUAGES[lang].split(":")[0] for lang in read),
+                                            PRELOAD_MODULE])
         else:
             context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(workers, mp_context=context)
+        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
 
     def map_batches(self, batches: Iterable[list[Document]]) -> Iterator[list[ExtractionResult]]:
         return _ordered(lambda batch: self._pool.submit(extract_batch, batch), Future.result,
                         batches, self.workers * IN_FLIGHT_PER_WORKER)
 
     def close(self) -> None:
-        self._pool.shutdown(cancel_futures=True)
+        try:
+            self._pool.shutdown(cancel_futures=True)
+        except BaseException:  # interrupted while the workers finish
+            self.abort()
+            raise
         if self._fork_server:
             from multiprocessing import forkserver
 
             # the server and the models it holds go now, not when this process exits (a run
             # merges and makes its views after extracting); _stop is the only way Python has
             forkserver._forkserver._stop()
+
+    def abort(self) -> None:
+        """Stop at once, after an interrupt or an error: the batches in flight are dropped and
+        the workers ended, rather than waited for.
+
+        Through the fork server, the workers are ended as its children: an interrupt while the
+        pool starts a worker (from the request to the fork server until the pool has its pid)
+        leaves one the pool does not know of, waiting for tasks forever, and the fork server
+        stops only once every worker has.
+        """
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if not self._fork_server:  # spawned workers: each ends after its batch
+            return
+        from multiprocessing import forkserver
+
+        import psutil
+
+        server_pid = forkserver._forkserver._forkserver_pid
+        if server_pid is not None:
+            try:
+                server = psutil.Process(server_pid)
+                _stopped(server)  # it forks no worker from now on, not even one asked for before
+                workers = server.children()
+                server.kill()
+            except psutil.NoSuchProcess:  # it ended (a SIGTERM to the process group)
+                workers = []
+            for worker in workers:  # their batches are dropped: nothing to wait for
+                with suppress(psutil.NoSuchProcess):
+                    worker.kill()
+            psutil.wait_procs(workers, timeout=5)  # gone before this process is
+        forkserver._forkserver._stop()  # our end of its pipe closed, the server reaped
+
+
+def _ignore_interrupts() -> None:
+    """A worker's start: SIGINT (Ctrl-C goes to the whole process group) is for the parent,
+    which stops the workers itself (forked workers inherit this from ``otkaz.preload_start``;
+    spawned ones need it here)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _stopped(process: Any, wait: float = 5.0) -> None:
+    """SIGSTOP to ``process``, and back once it has stopped (the signal takes effect after any
+    fork under way, whose child is then listed), or after ``wait`` seconds."""
+    import psutil
+
+    process.suspend()
+    deadline = time.monotonic() + wait
+    while process.status() not in (psutil.STATUS_STOPPED, psutil.STATUS_ZOMBIE) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 class DaskCluster:
@@ -178,8 +236,10 @@ def open_engine(engine: str = "local", workers: int | None = None, scheduler: st
         workers = workers or available_cores()
         small = documents is not None and documents <= BATCH
         opened = InProcess() if workers == 1 or small else LocalProcesses(workers, languages)
+    close = getattr(opened, "close", lambda: None)
     try:
         yield opened
-    finally:
-        if hasattr(opened, "close"):
-            opened.close()
+    except BaseException:  # interrupted, or failed: nothing will take the batches in flight
+        getattr(opened, "abort", close)()
+        raise
+    close()

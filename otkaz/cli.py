@@ -1006,6 +1006,26 @@ class Duration(click.ParamType):
         return float(match[1]) * self._UNITS[match[2].lower()]
 
 
+_STOP_SIGNALS = ("SIGINT", "SIGTERM")
+
+
+@contextmanager
+def _handling_stop_signals(handle: Callable[[int, Any], None]) -> Iterator[dict[int, Any]]:
+    """``handle`` for SIGINT and SIGTERM while the block runs, the previous handlers after it;
+    yields those previous handlers by signal number."""
+    import signal
+
+    numbers = [getattr(signal, name) for name in _STOP_SIGNALS]
+    previous = {number: signal.getsignal(number) for number in numbers}
+    for number in numbers:
+        signal.signal(number, handle)
+    try:
+        yield previous
+    finally:
+        for number in numbers:
+            signal.signal(number, previous[number])
+
+
 @contextmanager
 def stop_on_signals(stop: Callable[[], None]) -> Iterator[list[int]]:
     """SIGINT and SIGTERM call ``stop`` (a clean stop); a second signal ends at once.
@@ -1013,22 +1033,17 @@ def stop_on_signals(stop: Callable[[], None]) -> Iterator[list[int]]:
     import signal
 
     received: list[int] = []
-    signals = (signal.SIGINT, signal.SIGTERM)
-    previous = {number: signal.getsignal(number) for number in signals}
+    previous: dict[int, Any] = {}
 
     def handle(number: int, _frame: Any) -> None:
         received.append(number)
-        for each in signals:  # a second signal: the default action, at once
-            signal.signal(each, previous[each])
+        for each, handler in previous.items():  # a second signal: the default action, at once
+            signal.signal(each, handler)
         stop()
 
-    for number in signals:
-        signal.signal(number, handle)
-    try:
+    with _handling_stop_signals(handle) as before:
+        previous.update(before)
         yield received
-    finally:
-        for number in signals:
-            signal.signal(number, previous[number])
 
 
 @contextmanager
@@ -1039,25 +1054,19 @@ def stopped_by_signals() -> Iterator[None]:
     import signal
 
     received: list[int] = []
-    signals = (signal.SIGINT, signal.SIGTERM)
-    previous = {number: signal.getsignal(number) for number in signals}
 
     def handle(number: int, _frame: Any) -> None:
         received.append(number)
         if len(received) == 1:
             raise KeyboardInterrupt
 
-    for number in signals:
-        signal.signal(number, handle)
     try:
-        yield
+        with _handling_stop_signals(handle):
+            yield
     except KeyboardInterrupt:
         number = received[0] if received else signal.SIGINT  # one raised before the handler was in
         click.echo(f"otkaz: stopped by {signal_name(number)}: the next run resumes", err=True)
         raise click.exceptions.Exit(128 + number) from None
-    finally:
-        for number in signals:
-            signal.signal(number, previous[number])
 
 
 def poll_lines(report: Any) -> list[str]:

@@ -3,6 +3,9 @@ and the train / evaluate --folds commands, on small coded sets written for these
 from __future__ import annotations
 
 import json
+import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -178,6 +181,31 @@ def test_the_shipped_models_load_and_are_small(lang):
     assert path.stat().st_size < 8 * 1024 * 1024
     model = shipped_model(lang)
     assert model.lang == lang and len(model.types) == 8
+
+
+def test_features_are_hashed_as_scikit_learn_hashed_those_the_weights_were_trained_on():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from otkaz.extract.sentences import N_FEATURES, hashed
+
+    rng = random.Random(7)
+    letters = "abcxyz абвгдёж:_-17"
+    features = [["".join(rng.choice(letters) for _ in range(rng.randint(1, 8))) for _ in range(rng.randint(0, 40))]
+                for _ in range(500)]
+    features += [[], ["w:отказ", "w:отказ", "c: ref"]]
+    reference = HashingVectorizer(analyzer=lambda f: f, n_features=N_FEATURES, alternate_sign=False, norm="l2")
+    assert abs(reference.transform(features) - hashed(features)).max() == 0
+
+
+def test_scoring_sentences_does_not_import_scikit_learn():
+    # scikit-learn's imports cost 2 s of every run's start-up; it trains, it is not needed to score
+    code = (
+        "import sys; from otkaz.extract import extract; from otkaz.model import Document; "
+        "r = extract(Document(id='a', text='Two soldiers left their unit near Bryansk and went home.', lang='en')); "
+        "assert r.processed; print('sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -9,7 +9,8 @@ extractor keeps a rule trigger only where the model does not reject its sentence
 a trigger where the model is sure and no rule fired.
 
 Features are hashed (no vocabulary to ship); the two classifiers are scikit-learn logistic
-regressions whose coefficients are saved as plain arrays.
+regressions whose coefficients are saved as plain arrays, so that using them needs neither
+scikit-learn nor its start-up (2 s of imports, scipy.stats among them), only the hashing.
 """
 from __future__ import annotations
 
@@ -105,12 +106,29 @@ def _own_features(s: Sentence, lemmas: list[str]) -> list[str]:
     return feats
 
 
-def _vectorizer():
-    from sklearn.feature_extraction.text import HashingVectorizer
+def hashed(features: list[list[str]]):
+    """One row per sentence of l2-normalised feature counts, each feature at its 32-bit signed
+    MurmurHash3 modulo N_FEATURES: scikit-learn's ``HashingVectorizer(alternate_sign=False)``,
+    which trained the shipped weights, without importing scikit-learn."""
+    from mmh3 import hash as murmurhash3_32
+    from scipy.sparse import csr_matrix
 
-    return HashingVectorizer(
-        analyzer=lambda feats: feats, n_features=N_FEATURES, alternate_sign=False, norm="l2"
-    )
+    indptr, indices, values = [0], [], []
+    for feats in features:
+        counts: dict[int, int] = {}
+        for feat in feats:
+            h = murmurhash3_32(feat, 0)
+            # scikit-learn's index for -2**31, whose absolute value does not fit 32 bits
+            index = (2147483647 - (N_FEATURES - 1)) % N_FEATURES if h == -2147483648 else abs(h) % N_FEATURES
+            counts[index] = counts.get(index, 0) + 1
+        row = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        norm = np.sqrt(row @ row)
+        indices.extend(counts)
+        values.append(row / norm if norm else row)
+        indptr.append(len(indices))
+    data = np.concatenate(values) if values else np.zeros(0)
+    return csr_matrix((data, np.array(indices, dtype=np.int32), np.array(indptr, dtype=np.int64)),
+                      shape=(len(features), N_FEATURES))
 
 
 class SentenceModel:
@@ -125,7 +143,6 @@ class SentenceModel:
         self.type_coef = np.asarray(type_coef, dtype=np.float32)
         self.type_bias = np.asarray(type_bias, dtype=np.float32)
         self.types = tuple(types)
-        self._vec = _vectorizer()
 
     # -- use ------------------------------------------------------------------------------
 
@@ -133,7 +150,7 @@ class SentenceModel:
         feats = sentence_features(doc, triggers)
         if not feats:
             return []
-        X = self._vec.transform(feats)
+        X = hashed(feats)
         incident = 1 / (1 + np.exp(-(X @ self.incident_coef + self.incident_bias)))
         logits = X @ self.type_coef.T + self.type_bias
         logits -= logits.max(axis=1, keepdims=True)
@@ -151,8 +168,7 @@ class SentenceModel:
         """``labels``: the type of the incident a sentence states, or None when it states none."""
         from sklearn.linear_model import LogisticRegression
 
-        vec = _vectorizer()
-        X = vec.transform(features)
+        X = hashed(features)
         y = np.array([label is not None for label in labels])
         incident = LogisticRegression(C=c_incident, class_weight="balanced", max_iter=3000).fit(X, y)
         positive = [i for i, label in enumerate(labels) if label is not None]

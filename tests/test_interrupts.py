@@ -6,6 +6,10 @@ first worker appears: the moment the pool starts workers, when an interrupt used
 a worker the pool did not know of (and the run waited for it forever). The run must exit
 128 + N and leave no process behind; the next run must leave the store an uninterrupted
 run leaves.
+
+A real ``otkaz run --workers 2`` (local workers, or a local Dask cluster) killed with SIGKILL
+(the OOM killer, ``kill -9``) cannot stop anything itself: the processes it started must end
+on their own, and the next run must leave the store an uninterrupted run leaves.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ pytestmark = pytest.mark.slow
 OTKAZ = Path(sys.executable).with_name("otkaz")
 MARK = "OTKAZ_TEST_INTERRUPT_MARK"  # in the environment of the run and of every process it starts
 FINISH = 300  # seconds a run has to end, interrupted or not: far more than it takes
+GONE = 60  # seconds the processes of a killed run have to end: far more than they take
 
 TOWNS = ["Kostroma", "Tver", "Kursk", "Orel", "Tambov", "Penza", "Kirov", "Vologda", "Pskov", "Ryazan",
          "Samara", "Saratov"]
@@ -50,12 +55,16 @@ def report(number: int) -> dict[str, Any]:
             "outlet": "Test Wire"}
 
 
+def write_reports(path: Path, count: int) -> Path:
+    path.write_text("".join(json.dumps(report(n)) + "\n" for n in range(count)), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding 64 reports, none extracted: four batches, more than two workers take at once."""
     folder = tmp_path_factory.mktemp("interrupts")
-    reports = folder / "reports.jsonl"
-    reports.write_text("".join(json.dumps(report(n)) + "\n" for n in range(64)), encoding="utf-8")
+    reports = write_reports(folder / "reports.jsonl", 64)
     store = folder / "stored.db"
     subprocess.run([str(OTKAZ), "ingest", "-q", "--db", str(store), str(reports)], check=True, timeout=FINISH)
     return store
@@ -132,3 +141,58 @@ def test_a_run_interrupted_as_its_workers_start_stops_and_the_next_run_resumes(
     resumed = otkaz("extract", "--workers", "2", "--db", str(store))
     assert resumed.wait(timeout=FINISH) == 0
     assert snapshot(str(store)) == uninterrupted
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """256 reports: 16 batches, so that a run killed a second after its workers start is still parsing."""
+    return write_reports(tmp_path_factory.mktemp("killed") / "reports.jsonl", 256)
+
+
+@pytest.fixture(scope="module")
+def run_uninterrupted(reports: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    store = tmp_path_factory.mktemp("run-uninterrupted") / "otkaz.db"
+    assert otkaz("run", "--workers", "2", "--db", str(store), str(reports)).wait(timeout=FINISH) == 0
+    return snapshot(str(store))
+
+
+def workers_started(run: subprocess.Popen[bytes], engine: str) -> None:
+    """Back when the run has started both its worker processes (or has ended): the fork
+    server's children, or the Dask worker processes (spawned by the run itself)."""
+    parent = psutil.Process(run.pid)
+    while run.poll() is None:
+        try:
+            if engine == "dask":
+                workers = [p for p in parent.children() if "multiprocessing.spawn" in " ".join(p.cmdline())]
+            else:
+                servers = [p for p in parent.children() if "multiprocessing.forkserver" in " ".join(p.cmdline())]
+                workers = servers[0].children() if servers else []
+            if len(workers) >= 2:
+                return
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_a_run_killed_with_sigkill_leaves_no_process_behind_and_the_next_run_resumes(
+    engine: str, reports: Path, run_uninterrupted: dict[str, Any], mark: str, tmp_path: Path
+) -> None:
+    if engine == "dask":
+        pytest.importorskip("dask.distributed")
+    store = tmp_path / "otkaz.db"
+    command = ["run", "--engine", engine, "--workers", "2", "--db", str(store), str(reports)]
+    for delay in (0.0, 1.0):  # as the workers start, then with batches being parsed
+        run = otkaz(*command, mark=mark)
+        workers_started(run, engine)
+        time.sleep(delay)
+        started = marked(mark)
+        assert len(started) >= 3, "the run ended before it was killed"  # the run and two workers at least
+        run.kill()
+        assert run.wait(timeout=FINISH) == -signal.SIGKILL
+        left = psutil.wait_procs(marked(mark), timeout=GONE)[1]
+        assert not left, f"left behind: {[' '.join(p.cmdline())[:80] for p in left]}"
+
+    resumed = otkaz(*command)
+    assert resumed.wait(timeout=FINISH) == 0
+    assert snapshot(str(store)) == run_uninterrupted

@@ -156,38 +156,39 @@ def run_uninterrupted(reports: Path, tmp_path_factory: pytest.TempPathFactory) -
     return snapshot(str(store))
 
 
-def workers_started(run: subprocess.Popen[bytes], engine: str) -> None:
-    """Back when the run has started both its worker processes (or has ended): the fork
-    server's children, or the Dask worker processes (spawned by the run itself)."""
+def started(run: subprocess.Popen[bytes], count: int) -> None:
+    """Back when the run has started ``count`` processes besides multiprocessing's resource
+    tracker (or has ended): local, the fork server, then its workers; Dask, its worker processes."""
     parent = psutil.Process(run.pid)
     while run.poll() is None:
         try:
-            if engine == "dask":
-                workers = [p for p in parent.children() if "multiprocessing.spawn" in " ".join(p.cmdline())]
-            else:
-                servers = [p for p in parent.children() if "multiprocessing.forkserver" in " ".join(p.cmdline())]
-                workers = servers[0].children() if servers else []
-            if len(workers) >= 2:
+            processes = [p for p in parent.children(recursive=True)
+                         if "multiprocessing.resource_tracker" not in " ".join(p.cmdline())]
+            if len(processes) >= count:
                 return
         except psutil.NoSuchProcess:
             pass
         time.sleep(0.01)
 
 
-@pytest.mark.parametrize("engine", ["local", "dask"])
+@pytest.mark.parametrize(("engine", "all_started"), [
+    pytest.param("local", 3, id="local"),  # the fork server and two workers
+    pytest.param("dask", 2, id="dask"),  # two worker processes (the scheduler and nannies run in the run)
+])
 def test_a_run_killed_with_sigkill_leaves_no_process_behind_and_the_next_run_resumes(
-    engine: str, reports: Path, run_uninterrupted: dict[str, Any], mark: str, tmp_path: Path
+    engine: str, all_started: int, reports: Path, run_uninterrupted: dict[str, Any], mark: str, tmp_path: Path
 ) -> None:
     if engine == "dask":
         pytest.importorskip("dask.distributed")
     store = tmp_path / "otkaz.db"
     command = ["run", "--engine", engine, "--workers", "2", "--db", str(store), str(reports)]
-    for delay in (0.0, 1.0):  # as the workers start, then with batches being parsed
+    # as the first process starts (local: the fork server loading the models), as the last
+    # does, then a second later, with batches being parsed
+    for count, delay in ((1, 0.0), (all_started, 0.0), (all_started, 1.0)):
         run = otkaz(*command, mark=mark)
-        workers_started(run, engine)
+        started(run, count)
         time.sleep(delay)
-        started = marked(mark)
-        assert len(started) >= 3, "the run ended before it was killed"  # the run and two workers at least
+        assert run.poll() is None, "the run ended before it was killed"
         run.kill()
         assert run.wait(timeout=FINISH) == -signal.SIGKILL
         left = psutil.wait_procs(marked(mark), timeout=GONE)[1]

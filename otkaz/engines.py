@@ -86,6 +86,7 @@ def _ordered(submit: Callable[[list[Document]], Any], result: Callable[[Any], li
 # of each language to load (the models loaded).
 PRELOAD_START = "otkaz.preload_start"
 PRELOAD_MODULE = "otkaz.preload"
+FORK_SERVER_PARENT = "OTKAZ_FORK_SERVER_PARENT"  # the pid of the process starting the fork server
 
 
 class LocalProcesses:
@@ -110,6 +111,9 @@ class LocalProcesses:
             # the server imports these in order: PRELOAD_START, each language's package, PRELOAD_MODULE
             context.set_forkserver_preload([PRELOAD_START, *(LANGUAGES[lang].split(":")[0] for lang in read),
                                             PRELOAD_MODULE])
+            # the server, once it dies with this process (otkaz.preload_start), checks that this
+            # process has not died already: the environment is all it is started with
+            os.environ[FORK_SERVER_PARENT] = str(os.getpid())
         else:
             context = multiprocessing.get_context("spawn")
         self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)

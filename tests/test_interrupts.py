@@ -197,3 +197,35 @@ def test_a_run_killed_with_sigkill_leaves_no_process_behind_and_the_next_run_res
     resumed = otkaz(*command)
     assert resumed.wait(timeout=FINISH) == 0
     assert snapshot(str(store)) == run_uninterrupted
+
+
+# A stand-in for the fork server: a fresh interpreter whose first import is the fork server's,
+# then a model load that takes minutes; and for its parent, a process that starts it and waits.
+LOADING = "import otkaz.preload_start, time; print('loading', flush=True); time.sleep(300)"
+STARTING_THE_SERVER = f"""
+import os, subprocess, sys, time
+os.environ["OTKAZ_FORK_SERVER_PARENT"] = str(os.getpid())
+server = subprocess.Popen([sys.executable, "-c", {LOADING!r}], stdout=subprocess.PIPE)
+print(server.stdout.readline().decode(), end="", flush=True)
+time.sleep(300)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+def test_a_fork_server_killed_while_it_loads_the_models_does_not_load_on(mark: str) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", STARTING_THE_SERVER], env={**os.environ, MARK: mark},
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    assert parent.stdout is not None
+    assert parent.stdout.readline() == b"loading\n"
+    (server,) = psutil.Process(parent.pid).children()
+    parent.kill()
+    parent.wait(timeout=FINISH)
+    assert not psutil.wait_procs([server], timeout=GONE)[1], "the server still loads"
+
+
+def test_a_fork_server_whose_parent_died_before_it_started_ends_at_once() -> None:
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # its pid names the parent that died: this test's process is the server's now
+    server = subprocess.run([sys.executable, "-c", LOADING], stdin=subprocess.DEVNULL, capture_output=True,
+                            env={**os.environ, "OTKAZ_FORK_SERVER_PARENT": str(ended.pid)}, timeout=GONE)
+    assert (server.returncode, server.stdout) == (1, b"")

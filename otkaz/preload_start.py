@@ -20,9 +20,10 @@ _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 def _signal_on_the_parents_death(signal_number: int) -> None:
     # The parent is the thread that started this process: here the one asking for the first
-    # worker, which waits for it until the models are loaded, so it outlives the loading.
+    # worker, which waits for it until the models are loaded, so it outlives the loading. A
+    # prctl refused (a seccomp filter) leaves the server as Python makes it: ending once loaded.
     if sys.platform == "linux":
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal_number, 0, 0, 0)
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal_number, 0, 0, 0)
 
 
 def outlive_the_parent() -> None:

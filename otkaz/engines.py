@@ -16,8 +16,10 @@ engine gives the results of one process.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -84,6 +86,7 @@ def _ordered(submit: Callable[[list[Document]], Any], result: Callable[[Any], li
 # of each language to load (the models loaded).
 PRELOAD_START = "otkaz.preload_start"
 PRELOAD_MODULE = "otkaz.preload"
+FORK_SERVER_PARENT = "OTKAZ_FORK_SERVER_PARENT"  # the pid of the process starting the fork server
 
 
 class LocalProcesses:
@@ -108,9 +111,12 @@ class LocalProcesses:
             # the server imports these in order: PRELOAD_START, each language's package, PRELOAD_MODULE
             context.set_forkserver_preload([PRELOAD_START, *(LANGUAGES[lang].split(":")[0] for lang in read),
                                             PRELOAD_MODULE])
+            # the server, once it dies with this process (otkaz.preload_start), checks that this
+            # process has not died already: the environment is all it is started with
+            os.environ[FORK_SERVER_PARENT] = str(os.getpid())
         else:
             context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
+        self._pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
 
     def map_batches(self, batches: Iterable[list[Document]]) -> Iterator[list[ExtractionResult]]:
         return _ordered(lambda batch: self._pool.submit(extract_batch, batch), Future.result,
@@ -161,11 +167,35 @@ class LocalProcesses:
         forkserver._forkserver._stop()  # our end of its pipe closed, the server reaped
 
 
-def _ignore_interrupts() -> None:
+def _start_worker() -> None:
     """A worker's start: SIGINT (Ctrl-C goes to the whole process group) is for the parent,
     which stops the workers itself (forked workers inherit this from ``otkaz.preload_start``;
-    spawned ones need it here)."""
+    spawned ones need it here). And the worker ends when the parent does, also when the parent
+    is killed (SIGKILL, the OOM killer) and stops nothing itself."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """End this process as soon as the process that started it has ended.
+
+    A worker of a dead parent would wait for tasks forever, and keep the fork server (which
+    ends once no process holds its end of the server's pipe) and the resource tracker alive:
+    ending the workers ends them all. multiprocessing gives a worker, forked by the fork server
+    or spawned, a sentinel of the process that asked for it (the end of a pipe whose other end
+    only that process holds; a handle on Windows), ready once that process has ended however it
+    ended; a daemon thread waits on it. Unlike prctl(PR_SET_PDEATHSIG), it is portable, and it
+    watches the ``otkaz`` process itself, not the fork server the worker was forked from.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def wait_for_the_parent() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)  # at once: nothing of the batch under way will be read
+
+    threading.Thread(target=wait_for_the_parent, name="otkaz-exit-with-parent", daemon=True).start()
 
 
 def _stopped(process: Any, wait: float = 5.0) -> None:

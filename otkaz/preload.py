@@ -20,7 +20,9 @@ LOADED = tuple(lang for lang, spec in LANGUAGES.items() if spec.split(":")[0] in
 
 from otkaz.engines import extract_batch  # noqa: E402
 from otkaz.model import Document  # noqa: E402
+from otkaz.preload_start import outlive_the_parent  # noqa: E402
 
 # Any text loads a language's models: a date, which its readers look at, and no incident.
 extract_batch([Document(id=f"preload:{lang}", text="24.02.2022", lang=lang) for lang in LOADED])
 gc.freeze()
+outlive_the_parent()  # loaded: from now on the workers watch the parent (otkaz.preload_start)

@@ -6,6 +6,10 @@ first worker appears: the moment the pool starts workers, when an interrupt used
 a worker the pool did not know of (and the run waited for it forever). The run must exit
 128 + N and leave no process behind; the next run must leave the store an uninterrupted
 run leaves.
+
+A real ``otkaz run --workers 2`` (local workers, or a local Dask cluster) killed with SIGKILL
+(the OOM killer, ``kill -9``) cannot stop anything itself: the processes it started must end
+on their own, and the next run must leave the store an uninterrupted run leaves.
 """
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ pytestmark = pytest.mark.slow
 OTKAZ = Path(sys.executable).with_name("otkaz")
 MARK = "OTKAZ_TEST_INTERRUPT_MARK"  # in the environment of the run and of every process it starts
 FINISH = 300  # seconds a run has to end, interrupted or not: far more than it takes
+GONE = 60  # seconds the processes of a killed run have to end: far more than they take
 
 TOWNS = ["Kostroma", "Tver", "Kursk", "Orel", "Tambov", "Penza", "Kirov", "Vologda", "Pskov", "Ryazan",
          "Samara", "Saratov"]
@@ -50,12 +55,16 @@ def report(number: int) -> dict[str, Any]:
             "outlet": "Test Wire"}
 
 
+def write_reports(path: Path, count: int) -> Path:
+    path.write_text("".join(json.dumps(report(n)) + "\n" for n in range(count)), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store holding 64 reports, none extracted: four batches, more than two workers take at once."""
     folder = tmp_path_factory.mktemp("interrupts")
-    reports = folder / "reports.jsonl"
-    reports.write_text("".join(json.dumps(report(n)) + "\n" for n in range(64)), encoding="utf-8")
+    reports = write_reports(folder / "reports.jsonl", 64)
     store = folder / "stored.db"
     subprocess.run([str(OTKAZ), "ingest", "-q", "--db", str(store), str(reports)], check=True, timeout=FINISH)
     return store
@@ -132,3 +141,91 @@ def test_a_run_interrupted_as_its_workers_start_stops_and_the_next_run_resumes(
     resumed = otkaz("extract", "--workers", "2", "--db", str(store))
     assert resumed.wait(timeout=FINISH) == 0
     assert snapshot(str(store)) == uninterrupted
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """256 reports: 16 batches, so that a run killed a second after its workers start is still parsing."""
+    return write_reports(tmp_path_factory.mktemp("killed") / "reports.jsonl", 256)
+
+
+@pytest.fixture(scope="module")
+def run_uninterrupted(reports: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    store = tmp_path_factory.mktemp("run-uninterrupted") / "otkaz.db"
+    assert otkaz("run", "--workers", "2", "--db", str(store), str(reports)).wait(timeout=FINISH) == 0
+    return snapshot(str(store))
+
+
+def started(run: subprocess.Popen[bytes], count: int) -> None:
+    """Back when the run has started ``count`` processes besides multiprocessing's resource
+    tracker (or has ended): local, the fork server, then its workers; Dask, its worker processes."""
+    parent = psutil.Process(run.pid)
+    while run.poll() is None:
+        try:
+            processes = [p for p in parent.children(recursive=True)
+                         if "multiprocessing.resource_tracker" not in " ".join(p.cmdline())]
+            if len(processes) >= count:
+                return
+        except psutil.NoSuchProcess:
+            pass
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize(("engine", "all_started"), [
+    pytest.param("local", 3, id="local"),  # the fork server and two workers
+    pytest.param("dask", 2, id="dask"),  # two worker processes (the scheduler and nannies run in the run)
+])
+def test_a_run_killed_with_sigkill_leaves_no_process_behind_and_the_next_run_resumes(
+    engine: str, all_started: int, reports: Path, run_uninterrupted: dict[str, Any], mark: str, tmp_path: Path
+) -> None:
+    if engine == "dask":
+        pytest.importorskip("dask.distributed")
+    store = tmp_path / "otkaz.db"
+    command = ["run", "--engine", engine, "--workers", "2", "--db", str(store), str(reports)]
+    # as the first process starts (local: the fork server loading the models), as the last
+    # does, then a second later, with batches being parsed
+    for count, delay in ((1, 0.0), (all_started, 0.0), (all_started, 1.0)):
+        run = otkaz(*command, mark=mark)
+        started(run, count)
+        time.sleep(delay)
+        assert run.poll() is None, "the run ended before it was killed"
+        run.kill()
+        assert run.wait(timeout=FINISH) == -signal.SIGKILL
+        left = psutil.wait_procs(marked(mark), timeout=GONE)[1]
+        assert not left, f"left behind: {[' '.join(p.cmdline())[:80] for p in left]}"
+
+    resumed = otkaz(*command)
+    assert resumed.wait(timeout=FINISH) == 0
+    assert snapshot(str(store)) == run_uninterrupted
+
+
+# A stand-in for the fork server: a fresh interpreter whose first import is the fork server's,
+# then a model load that takes minutes; and for its parent, a process that starts it and waits.
+LOADING = "import otkaz.preload_start, time; print('loading', flush=True); time.sleep(300)"
+STARTING_THE_SERVER = f"""
+import os, subprocess, sys, time
+os.environ["OTKAZ_FORK_SERVER_PARENT"] = str(os.getpid())
+server = subprocess.Popen([sys.executable, "-c", {LOADING!r}], stdout=subprocess.PIPE)
+print(server.stdout.readline().decode(), end="", flush=True)
+time.sleep(300)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="prctl(PR_SET_PDEATHSIG) is Linux's")
+def test_a_fork_server_killed_while_it_loads_the_models_does_not_load_on(mark: str) -> None:
+    parent = subprocess.Popen([sys.executable, "-c", STARTING_THE_SERVER], env={**os.environ, MARK: mark},
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+    assert parent.stdout is not None
+    assert parent.stdout.readline() == b"loading\n"
+    (server,) = psutil.Process(parent.pid).children()
+    parent.kill()
+    parent.wait(timeout=FINISH)
+    assert not psutil.wait_procs([server], timeout=GONE)[1], "the server still loads"
+
+
+def test_a_fork_server_whose_parent_died_before_it_started_ends_at_once() -> None:
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # its pid names the parent that died: this test's process is the server's now
+    server = subprocess.run([sys.executable, "-c", LOADING], stdin=subprocess.DEVNULL, capture_output=True,
+                            env={**os.environ, "OTKAZ_FORK_SERVER_PARENT": str(ended.pid)}, timeout=GONE)
+    assert (server.returncode, server.stdout) == (1, b"")

@@ -16,10 +16,8 @@ engine gives the results of one process.
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing.connection
 import os
 import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +27,7 @@ from typing import Any, Protocol
 
 from otkaz.lang import LANGUAGES
 from otkaz.model import Document, ExtractionResult
+from otkaz.parent_watch import when_the_parent_ends
 
 ENGINES = ("local", "dask")
 BATCH = 16  # documents per task: large enough to pay a task's overhead, small enough to share out
@@ -177,25 +176,11 @@ def _start_worker() -> None:
 
 
 def _exit_with_parent() -> None:
-    """End this process as soon as the process that started it has ended.
-
-    A worker of a dead parent would wait for tasks forever, and keep the fork server (which
-    ends once no process holds its end of the server's pipe) and the resource tracker alive:
-    ending the workers ends them all. multiprocessing gives a worker, forked by the fork server
-    or spawned, a sentinel of the process that asked for it (the end of a pipe whose other end
-    only that process holds; a handle on Windows), ready once that process has ended however it
-    ended; a daemon thread waits on it. Unlike prctl(PR_SET_PDEATHSIG), it is portable, and it
-    watches the ``otkaz`` process itself, not the fork server the worker was forked from.
-    """
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def wait_for_the_parent() -> None:
-        multiprocessing.connection.wait([parent.sentinel])
-        os._exit(1)  # at once: nothing of the batch under way will be read
-
-    threading.Thread(target=wait_for_the_parent, name="otkaz-exit-with-parent", daemon=True).start()
+    """End this process as soon as the process that started it has ended: a worker of a dead
+    parent would wait for tasks forever, and keep the fork server (which ends once no process
+    holds its end of the server's pipe) and the resource tracker alive; ending the workers ends
+    them all (``otkaz.parent_watch``)."""
+    when_the_parent_ends(lambda: os._exit(1))  # at once: nothing of the batch under way will be read
 
 
 def _stopped(process: Any, wait: float = 5.0) -> None:

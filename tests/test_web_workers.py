@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 import pytest
 
 pytest.importorskip("fastapi")
@@ -241,3 +243,63 @@ def test_an_address_in_use_is_one_line_and_exit_1(db_url: str) -> None:
         result = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert f"otkaz: 127.0.0.1:{port}: Address already in use" in result.stderr.splitlines()
+
+
+GONE = 60  # seconds the processes of a killed server have to end: far more than they take
+SIGN_IN = b"name=anna&password=not-the-password&csrf_token=none&next=%2F"
+
+
+def sign_in_begun(port: int) -> socket.socket:
+    """A connection with a sign-in request under way: its headers and the start of its body sent."""
+    connection = socket.create_connection(("127.0.0.1", port), timeout=GONE)
+    connection.sendall(b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       b"Content-Type: application/x-www-form-urlencoded\r\n"
+                       b"Content-Length: %d\r\n\r\n" % len(SIGN_IN) + SIGN_IN[:10])
+    return connection
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="otkaz's supervisor serves on Linux")
+def test_a_server_killed_with_sigkill_leaves_no_process_behind(tmp_path: Path) -> None:
+    """A supervisor killed outright (kill -9, the OOM killer, a container stopped hard) stops no
+    worker itself: each must end by itself, answering a request under way first, so that no old
+    server is left sharing the port (SO_REUSEPORT) with the one started next; a client that never
+    finishes its request must not keep one. Failed before: both workers and the resource tracker
+    were alive 60 s after the kill, and the port answered."""
+    store = str(tmp_path / "otkaz.db")
+    with Database(store) as db:
+        seed(db)
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("otkaz")), "serve", "--db", store, "--port", str(port), "--workers", "2"]
+    environment = {k: v for k, v in os.environ.items() if k not in ("OTKAZ_SECRET_KEY", "OTKAZ_DATABASE_URL")}
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(command, env=environment, start_new_session=True, stdin=subprocess.DEVNULL,
+                                  stdout=output, stderr=output)
+    try:
+        deadline = time.monotonic() + 90
+        while sum(state == LISTEN for state, _ in _tcp_sockets(port)) < 2 and time.monotonic() < deadline:
+            assert server.poll() is None, log.read_text()
+            time.sleep(0.2)
+        assert fresh_get(f"http://127.0.0.1:{port}", "/login").status_code == 200
+        started = psutil.Process(server.pid).children(recursive=True)  # both workers, the resource tracker
+        workers = set(_owners({inode for state, inode in _tcp_sockets(port) if state == LISTEN}).values())
+        assert len(workers) == 2 and workers <= {process.pid for process in started}
+        under_way, stuck = sign_in_begun(port), sign_in_begun(port)
+    finally:
+        server.kill()
+    assert server.wait(timeout=GONE) == -signal.SIGKILL
+    with under_way, stuck:
+        # The port is let go at once, before the requests under way end: a server started next
+        # on it (systemd, a container) does not share it with the old workers.
+        deadline = time.monotonic() + GONE
+        while any(state == LISTEN for state, _ in _tcp_sockets(port)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with pytest.raises(httpx.ConnectError):
+            fresh_get(f"http://127.0.0.1:{port}", "/login")
+        under_way.sendall(SIGN_IN[10:])  # the rest of its body, after the kill
+        assert under_way.recv(100).startswith(b"HTTP/1.1 403 "), log.read_text()  # answered: no CSRF token
+        left = psutil.wait_procs(started, timeout=GONE)[1]
+    described = [" ".join(process.cmdline())[:80] for process in left]
+    for process in left:  # not to outlive the test
+        process.kill()
+    assert not left, f"left behind: {described}"

@@ -16,14 +16,18 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
 import threading
+import time
 from multiprocessing.process import BaseProcess
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
+
+from otkaz.parent_watch import when_the_parent_ends
 
 log = logging.getLogger("otkaz.web")
 
@@ -58,8 +62,24 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+# Seconds a worker whose supervisor has gone gives the requests under way before it exits anyway.
+ORPHAN_GRACE = 10.0
+
+
+def _stop_when_the_supervisor_is_gone() -> None:
+    """A supervisor killed outright (SIGKILL, the OOM killer) stops no worker: each stops itself
+    as on the supervisor's SIGTERM (uvicorn answers the requests under way, then exits), or at
+    the latest after ORPHAN_GRACE seconds. Otherwise it would serve on, sharing the port
+    (SO_REUSEPORT) with the next ``otkaz serve`` there, old code answering some of its requests."""
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(ORPHAN_GRACE)
+    os._exit(1)
+
+
 def _serve_one(host: str, port: int) -> None:
-    """A worker process: the application on a socket of its own (uvicorn listens on it)."""
+    """A worker process: the application on a socket of its own (uvicorn listens on it), until
+    SIGINT or SIGTERM, or until the supervisor is gone."""
+    when_the_parent_ends(_stop_when_the_supervisor_is_gone)
     try:
         sock = listening_socket(host, port)
     except OSError as exc:  # taken meanwhile by a process that does not share it

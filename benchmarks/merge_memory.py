@@ -3,7 +3,8 @@
 Stores synthetic documents of one mention each through the store API (no parsing), --step at a
 time, and merges after each step as ``otkaz run`` does every ``pipeline.MERGE_EVERY`` mentions
 (the first merge is a full one, which builds the merge index). After each merge it prints the
-store's size, the mentions the merge re-merged and its largest component, the merge's time,
+store's size, the mentions the merge re-merged and the most it merged together (its largest unit:
+components joined by the new mentions), the merge's time,
 the process's RSS, what the C heap (glibc malloc) holds in use and free within it, and, with
 --trace, the peak of the Python memory the merge allocated (tracemalloc) and the lines that held
 most at the end of it. --trim returns the heap's free memory to the system after each merge
@@ -89,8 +90,6 @@ def heap() -> tuple[float, float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from collections import Counter
-
     from otkaz import pipeline
     from otkaz.merge import incremental
     from otkaz.store import Database
@@ -131,11 +130,10 @@ def main(argv: list[str] | None = None) -> int:
                 change, _count = db.merge_incidents(
                     lambda source: incremental.update(source, pipeline.usable_decisions))
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-                largest = max(Counter(entry.component for entry in change.entries).values(), default=0)
-                remerged = len(change.keys)
+                largest, remerged = change.largest_unit, len(change.keys)
                 del change
                 in_use, free, mapped = heap()
-                line = (f"mentions {stored:7d}: re-merged {remerged:6d} (largest component {largest:4d}); "
+                line = (f"mentions {stored:7d}: re-merged {remerged:6d} (largest unit {largest:4d}); "
                         f"merge wall {wall:6.2f} s cpu {cpu:6.2f} s; RSS {process.memory_info().rss / 2**20:6.1f} MB; "
                         f"heap in use {in_use:6.1f} MB (mmapped {mapped:5.1f}), free in it {free:6.1f} MB")
                 if args.trim:

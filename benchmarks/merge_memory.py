@@ -3,9 +3,9 @@
 Stores synthetic documents of one mention each through the store API (no parsing), --step at a
 time, and merges after each step as ``otkaz run`` does every ``pipeline.MERGE_EVERY`` mentions
 (the first merge is a full one, which builds the merge index). After each merge it prints the
-store's size, the mentions the merge re-merged and the most it merged together (its largest unit:
-components joined by the new mentions), the merge's time,
-the process's RSS, what the C heap (glibc malloc) holds in use and free within it, and, with
+store's size, the mentions the merge re-merged and the most it merged together (its largest
+unit: components joined by the new mentions), the merge's time, the process's RSS, what the
+C heap (glibc malloc) holds in use and free within it, and, with
 --trace, the peak of the Python memory the merge allocated (tracemalloc) and the lines that held
 most at the end of it. --trim returns the heap's free memory to the system after each merge
 (glibc malloc_trim) and prints the RSS that remains.

@@ -3,8 +3,12 @@
 Stores synthetic documents of one mention each through the store API (no parsing), --step at a
 time, and merges after each step as ``otkaz run`` does every ``pipeline.MERGE_EVERY`` mentions
 (the first merge is a full one, which builds the merge index). After each merge it prints the
-store's size, the merge's time, the process's RSS, and, with --trace, the peak of the Python
-memory the merge allocated (tracemalloc) and the lines that held most at the end of it.
+store's size, the mentions the merge re-merged and the most it merged together (its largest
+unit: components joined by the new mentions), the merge's time, the process's RSS, what the
+C heap (glibc malloc) holds in use and free within it, and, with
+--trace, the peak of the Python memory the merge allocated (tracemalloc) and the lines that held
+most at the end of it. --trim returns the heap's free memory to the system after each merge
+(glibc malloc_trim) and prints the RSS that remains.
 
     .venv/bin/python benchmarks/merge_memory.py --mentions 100000 --step 2000 --trace
 
@@ -15,6 +19,8 @@ are: places of one country (--countries 1), dates within --days days, a share of
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import gc
 import os
 import sys
@@ -67,8 +73,25 @@ class NarrowNews(scale.SyntheticNews):
         return document, result
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in
+                ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks",
+                 "keepcost")]
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+
+
+def heap() -> tuple[float, float, float]:
+    """glibc's heap in MB: in use (small blocks and mmapped ones), free inside it, mmapped."""
+    _LIBC.mallinfo2.restype = _MallInfo2
+    info = _LIBC.mallinfo2()
+    return (info.uordblks + info.hblkhd) / 2**20, info.fordblks / 2**20, info.hblkhd / 2**20
+
+
 def main(argv: list[str] | None = None) -> int:
     from otkaz import pipeline
+    from otkaz.merge import incremental
     from otkaz.store import Database
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -80,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-chars", type=int, default=3_000)
     parser.add_argument("--trace", action="store_true", help="tracemalloc: each merge's peak and top lines (slower).")
     parser.add_argument("--top", type=int, default=4, help="Lines listed with --trace.")
+    parser.add_argument("--trim", action="store_true", help="glibc malloc_trim(0) after each merge.")
     parser.add_argument("--db", type=Path, help="The store (default: a temporary one; removed first).")
     args = parser.parse_args(argv)
     print(f"machine: {psutil.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}", flush=True)
@@ -103,10 +127,18 @@ def main(argv: list[str] | None = None) -> int:
                     tracemalloc.reset_peak()
                     before, _peak = tracemalloc.get_traced_memory()
                 wall, cpu = time.perf_counter(), time.process_time()
-                pipeline.merge_all(db)
+                change, _count = db.merge_incidents(
+                    lambda source: incremental.update(source, pipeline.usable_decisions))
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-                line = (f"mentions {stored:7d}: merge wall {wall:6.2f} s cpu {cpu:6.2f} s; "
-                        f"RSS {process.memory_info().rss / 2**20:6.1f} MB")
+                largest, remerged = change.largest_unit, len(change.keys)
+                del change
+                in_use, free, mapped = heap()
+                line = (f"mentions {stored:7d}: re-merged {remerged:6d} (largest unit {largest:4d}); "
+                        f"merge wall {wall:6.2f} s cpu {cpu:6.2f} s; RSS {process.memory_info().rss / 2**20:6.1f} MB; "
+                        f"heap in use {in_use:6.1f} MB (mmapped {mapped:5.1f}), free in it {free:6.1f} MB")
+                if args.trim:
+                    _LIBC.malloc_trim(0)
+                    line += f"; RSS after trim {process.memory_info().rss / 2**20:6.1f} MB"
                 if args.trace:
                     now, peak = tracemalloc.get_traced_memory()
                     line += f"; traced: peak {(peak - before) / 2**20:6.1f} MB above the start, held after {(now - before) / 2**20:5.1f} MB"

@@ -65,8 +65,9 @@ class Measured:
     run really takes. Each peak comes with each process's figures at that moment."""
 
     def __init__(self, wall: float, cpu: float, peak_rss: int, peak_pss: int,
-                 at_peak_rss: list[ProcessMemory], at_peak_pss: list[ProcessMemory], output: dict) -> None:
-        self.wall, self.cpu, self.output = wall, cpu, output
+                 at_peak_rss: list[ProcessMemory], at_peak_pss: list[ProcessMemory], output: dict,
+                 own_peak: int = 0) -> None:
+        self.wall, self.cpu, self.output, self.own_peak = wall, cpu, output, own_peak
         self.peak_rss, self.peak_pss = peak_rss, peak_pss
         self.at_peak_rss, self.at_peak_pss = at_peak_rss, at_peak_pss
 
@@ -81,7 +82,8 @@ class Measured:
         def listed(members: list[ProcessMemory]) -> str:
             return ", ".join(f"{m.role} {_mb(m.rss)}/{_mb(m.pss)}/{_mb(m.uss)}" for m in members)
         return (f"  at the RSS peak (RSS/PSS/USS MB): {listed(self.at_peak_rss)}\n"
-                f"  at the PSS peak (RSS/PSS/USS MB): {listed(self.at_peak_pss)}")
+                f"  at the PSS peak (RSS/PSS/USS MB): {listed(self.at_peak_pss)}\n"
+                f"  the otkaz process's own peak: RSS {_mb(self.own_peak)} MB (VmHWM)")
 
 
 class ProcessMemory(NamedTuple):
@@ -110,20 +112,31 @@ def _role(process: psutil.Process, root: psutil.Process) -> str:
     return process.name()
 
 
+def _high_water_mark(pid: int) -> int:
+    """A process's peak RSS in bytes (Linux: VmHWM); 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            return next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:")), 0)
+    except OSError:
+        return 0
+
+
 def measure(args: list[str]) -> Measured:
     """Run otkaz in a child process; its wall time, the CPU time and the peak memory (RSS and PSS
     of the process and its children, each summed, sampled every 0.2 s)."""
     start = time.perf_counter()
     process = psutil.Popen([*OTKAZ, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak_rss = peak_pss = 0
+    own_peak = 0  # the otkaz process's own peak RSS (VmHWM), as last read before it ended
     at_peak_rss: list[ProcessMemory] = []
     at_peak_pss: list[ProcessMemory] = []
     cpu_by_pid: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak_rss, peak_pss, at_peak_rss, at_peak_pss
+        nonlocal peak_rss, peak_pss, at_peak_rss, at_peak_pss, own_peak
         while not done.is_set():
+            own_peak = max(own_peak, _high_water_mark(process.pid))
             try:
                 tree = [process, *process.children(recursive=True)]
             except psutil.NoSuchProcess:
@@ -159,7 +172,7 @@ def measure(args: list[str]) -> Measured:
     if process.returncode not in (0, 1):
         raise SystemExit(f"otkaz {' '.join(args)} failed ({process.returncode}):\n{stderr[-2000:]}")
     return Measured(wall, cpu, peak_rss, peak_pss, at_peak_rss, at_peak_pss,
-                    json.loads(stdout) if stdout.strip() else {})
+                    json.loads(stdout) if stdout.strip() else {}, own_peak)
 
 
 def write_corpus(path: Path, docs: int | None = None, relevant: float = 0.02, size: int | None = None,

@@ -399,3 +399,87 @@ def test_a_merge_reads_the_mentions_of_its_blocks_a_chunk_at_a_time_without_text
     assert sorted(report.document.id for report in merged.reports) == ["chunked-031", "chunked-100"]
     monkeypatch.undo()
     assert _state(db)[0] == _scratch(db)
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_incremental_merging_unit_by_unit_equals_full_merging(
+    db: Database, twin: Database, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10: a merge merges its independent units (whole components, the new mentions
+    that join them, the decisions touching them) a batch at a time; each unit merged alone
+    still gives the incidents of a full merge, decisions included."""
+    monkeypatch.setattr(pipeline.incremental, "UNIT_BATCH", 1)
+    world = World(seed)
+    documents: dict[str, Document] = {}
+    with twin as full:
+        for step in range(60):
+            _step(world, [db, full], documents)
+            if world.rng.random() < 0.6 or step == 59:
+                pipeline.merge_all(db)
+                pipeline.merge_all(full, full=True)
+                assert _state(db) == _state(full), f"step {step}"
+        assert any(len(incident["reports"]) > 1 for incident in _state(db)[0])
+
+
+def test_a_merge_holds_one_batch_of_units_at_a_time(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10: as a dense store fills, the mentions a merge re-merges grow with it (new
+    mentions join ever more components). A merge indexes a bounded batch of independent units
+    at a time and lets each batch's incidents go before it merges the next: what it holds
+    follows its largest unit, not the store."""
+    import gc
+    import weakref
+
+    from otkaz.merge.clusters import MergeIndex
+
+    monkeypatch.setattr(pipeline.incremental, "UNIT_BATCH", 4)
+    towns = [place for place in (get_gazetteer().lookup(name, "en") for name in PLACES) if place.country == "RU"]
+    assert len(towns) >= 2
+
+    def told(event: int, copy: int) -> tuple[Document, list[IncidentMention]]:
+        # Events far apart in time (never one block), each told alike by several outlets.
+        day = date(2022, 3, 1) + timedelta(days=20 * event)
+        document = Document(id=f"event-{event:02d}-{copy}", text=f"Report {copy} of event {event}.",
+                            outlet=f"Outlet {copy}", published=day.isoformat(), lang="en")
+        quote = f"Forty mobilized soldiers from {towns[event % len(towns)].name} refused to go to the front."
+        mention = IncidentMention(
+            document_id=document.id, type="combat_refusal", actors=["mobilized"], count=Count(40, 40),
+            location=towns[event % len(towns)], date=DateRange(day, day), confidence=0.6,
+            evidence=[Evidence("incident", quote, 0, len(quote))],
+        )
+        return document, [mention]
+
+    for event in range(12):
+        for copy in range(2):
+            _store(db, *told(event, copy))
+    pipeline.merge_all(db)
+    assert len(db.incidents()) == 12
+    for event in range(12):  # a third report of every event: every component is merged again
+        _store(db, *told(event, 2))
+
+    indexed: list[int] = []
+    alive: list[weakref.ref] = []  # the incidents of the batches merged before
+    add, incidents = MergeIndex.add, MergeIndex.incidents
+
+    def counting_add(self, reports):  # noqa: ANN001, ANN202
+        reports = list(reports)
+        gc.collect()
+        assert not [ref for ref in alive if ref() is not None], "an earlier batch's incidents are still held"
+        indexed.append(len(reports))
+        return add(self, reports)
+
+    def remembered_incidents(self, decisions=()):  # noqa: ANN001, ANN202
+        found = incidents(self, decisions)
+        alive.extend(weakref.ref(incident) for incident in found)
+        return found
+
+    monkeypatch.setattr(MergeIndex, "add", counting_add)
+    monkeypatch.setattr(MergeIndex, "incidents", remembered_incidents)
+    change, _count = db.merge_incidents(lambda source: pipeline.incremental.update(source, pipeline.usable_decisions))
+    monkeypatch.undo()
+    assert not change.full
+    assert len(change.keys) == 36
+    assert max(indexed) <= 6  # batches of at least 4 mentions, of whole units of 3
+    assert sum(indexed) == 36
+    assert change.largest_unit == 3
+    assert _state(db)[0] == _scratch(db)
+    assert sorted(len(incident.reports) for incident in db.incidents()) == [3] * 12

@@ -617,12 +617,13 @@ class Database:
             revision = _merge_revision(conn)
             change = plan(merge_index.MergeReader(conn))
         if change.full:
-            _check_unique_ids(change.incidents)
+            _check_unique_ids(change.batches.incidents())
         with self._write() as conn:
             if _merge_revision(conn, hold=True) != revision:
+                change.batches.close()
                 change = plan(merge_index.MergeReader(conn))
                 if change.full:
-                    _check_unique_ids(change.incidents)
+                    _check_unique_ids(change.batches.incidents())
             merge_index.apply_update(conn, change, _replace_incidents, _now())
             if not change.empty:
                 _changed_query_inputs(conn)  # the incident queries' kept results go stale

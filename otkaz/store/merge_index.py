@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, or_, select, tuple_, update
 
-from otkaz.merge.incremental import MergeUpdate, decision_digest
+from otkaz.merge.incremental import Batches, MergeUpdate, decision_digest
 from otkaz.merge.reconcile import ID_PREFIX
-from otkaz.model import Decision, Document, Incident, Report
+from otkaz.model import Decision, Document, Report
 from otkaz.store import codec, stale_views
 from otkaz.store.incident_rows import insert_incidents, report_rows
 from otkaz.store.schema import (
@@ -127,13 +127,14 @@ class MergeReader:
             found.update(self.conn.execute(query).scalars())
         return found
 
-    def members_of(self, components: Collection[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
+    def members_of(self, components: Collection[str]) -> dict[str, tuple[str, str]]:
+        """Mention key -> (document id, component) of the indexed mentions of ``components``."""
+        found: dict[str, tuple[str, str]] = {}
         for chunk in _chunks(components):
-            query = select(merge_index.c.mention_key, merge_index.c.document_id).where(
+            query = select(merge_index.c.mention_key, merge_index.c.document_id, merge_index.c.component).where(
                 merge_index.c.component.in_(chunk)
             )
-            found.update((a, b) for a, b in self.conn.execute(query))
+            found.update((key, (document_id, component)) for key, document_id, component in self.conn.execute(query))
         return found
 
     def candidates(self, blocks: Iterable[tuple[str, list | None, list | None]]) -> Iterator[list[tuple[str, str]]]:
@@ -229,12 +230,12 @@ def apply_update(conn: Connection, change: MergeUpdate, replace_all: Any, now: s
     if change.empty:
         return
     if change.full:
-        replace_all(conn, change.incidents)
+        replace_all(conn, change.batches.incidents())
         for table in (merge_index, merge_blocks, merge_decision_keys, merge_decisions, merge_pending):
             conn.execute(delete(table))
         conn.execute(delete(merge_index_state))
     else:
-        _replace_some_incidents(conn, change.keys, change.incidents, now)
+        _replace_some_incidents(conn, change.keys, change.batches, now)
         for chunk in _chunks(change.keys):
             conn.execute(delete(merge_index).where(merge_index.c.mention_key.in_(chunk)))
             conn.execute(delete(merge_blocks).where(merge_blocks.c.mention_key.in_(chunk)))
@@ -245,23 +246,22 @@ def apply_update(conn: Connection, change: MergeUpdate, replace_all: Any, now: s
         for chunk in _chunks([*change.gone_decisions, *change.decision_keys]):
             conn.execute(delete(merge_decisions).where(merge_decisions.c.decision_id.in_(chunk)))
             conn.execute(delete(merge_decision_keys).where(merge_decision_keys.c.decision_id.in_(chunk)))
-    index_rows = [
-        {"mention_key": e.key, "document_id": e.document_id, "component": e.component} for e in change.entries
-    ]
-    block_rows = [
-        {
-            "mention_key": e.key,
-            "document_id": e.document_id,
-            "type": e.type,
-            "country": NO_COUNTRY if country is None else country,
-            "month": NO_MONTH if month is None else month,
-        }
-        for e in change.entries
-        for country, month in e.blocks
-    ]
-    for rows, table in ((index_rows, merge_index), (block_rows, merge_blocks)):
-        for chunk in _chunks(rows, 5000):
-            conn.execute(insert(table), chunk)
+    for _incidents, entries in change.batches:
+        index_rows = [{"mention_key": e.key, "document_id": e.document_id, "component": e.component} for e in entries]
+        block_rows = [
+            {
+                "mention_key": e.key,
+                "document_id": e.document_id,
+                "type": e.type,
+                "country": NO_COUNTRY if country is None else country,
+                "month": NO_MONTH if month is None else month,
+            }
+            for e in entries
+            for country, month in e.blocks
+        ]
+        for rows, table in ((index_rows, merge_index), (block_rows, merge_blocks)):
+            for chunk in _chunks(rows, 5000):
+                conn.execute(insert(table), chunk)
     if change.decision_keys:
         conn.execute(insert(merge_decisions), [
             {"decision_id": i, "digest": change.decision_digests[i]} for i in sorted(change.decision_keys)
@@ -275,25 +275,34 @@ def apply_update(conn: Connection, change: MergeUpdate, replace_all: Any, now: s
         conn.execute(insert(merge_index_state).values(id=1, built_at=now))
 
 
-def _replace_some_incidents(conn: Connection, keys: Collection[str], new_incidents: list[Incident], now: str) -> None:
-    """The incidents holding any of ``keys`` give way to ``new_incidents`` (which hold exactly
-    the stored ones of those keys); aliases as a full replacement keeps them (``_keep_aliases``)."""
+def _replace_some_incidents(conn: Connection, keys: Collection[str], batches: Batches, now: str) -> None:
+    """The incidents holding any of ``keys`` give way to the incidents of ``batches`` (which
+    hold exactly the stored ones of those keys); aliases as a full replacement keeps them
+    (``_keep_aliases``). The batches are read one at a time, and only the ids of the new
+    incidents are held across them."""
     old_ids: set[str] = set()
     for chunk in _chunks(keys):
         query = select(incident_reports.c.incident_id).where(incident_reports.c.mention_key.in_(chunk))
         old_ids.update(conn.execute(query).scalars())
-    new_ids = {incident.id for incident in new_incidents}
-    holder = {(r.mention.document_id, r.mention.key): i.id for i in new_incidents for r in i.reports}
-    holders: dict[str, list[str]] = {}
+    new_ids = {incident.id for incidents, _ in batches for incident in incidents}
+    gone_reports = []  # (incident id, report) of the stored incidents whose ids go, in report order
     for chunk in _chunks(sorted(old_ids - new_ids)):
         rows = conn.execute(
-            select(incident_reports)
+            select(incident_reports.c.incident_id, incident_reports.c.document_id, incident_reports.c.mention_key)
             .where(incident_reports.c.incident_id.in_(chunk))
             .order_by(incident_reports.c.incident_id, incident_reports.c.position)
         )
-        for row in rows:
-            held = holder.get((row.document_id, row.mention_key))
-            holders.setdefault(row.incident_id, []).extend([held] if held else [])
+        gone_reports += [(incident_id, (document_id, key)) for incident_id, document_id, key in rows]
+    wanted = {report for _incident_id, report in gone_reports}
+    holder = {
+        (r.mention.document_id, r.mention.key): i.id
+        for incidents, _ in batches for i in incidents for r in i.reports
+        if (r.mention.document_id, r.mention.key) in wanted
+    }
+    holders: dict[str, list[str]] = {}
+    for incident_id, report in gone_reports:
+        held = holder.get(report)
+        holders.setdefault(incident_id, []).extend([held] if held else [])
     moved = {
         old: max(found, key=lambda new: (found.count(new), -found.index(new)))
         for old, found in holders.items()
@@ -322,7 +331,8 @@ def _replace_some_incidents(conn: Connection, keys: Collection[str], new_inciden
         conn.execute(delete(incident_reports).where(incident_reports.c.incident_id.in_(chunk)))
         conn.execute(delete(incident_labels).where(incident_labels.c.incident_id.in_(chunk)))
         conn.execute(delete(incidents).where(incidents.c.id.in_(chunk)))
-    insert_incidents(conn, new_incidents, report_rows(new_incidents))
+    for new_incidents, _ in batches:
+        insert_incidents(conn, new_incidents, report_rows(new_incidents))
 
 
 def count_incidents(conn: Connection) -> int:

@@ -3,14 +3,18 @@
     .venv/bin/python benchmarks/bench_en.py [--copies 20] [--articles DIR]
 
 End to end is what a user runs: ingest the files, store them in a fresh SQLite file,
-extract, merge. The bare pipeline is spaCy's `nlp.pipe` over the same clean texts with the
-same model. Each copy of an article gets a distinct last line, so the store does not
-deduplicate it away. The target (issue 3): otkaz takes at most 1.3x the bare time.
+extract, merge. It is timed twice: `pipeline.run` in this process (after the bare pipeline ran
+here), and the `otkaz run` command in a process of its own, as a user starts it (its
+interpreter, imports and models included). The bare pipeline is spaCy's `nlp.pipe` over the
+same clean texts with the same model, loaded before timing. Each copy of an article gets a
+distinct last line, so the store does not deduplicate it away. The target (issue 9): otkaz
+takes at most 1.5x the bare time.
 """
 from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -63,6 +67,12 @@ def main() -> int:
         summary = run(db, [str(corpus_dir)], options)
         otkaz = time.perf_counter() - t0
         db.close()
+
+        command = [str(Path(sys.executable).with_name("otkaz")), "run", str(corpus_dir), "--db", str(work / "cli.db"),
+                   "--lang", "en", "--published", "2023-01-01"]
+        t0 = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        cli = time.perf_counter() - t0
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -70,7 +80,8 @@ def main() -> int:
     print(f"articles: {n} ({args.copies} copies of {n // args.copies}), {sum(map(len, texts)):,} characters")
     print(f"bare spaCy pipeline: {bare:7.2f} s  {n / bare:7.1f} articles/s")
     print(f"otkaz end to end:    {otkaz:7.2f} s  {n / otkaz:7.1f} articles/s  ({summary.mentions} mentions, {summary.incidents} incidents)")
-    print(f"ratio otkaz / bare:  {otkaz / bare:7.2f}x  (target <= 1.3x)")
+    print(f"otkaz run (command): {cli:7.2f} s  {n / cli:7.1f} articles/s")
+    print(f"ratio otkaz / bare:  {otkaz / bare:7.2f}x in process, {cli / bare:.2f}x as a command  (target <= 1.5x)")
     return 0
 
 

@@ -127,6 +127,9 @@ def test_malformed_sidecar_fails_its_input(tmp_path):
         ("05.09.2022", "2022-09-05"),
         ("September 27, 2022", "2022-09-27"),
         ("27 сентября 2022 года", "2022-09-27"),
+        ("27. September 2022", "2022-09-27"),  # a language otkaz does not read: tried after en/ru
+        ("Samstag, 23. November 2024, 10:45", "2024-11-23"),
+        ("unknown (c. May 2023, per the text: a sentence of April 25, or 27)", None),
         ("Tue, 27 Sep 2022 10:00:00 +0300", "2022-09-27"),
         ("2022-09", "2022-09"),
         ("September 2022", "2022-09"),

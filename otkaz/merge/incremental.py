@@ -316,8 +316,9 @@ def _units(
     del seen, profiles
     for new, indexed in links:
         join(("new", new), ("component", members[indexed][1]))
-    for decision in decisions:
-        nodes = [found for found in map(node, sorted(keys_of[decision.id])) if found]
+    decision_nodes = [(decision, [found for found in map(node, sorted(keys_of[decision.id])) if found])
+                      for decision in decisions]
+    for _decision, nodes in decision_nodes:
         for other in nodes[1:]:
             join(nodes[0], other)
 
@@ -328,8 +329,7 @@ def _units(
         units.setdefault(find(("new", report.mention.key)), _Unit()).new_reports.append(report)
     # A decision none of whose mentions is left resolves to nothing, in a full merge too: it
     # goes into no unit.
-    for decision in decisions:
-        nodes = [found for found in map(node, sorted(keys_of[decision.id])) if found]
+    for decision, nodes in decision_nodes:
         if nodes:
             units[find(nodes[0])].decisions.append(decision)
     return [units[root] for root in sorted(units)]
